@@ -1,0 +1,4 @@
+// Command aquaml serves, trains and evaluates fish-species classifiers.
+package main
+
+func main() {}
