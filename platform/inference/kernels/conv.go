@@ -1,0 +1,167 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Activation is an element-wise function fused into a layer's output.
+type Activation uint8
+
+const (
+	ActNone Activation = iota // identity
+	ActReLU                   // max(0, v)
+)
+
+// convKC bounds the slice of the reduction (kernel taps) packed at once, so a B
+// panel (convKC x nr) stays in L1 while every row panel of the weights uses it.
+const convKC = 256
+
+// dims of the convolution as a matrix product: y (M x N) = w (M x K) * col (K x N).
+func (c Conv) dims() (m, n, k int) { return c.OutC, c.OutH() * c.OutW(), c.InC * c.KH * c.KW }
+
+// packedWeightsLen is the scratch for the weights packed as A panels, in either
+// orientation (forward: M x K, backward input gradient: K x M).
+func (c Conv) packedWeightsLen() int {
+	m, _, k := c.dims()
+	return max(roundUp(m, maxMR)*k, roundUp(k, maxMR)*m)
+}
+
+// partLen is the scratch each participating goroutine owns.
+func (c Conv) partLen() int {
+	m, _, k := c.dims()
+	fwd := min(k, convKC) * maxNR
+	bwd := m*k + // partial weight gradient
+		roundUp(m, maxMR)*convKC + // output-gradient block packed as A
+		convKC*maxNR + // col^T panel packed as B
+		m*maxNR + // output-gradient panel packed as B
+		roundUp(k, maxMR)*maxNR // col-gradient panel
+	return max(fwd, bwd)
+}
+
+// WorkspaceLen is the number of float32s of scratch that ConvForward and
+// ConvBackward need for a batch of this size when running on up to
+// runtime.GOMAXPROCS(0) goroutines (a smaller workspace runs on fewer). The caller
+// allocates it once and reuses it across calls and layers of the same shape or
+// smaller. It returns 0 for an invalid geometry.
+func (c Conv) WorkspaceLen(batch int) int {
+	if c.Validate() != nil || batch <= 0 {
+		return 0
+	}
+	return c.packedWeightsLen() + runtime.GOMAXPROCS(0)*c.partLen()
+}
+
+// parts returns how many goroutines the workspace ws has room for, at most
+// GOMAXPROCS, and panics if it has room for none.
+func (c Conv) parts(ws []float32) int {
+	fixed, part := c.packedWeightsLen(), c.partLen()
+	mustLen("workspace", ws, fixed+part)
+	return min(maxParts(), (len(ws)-fixed)/part)
+}
+
+// convFwd is one ConvForward call, pooled so that handing it to helpers is free.
+type convFwd struct {
+	c         Conv
+	x, b, y   []float32
+	act       Activation
+	wp        []float32 // packed weights
+	ws        []float32 // per-part scratch
+	panels    int       // nr-column panels per image
+	perChunk  int       // panels per chunk
+	chunksImg int       // chunks per image
+	kern      *microKernel
+}
+
+var convFwds = sync.Pool{New: func() any { return new(convFwd) }}
+
+// ConvForward computes y = act(conv(x, w) + b) for a batch of NCHW images:
+// x holds batch*InC*InH*InW values, w the OutC*InC*KH*KW weights (OIHW), b the
+// OutC biases or nil, and y receives batch*OutC*OutH*OutW values (overwritten,
+// never read). ws is scratch of at least c.WorkspaceLen(batch) values that the
+// caller reuses across calls. Images and, for small batches, column blocks of an
+// image run on up to GOMAXPROCS goroutines. ConvForward panics on an invalid
+// geometry or a short slice.
+func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32) {
+	mustValidate(c.Validate())
+	m, n, k := c.dims()
+	if batch <= 0 {
+		return
+	}
+	mustLen("x", x, batch*c.InC*c.InH*c.InW)
+	mustLen("w", w, m*k)
+	if b != nil {
+		mustLen("b", b, m)
+	}
+	mustLen("y", y, batch*m*n)
+	parts := c.parts(ws)
+	kern := kernel()
+	fixed := c.packedWeightsLen()
+	packWeights(ws[:fixed], kern.mr, w, m, k)
+
+	f := convFwds.Get().(*convFwd)
+	*f = convFwd{c: c, x: x, b: b, y: y, act: act, wp: ws[:fixed], ws: ws[fixed:], kern: kern}
+	f.panels = ceilDiv(n, kern.nr)
+	f.chunksImg = 1
+	if batch < 2*parts {
+		f.chunksImg = min(f.panels, ceilDiv(2*parts, batch))
+	}
+	f.perChunk = ceilDiv(f.panels, f.chunksImg)
+	f.chunksImg = ceilDiv(f.panels, f.perChunk)
+	parallelFor(f, batch*f.chunksImg, parts)
+	*f = convFwd{}
+	convFwds.Put(f)
+}
+
+// packWeights packs w (m x k) as A panels blocked by convKC along k: the block
+// starting at tap pc holds the panels of columns [pc, pc+kc) at offset pc*roundUp(m, mr).
+func packWeights(dst []float32, mr int, w []float32, m, k int) {
+	mp := roundUp(m, mr)
+	for pc := 0; pc < k; pc += convKC {
+		kc := min(convKC, k-pc)
+		packA(dst[pc*mp:], mr, w, k, false, 0, m, pc, kc, 1)
+	}
+}
+
+func (f *convFwd) run(part, chunk int) {
+	c, kern := f.c, f.kern
+	m, n, k := c.dims()
+	mr, nr := kern.mr, kern.nr
+	mp := roundUp(m, mr)
+	img, first := chunk/f.chunksImg, chunk%f.chunksImg*f.perChunk
+	x := f.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW]
+	y := f.y[img*m*n:][:m*n]
+	bp := f.ws[part*c.partLen():][:min(k, convKC)*nr]
+	for panel := first; panel < min(f.panels, first+f.perChunk); panel++ {
+		j0 := panel * nr
+		cols := min(nr, n-j0)
+		for pc := 0; pc < k; pc += convKC {
+			kc := min(convKC, k-pc)
+			for p := 0; p < kc; p++ {
+				d := bp[p*nr : p*nr+nr]
+				c.gatherColContig(x, pc+p, j0, cols, d)
+				clear(d[cols:])
+			}
+			var flags tileFlags
+			if pc > 0 {
+				flags |= tileAccumulate
+			}
+			if pc+kc == k {
+				if f.b != nil {
+					flags |= tileBias
+				}
+				if f.act == ActReLU {
+					flags |= tileReLU
+				}
+			}
+			ap := f.wp[pc*mp:]
+			for ir := 0; ir < m; ir += mr {
+				rows := min(mr, m-ir)
+				var bias []float32
+				if f.b != nil {
+					bias = f.b[ir : ir+rows]
+				}
+				kern.fn(kc, ap[ir*kc:ir*kc+mr*kc], bp[:kc*nr], y[ir*n+j0:], n, rows, cols, flags, bias)
+			}
+		}
+	}
+}

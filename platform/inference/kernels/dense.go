@@ -1,0 +1,78 @@
+package kernels
+
+// ReLU sets y[i] = max(x[i], 0) for every i of x; y may alias x.
+func ReLU(x, y []float32) {
+	mustLen("y", y, len(x))
+	y = y[:len(x)]
+	for i, v := range x {
+		if v < 0 {
+			v = 0
+		}
+		y[i] = v
+	}
+}
+
+// ReLUBackward sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere, for every i of y,
+// the ReLU output; dx may alias dy.
+func ReLUBackward(y, dy, dx []float32) {
+	mustLen("dy", dy, len(y))
+	mustLen("dx", dx, len(y))
+	dy, dx = dy[:len(y)], dx[:len(y)]
+	for i, v := range y {
+		if v > 0 {
+			dx[i] = dy[i]
+		} else {
+			dx[i] = 0
+		}
+	}
+}
+
+// DenseForward computes y = act(x W^T + b) for a fully connected layer: x is
+// n x in, w is out x in (PyTorch Linear layout), b holds out biases or is nil, and
+// y (n x out) is overwritten.
+func DenseForward(n, in, out int, x, w, b []float32, act Activation, y []float32) {
+	if n <= 0 || out <= 0 {
+		return
+	}
+	mustLen("y", y, n*out)
+	Sgemm(false, true, n, out, in, 1, x, max(in, 1), w, max(in, 1), 0, y, out)
+	if b != nil {
+		mustLen("b", b, out)
+	}
+	for i := 0; i < n; i++ {
+		row := y[i*out : (i+1)*out]
+		if b != nil {
+			for j, bv := range b[:out] {
+				row[j] += bv
+			}
+		}
+		if act == ActReLU {
+			ReLU(row, row)
+		}
+	}
+}
+
+// DenseBackward computes the gradients of DenseForward (without activation) from
+// x, w and dy (n x out): it overwrites dw (out x in) and db (out; may be nil) with
+// the gradients summed over the n samples, and dx (n x in; may be nil) with the
+// input gradient.
+func DenseBackward(n, in, out int, x, w, dy []float32, dx, dw, db []float32) {
+	if out <= 0 || in < 0 || n < 0 {
+		return
+	}
+	ld := max(in, 1)
+	Sgemm(true, false, out, in, n, 1, dy, out, x, ld, 0, dw, ld)
+	if db != nil {
+		mustLen("db", db, out)
+		db = db[:out]
+		clear(db)
+		for i := 0; i < n; i++ {
+			for j, g := range dy[i*out : (i+1)*out] {
+				db[j] += g
+			}
+		}
+	}
+	if dx != nil {
+		Sgemm(false, false, n, in, out, 1, dy, out, w, ld, 0, dx, ld)
+	}
+}

@@ -1,0 +1,92 @@
+package kernels
+
+import "sync/atomic"
+
+// tileFlags say how a micro-kernel combines its product with the C tile.
+type tileFlags uint
+
+const (
+	tileAccumulate tileFlags = 1 << iota // C += A*B instead of C = A*B
+	tileBias                             // then add bias[row] to every element of the row
+	tileReLU                             // then clamp at zero
+)
+
+// Upper bounds of every micro-kernel's tile, used to size scratch so that workspaces
+// stay valid whichever kernel is active.
+const (
+	maxMR = 16
+	maxNR = 32
+)
+
+// microKernel computes a rows x cols tile of C from a packed A panel (kc x mr,
+// element [p*mr+r]) and a packed B panel (kc x nr, element [p*nr+j]). Panels are
+// zero-padded, so the product is always a full mr x nr tile; only rows x cols of it
+// reach c (row stride ldc). bias, used with tileBias, holds the rows' biases.
+type microKernel struct {
+	name   string
+	mr, nr int
+	fn     func(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32)
+}
+
+// active is the kernel used by every entry point, chosen at init from the CPU's
+// features; benchmarks switch it to compare implementations.
+var active atomic.Pointer[microKernel]
+
+func init() { active.Store(bestKernel()) }
+
+func kernel() *microKernel { return active.Load() }
+
+// goKernel is the portable kernel: plain Go, 4 x 8 tile.
+var goKernel = &microKernel{name: "go", mr: 4, nr: 8, fn: kernelGo4x8}
+
+func kernelGo4x8(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32) {
+	var acc [4 * 8]float32
+	a, b = a[:kc*4], b[:kc*8]
+	for p := 0; p < kc; p++ {
+		ap := a[p*4 : p*4+4 : p*4+4]
+		bp := b[p*8 : p*8+8 : p*8+8]
+		b0, b1, b2, b3, b4, b5, b6, b7 := bp[0], bp[1], bp[2], bp[3], bp[4], bp[5], bp[6], bp[7]
+		for r := 0; r < 4; r++ {
+			ar := ap[r]
+			t := acc[r*8 : r*8+8 : r*8+8]
+			t[0] += ar * b0
+			t[1] += ar * b1
+			t[2] += ar * b2
+			t[3] += ar * b3
+			t[4] += ar * b4
+			t[5] += ar * b5
+			t[6] += ar * b6
+			t[7] += ar * b7
+		}
+	}
+	storeTile(acc[:], 8, c, ldc, rows, cols, flags, bias)
+}
+
+// storeTile merges the rows x cols corner of an accumulator tile (row stride ts)
+// into c according to flags.
+func storeTile(acc []float32, ts int, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32) {
+	for r := 0; r < rows; r++ {
+		src := acc[r*ts : r*ts+cols]
+		dst := c[r*ldc : r*ldc+cols]
+		if flags&tileAccumulate != 0 {
+			for j, v := range src {
+				dst[j] += v
+			}
+		} else {
+			copy(dst, src)
+		}
+		if flags&tileBias != 0 {
+			bv := bias[r]
+			for j := range dst {
+				dst[j] += bv
+			}
+		}
+		if flags&tileReLU != 0 {
+			for j, v := range dst {
+				if v < 0 {
+					dst[j] = 0
+				}
+			}
+		}
+	}
+}
