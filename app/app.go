@@ -1,0 +1,242 @@
+// Package app wires the platform adapters and the feature modules into one
+// process, by hand: New builds everything, Run serves until the context
+// ends and drains, Close releases resources in reverse order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/aquaml/aquaml/db"
+	"github.com/aquaml/aquaml/platform/config"
+	"github.com/aquaml/aquaml/platform/database"
+	"github.com/aquaml/aquaml/platform/httpserver"
+	"github.com/aquaml/aquaml/platform/metrics"
+	"github.com/aquaml/aquaml/platform/queue"
+	"github.com/aquaml/aquaml/platform/redis"
+	"github.com/labstack/echo/v4"
+)
+
+// Mode says which roles this process plays.
+type Mode struct {
+	API    bool // serve the REST API
+	Worker bool // consume queue tasks
+}
+
+// App is one running AquaML process.
+type App struct {
+	cfg  config.Config
+	log  *slog.Logger
+	mode Mode
+
+	DB      *database.DB
+	Redis   *redis.Redis
+	Queue   *queue.Queue
+	Metrics *metrics.Metrics
+	HTTP    *httpserver.Server
+
+	ln         net.Listener
+	metricsSrv *http.Server
+	metricsLn  net.Listener
+
+	// startHooks run once the database is migrated, before the process
+	// reports ready (first admin, model registration, ...).
+	startHooks []func(context.Context) error
+	closers    []func() error
+
+	started  atomic.Bool
+	draining atomic.Bool
+}
+
+// New builds the process and binds its listeners, so Addr is known before
+// Run (tests use port 0).
+func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log, mode: mode}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Metrics = metrics.New(Version(), Revision())
+	if a.DB, err = database.Open(database.Options{
+		URL: cfg.Database.URL, PoolSize: cfg.Database.PoolSize, MaxOverflow: cfg.Database.MaxOverflow,
+		SQLitePath: cfg.Database.SQLitePath, Logger: log,
+	}); err != nil {
+		return nil, err
+	}
+	if a.Redis, err = redis.Open(redis.Options{URL: cfg.Redis.URL, PoolSize: cfg.Redis.PoolSize, Logger: log}); err != nil {
+		return nil, err
+	}
+	a.Queue = queue.New(queue.Options{
+		Addr: a.Redis.Addr, Username: a.Redis.Username, Password: a.Redis.Password, DB: a.Redis.DB, TLS: a.Redis.TLS,
+		Concurrency: cfg.Worker.Concurrency, ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
+	})
+	a.HTTP = httpserver.New(httpserver.Options{
+		Logger:       log,
+		BodyLimit:    cfg.HTTP.BodyLimit,
+		ReadTimeout:  cfg.HTTP.ReadTimeout,
+		WriteTimeout: cfg.HTTP.WriteTimeout,
+		IdleTimeout:  cfg.HTTP.IdleTimeout,
+		CORS: httpserver.CORS{
+			Origins: cfg.CORS.Origins, AllowCredentials: cfg.CORS.AllowCredentials,
+			AllowMethods: cfg.CORS.AllowMethods, AllowHeaders: cfg.CORS.AllowHeaders,
+		},
+		Middleware: []echo.MiddlewareFunc{a.Metrics.Middleware()},
+		NoGzip:     []string{"/metrics"},
+	})
+	if err := a.mount(); err != nil {
+		return nil, err
+	}
+	if a.ln, err = net.Listen("tcp", cfg.Addr()); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	if cfg.Metrics.Enabled && cfg.Metrics.Port != 0 {
+		if a.metricsLn, err = net.Listen("tcp", net.JoinHostPort(cfg.API.Host, fmt.Sprint(cfg.Metrics.Port))); err != nil {
+			return nil, fmt.Errorf("listen for metrics: %w", err)
+		}
+		a.metricsSrv = &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	}
+	return a, nil
+}
+
+// Addr is the address the API listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Config is the configuration the process runs with.
+func (a *App) Config() config.Config { return a.cfg }
+
+// Run serves until ctx ends, then drains: /ready turns 503, in-flight
+// requests get the grace period, then the worker stops taking tasks.
+func (a *App) Run(ctx context.Context) error {
+	a.log.Info("starting", "version", Version(), "config", a.cfg, "api", a.mode.API, "worker", a.mode.Worker)
+	if a.cfg.UsesDevSecret() {
+		a.log.Warn("JWT_SECRET_KEY or SECRET_KEY is the built-in development secret; set real secrets before exposing this server")
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- a.HTTP.Serve(a.ln) }()
+	if a.metricsSrv != nil {
+		go func() {
+			if err := a.metricsSrv.Serve(a.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics server: %w", err)
+			}
+		}()
+	}
+	prepared := make(chan error, 1)
+	go func() { prepared <- a.prepare(ctx) }()
+	a.log.Info("listening", "addr", a.Addr())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	case err := <-prepared:
+		if err != nil && ctx.Err() == nil {
+			runErr = err
+		} else if err == nil {
+			select {
+			case <-ctx.Done():
+			case runErr = <-errc:
+			}
+		}
+	}
+	a.shutdown()
+	return runErr
+}
+
+// prepare migrates (retrying while the database is not up yet), runs the
+// start hooks, starts the worker and marks the process ready.
+func (a *App) prepare(ctx context.Context) error {
+	backoff := 250 * time.Millisecond
+	for {
+		err := a.migrate(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a.log.Warn("database not ready; retrying", "error", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+	for _, hook := range a.startHooks {
+		if err := hook(ctx); err != nil {
+			return fmt.Errorf("start-up: %w", err)
+		}
+	}
+	if a.mode.Worker {
+		if err := a.Queue.Start(); err != nil {
+			return err
+		}
+	}
+	a.started.Store(true)
+	a.log.Info("ready")
+	return nil
+}
+
+func (a *App) migrate(ctx context.Context) error {
+	if _, err := a.DB.Ping(ctx); err != nil {
+		return err
+	}
+	if !a.cfg.Database.MigrateOnStart {
+		return nil
+	}
+	m, err := database.NewMigrator(a.DB, db.Migrations())
+	if err != nil {
+		return err
+	}
+	n, err := m.Up(ctx)
+	if n > 0 {
+		a.log.Info("applied migrations", "count", n)
+	}
+	return err
+}
+
+func (a *App) shutdown() {
+	a.draining.Store(true)
+	a.log.Info("shutting down", "grace", a.cfg.HTTP.ShutdownGrace)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownGrace)
+	defer cancel()
+	if err := a.HTTP.Shutdown(ctx); err != nil {
+		a.log.Warn("in-flight requests cut off at the end of the grace period", "error", err)
+	}
+	if a.metricsSrv != nil {
+		a.metricsSrv.Shutdown(ctx)
+	}
+	a.Queue.Stop()
+	a.log.Info("stopped")
+}
+
+// Close releases everything New acquired, in reverse order.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	if a.ln != nil {
+		a.ln.Close()
+	}
+	if a.metricsLn != nil {
+		a.metricsLn.Close()
+	}
+	if a.Queue != nil {
+		errs = append(errs, a.Queue.Close())
+	}
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	return errors.Join(errs...)
+}

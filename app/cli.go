@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/aquaml/aquaml/platform/config"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(ctx, stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		if !errors.Is(err, errQuiet) {
+			fmt.Fprintln(stderr, "aquaml:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// errQuiet marks failures the command already explained on stderr.
+var errQuiet = errors.New("failed")
+
+type cli struct {
+	stdout, stderr io.Writer
+	configFile     string
+	envFile        string
+}
+
+func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
+	c := &cli{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "aquaml",
+		Short:         "Fish-species classification service",
+		Long:          "aquaml serves a fish-species classifier over HTTP, runs its batch workers, and trains and evaluates models.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&c.configFile, "config", "", "YAML config file (default configs/config.yaml if present)")
+	root.PersistentFlags().StringVar(&c.envFile, "env-file", "", "dotenv file (default .env if present)")
+	root.AddCommand(c.serveCmd(), c.workerCmd(), c.migrateCmd(), c.healthcheckCmd(), c.versionCmd())
+	for _, add := range extraCommands {
+		root.AddCommand(add(c))
+	}
+	return root
+}
+
+// extraCommands lets command files register themselves without editing
+// the root (train, eval, user, ...).
+var extraCommands []func(*cli) *cobra.Command
+
+// load reads the configuration with the given flags bound to their keys.
+func (c *cli) load(flags map[string]*pflag.Flag) (config.Config, error) {
+	return config.Load(config.Options{ConfigFile: c.configFile, EnvFile: c.envFile, Flags: flags})
+}
+
+// changed returns the flag only if the user set it, so unset flags never
+// shadow the environment.
+func changed(fs *pflag.FlagSet, name string) *pflag.Flag {
+	if f := fs.Lookup(name); f != nil && f.Changed {
+		return f
+	}
+	return nil
+}
+
+func (c *cli) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API (and the queue worker unless --worker=false)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs := cmd.Flags()
+			cfg, err := c.load(map[string]*pflag.Flag{
+				"API_HOST": changed(fs, "host"), "API_PORT": changed(fs, "port"),
+				"WORKER_ENABLED": changed(fs, "worker"), "MIGRATE_ON_START": changed(fs, "migrate"),
+				"LOG_LEVEL": changed(fs, "log-level"),
+			})
+			if err != nil {
+				return err
+			}
+			return c.run(cmd.Context(), cfg, Mode{API: true, Worker: cfg.Worker.Enabled})
+		},
+	}
+	cmd.Flags().String("host", "0.0.0.0", "interface to listen on (API_HOST)")
+	cmd.Flags().Int("port", 8000, "port to listen on (API_PORT)")
+	cmd.Flags().Bool("worker", true, "also run the queue worker in this process (WORKER_ENABLED)")
+	cmd.Flags().Bool("migrate", true, "apply database migrations at start (MIGRATE_ON_START)")
+	cmd.Flags().String("log-level", "INFO", "DEBUG, INFO, WARNING or ERROR (LOG_LEVEL)")
+	return cmd
+}
+
+func (c *cli) workerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run only the queue worker (health and metrics are served on API_PORT)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs := cmd.Flags()
+			cfg, err := c.load(map[string]*pflag.Flag{"API_PORT": changed(fs, "port"), "LOG_LEVEL": changed(fs, "log-level")})
+			if err != nil {
+				return err
+			}
+			return c.run(cmd.Context(), cfg, Mode{Worker: true})
+		},
+	}
+	cmd.Flags().Int("port", 8000, "port for /live, /ready and /metrics (API_PORT)")
+	cmd.Flags().String("log-level", "INFO", "DEBUG, INFO, WARNING or ERROR (LOG_LEVEL)")
+	return cmd
+}
+
+func (c *cli) run(ctx context.Context, cfg config.Config, mode Mode) error {
+	log := NewLogger(cfg, c.stderr)
+	slog.SetDefault(log)
+	a, err := New(cfg, log, mode)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Run(ctx)
+}
+
+func (c *cli) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintf(c.stdout, "aquaml %s (revision %s)\n", Version(), Revision())
+		},
+	}
+}

@@ -1,0 +1,120 @@
+// Package httpserver builds the Echo instance every module mounts on: the
+// middleware chain, the JSON error contract and the http.Server limits.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Options configures the server. Zero durations fall back to safe defaults.
+type Options struct {
+	Logger       *slog.Logger
+	BodyLimit    int64 // bytes
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	CORS         CORS
+	// Middleware runs after routing (so the route template is known),
+	// outside panic recovery (so it sees the 500 of a panic), e.g. the
+	// metrics recorder. It must write errors itself with c.Error to know
+	// the final status.
+	Middleware []echo.MiddlewareFunc
+	// NoGzip lists path prefixes whose responses are streamed (SSE) and
+	// must not be buffered by the gzip writer.
+	NoGzip []string
+}
+
+// CORS is the cross-origin policy.
+type CORS struct {
+	Origins          []string
+	AllowCredentials bool
+	AllowMethods     []string
+	AllowHeaders     []string
+}
+
+// Server is an Echo instance with AquaML's middleware and error contract.
+type Server struct {
+	Echo *echo.Echo
+	http *http.Server
+	log  *slog.Logger
+}
+
+// New builds the Echo instance and the http.Server around it.
+func New(opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = ErrorHandler(log)
+	e.Pre(RequestID())
+	e.Use(AccessLog(log))
+	e.Use(opts.Middleware...)
+	e.Use(Recover(log))
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:     opts.CORS.Origins,
+		AllowCredentials: opts.CORS.AllowCredentials,
+		AllowMethods:     opts.CORS.AllowMethods,
+		AllowHeaders:     opts.CORS.AllowHeaders,
+		ExposeHeaders:    []string{echo.HeaderXRequestID, "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"},
+		MaxAge:           600,
+	}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		MinLength: 1000,
+		Skipper: func(c echo.Context) bool {
+			for _, p := range opts.NoGzip {
+				if strings.HasPrefix(c.Request().URL.Path, p) {
+					return true
+				}
+			}
+			return false
+		},
+	}))
+	if opts.BodyLimit > 0 {
+		e.Use(BodyLimit(opts.BodyLimit))
+	}
+
+	srv := &http.Server{
+		Handler:           e,
+		ReadTimeout:       orDefault(opts.ReadTimeout, 30*time.Second),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      orDefault(opts.WriteTimeout, 60*time.Second),
+		IdleTimeout:       orDefault(opts.IdleTimeout, 120*time.Second),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return &Server{Echo: e, http: srv, log: log}
+}
+
+// Serve accepts connections on ln until Shutdown; it returns nil after a
+// clean shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.http.Shutdown(ctx)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,135 @@
+// Package queue hosts the Asynq client, server and inspector over the
+// process's Redis. It knows no task types: modules register their handlers
+// on the ServeMux and enqueue through the Client.
+package queue
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Options configures the queue.
+type Options struct {
+	Addr, Username, Password string
+	DB                       int
+	TLS                      *tls.Config
+	Concurrency              int
+	// Queues maps queue name to priority weight; empty means {"default": 1}.
+	Queues          map[string]int
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// Queue is the producer side plus, once started, the consumer side.
+type Queue struct {
+	opts      Options
+	conn      asynq.RedisClientOpt
+	Client    *asynq.Client
+	Inspector *asynq.Inspector
+	Mux       *asynq.ServeMux
+	server    *asynq.Server
+}
+
+// New connects the client and inspector. Handlers go on Mux before Start.
+func New(opts Options) *Queue {
+	if len(opts.Queues) == 0 {
+		opts.Queues = map[string]int{"default": 1}
+	}
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 1
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 20 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	conn := asynq.RedisClientOpt{
+		Addr: opts.Addr, Username: opts.Username, Password: opts.Password, DB: opts.DB, TLSConfig: opts.TLS,
+		DialTimeout: 2 * time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second,
+	}
+	return &Queue{
+		opts:      opts,
+		conn:      conn,
+		Client:    asynq.NewClient(conn),
+		Inspector: asynq.NewInspector(conn),
+		Mux:       asynq.NewServeMux(),
+	}
+}
+
+// Start runs the consumers in the background.
+func (q *Queue) Start() error {
+	q.server = asynq.NewServer(q.conn, asynq.Config{
+		Concurrency: q.opts.Concurrency,
+		Queues:      q.opts.Queues,
+		// The default 1 s poll makes a small batch wait a second before
+		// it starts; a quarter second costs Redis little.
+		TaskCheckInterval:        250 * time.Millisecond,
+		DelayedTaskCheckInterval: time.Second,
+		ShutdownTimeout:          q.opts.ShutdownTimeout,
+		HealthCheckInterval:      15 * time.Second,
+		Logger:                   slogAdapter{q.opts.Logger},
+		LogLevel:                 asynq.WarnLevel,
+	})
+	if err := q.server.Start(q.Mux); err != nil {
+		return fmt.Errorf("queue: start worker: %w", err)
+	}
+	return nil
+}
+
+// Running reports whether this process consumes tasks.
+func (q *Queue) Running() bool { return q.server != nil }
+
+// Stop stops fetching new tasks and waits up to the shutdown timeout for
+// running ones; tasks still running then go back to the queue.
+func (q *Queue) Stop() {
+	if q.server != nil {
+		q.server.Shutdown()
+		q.server = nil
+	}
+}
+
+// Close stops the consumers and closes the producer connections.
+func (q *Queue) Close() error {
+	q.Stop()
+	q.Inspector.Close()
+	return q.Client.Close()
+}
+
+// WorkersSeen counts worker processes whose heartbeat has not expired
+// (asynq renews it every few seconds), across every replica sharing this
+// Redis.
+func (q *Queue) WorkersSeen(ctx context.Context) (int, error) {
+	type result struct {
+		n   int
+		err error
+	}
+	ch := make(chan result, 1)
+	// The inspector takes no context; bound it here so a hung Redis
+	// cannot hang a health check.
+	go func() {
+		servers, err := q.Inspector.Servers()
+		ch <- result{len(servers), err}
+	}()
+	select {
+	case r := <-ch:
+		return r.n, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "queue") }
+func (a slogAdapter) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "queue") }
+func (a slogAdapter) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "queue") }
+func (a slogAdapter) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "queue") }
+func (a slogAdapter) Fatal(args ...any) {
+	a.l.Error(fmt.Sprint(args...), "component", "queue", "fatal", true)
+}
