@@ -1,0 +1,97 @@
+package imageio
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+)
+
+// Decode validates and decodes an image, returning it upright (EXIF
+// orientation applied) with its Info. Header checks run before any pixel
+// memory is allocated, so oversized or malformed input costs almost nothing.
+// Animated GIFs yield their first frame. Every error is an *Error whose kind
+// is ErrUnsupportedFormat, ErrTooLarge or ErrCorrupt.
+func Decode(data []byte, lim Limits) (image.Image, Info, error) {
+	info, c, err := probe(data, lim)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	var img image.Image
+	err = guard(c.name, func() error {
+		var err error
+		img, err = c.decode(bytes.NewReader(data))
+		return err
+	})
+	if err != nil {
+		return nil, Info{}, err
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return nil, Info{}, newError(ErrCorrupt, c.name, "decoded image is empty", nil)
+	}
+	if px := int64(b.Dx()) * int64(b.Dy()); lim.MaxPixels > 0 && px > lim.MaxPixels {
+		// The header was checked, but never trust a decoder to honour it.
+		return nil, Info{}, newError(ErrTooLarge, c.name, fmt.Sprintf("decoded %dx%d", b.Dx(), b.Dy()), nil)
+	}
+	if c.name == FormatWebP {
+		img = webpToRGB(img)
+	}
+	if info.Orientation != 1 {
+		img = Orient(img, info.Orientation)
+	}
+	// A GIF's first frame may be smaller than its logical screen: report
+	// what was actually decoded.
+	b = img.Bounds()
+	info.Width, info.Height = b.Dx(), b.Dy()
+	return img, info, nil
+}
+
+// Orient returns img transformed as the EXIF orientation o (1-8) prescribes,
+// as an opaque *image.RGBA (alpha composited over black). Orientation 1 or an
+// invalid value returns img unchanged.
+func Orient(img image.Image, o int) image.Image {
+	if o < 2 || o > 8 {
+		return img
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	ow, oh := w, h
+	if o >= 5 {
+		ow, oh = h, w
+	}
+	out := image.NewRGBA(image.Rect(0, 0, ow, oh))
+	rows := newRowReader(img)
+	line := make([]uint8, 3*w)
+	for sy := range h {
+		readRow(rows, b.Min.Y+sy, b.Min.X, b.Max.X, line)
+		for sx := range w {
+			x, y := orientedPos(o, sx, sy, w, h)
+			i := out.PixOffset(x, y)
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = line[3*sx], line[3*sx+1], line[3*sx+2], 0xFF
+		}
+	}
+	return out
+}
+
+// orientedPos maps stored pixel (sx,sy) of a w x h image to its displayed
+// position under EXIF orientation o. The EXIF table says where the stored
+// 0th row and 0th column end up; e.g. 6 puts row 0 on the right-hand side.
+func orientedPos(o, sx, sy, w, h int) (x, y int) {
+	switch o {
+	case 2: // mirrored horizontally
+		return w - 1 - sx, sy
+	case 3: // rotated 180
+		return w - 1 - sx, h - 1 - sy
+	case 4: // mirrored vertically
+		return sx, h - 1 - sy
+	case 5: // transposed: row 0 on the left, column 0 on top
+		return sy, sx
+	case 6: // row 0 on the right, column 0 on top (rotate 90 clockwise)
+		return h - 1 - sy, sx
+	case 7: // row 0 on the right, column 0 at the bottom
+		return h - 1 - sy, w - 1 - sx
+	case 8: // row 0 on the left, column 0 at the bottom (rotate 90 counter-clockwise)
+		return sy, w - 1 - sx
+	}
+	return sx, sy
+}

@@ -1,0 +1,120 @@
+package imageio
+
+import (
+	"errors"
+	"fmt"
+	"image"
+)
+
+// ErrBadArgument reports a caller mistake (size, buffer length, std), not bad image data.
+var ErrBadArgument = errors.New("imageio: bad argument")
+
+// Transform is the geometric part of training augmentation, applied inside
+// the resize so no intermediate image is allocated.
+type Transform struct {
+	// Crop selects a region in img.Bounds() coordinates; it is clipped to the
+	// bounds, and an empty result means the whole image.
+	Crop image.Rectangle
+	// FlipH mirrors the result left to right.
+	FlipH bool
+}
+
+// ToTensor resizes img to size x size and writes it to dst as CHW float32
+// RGB normalised as (v/255 - mean)/std. dst must hold 3*size*size values.
+// Alpha is dropped by compositing over black; grey and palette images are
+// expanded to RGB.
+func ToTensor(img image.Image, size int, mean, std [3]float32, dst []float32) error {
+	mul, add, err := normalisation(mean, std)
+	if err != nil {
+		return err
+	}
+	return resize(img, size, Transform{}, mul, add, dst)
+}
+
+// Resize writes the Transform'ed img, resized to size x size, to dst as CHW
+// float32 RGB in [0,1], for augmentation steps that work on unnormalised
+// values. Resize followed by Normalize matches ToTensor up to float rounding.
+func Resize(img image.Image, size int, t Transform, dst []float32) error {
+	return resize(img, size, t, [3]float32{1. / 255, 1. / 255, 1. / 255}, [3]float32{}, dst)
+}
+
+// Normalize maps CHW [0,1] values in place to (v - mean)/std per channel.
+func Normalize(t []float32, mean, std [3]float32) error {
+	if len(t)%3 != 0 {
+		return fmt.Errorf("%w: tensor length %d is not 3 planes", ErrBadArgument, len(t))
+	}
+	if err := checkStd(std); err != nil {
+		return err
+	}
+	plane := len(t) / 3
+	for c := range 3 {
+		inv, m := 1/std[c], mean[c]
+		p := t[c*plane : (c+1)*plane]
+		for i, v := range p {
+			p[i] = (v - m) * inv
+		}
+	}
+	return nil
+}
+
+// Preprocess decodes data and writes its normalised size x size tensor to
+// dst: the whole serving path in one call.
+func Preprocess(data []byte, size int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
+	if err := checkArgs(size, dst); err != nil {
+		return Info{}, err
+	}
+	img, info, err := Decode(data, lim)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := ToTensor(img, size, mean, std, dst); err != nil {
+		return Info{}, err
+	}
+	return info, nil
+}
+
+func resize(img image.Image, size int, t Transform, mul, add [3]float32, dst []float32) error {
+	if err := checkArgs(size, dst); err != nil {
+		return err
+	}
+	if img == nil || img.Bounds().Empty() {
+		return fmt.Errorf("%w: empty image", ErrBadArgument)
+	}
+	crop := t.Crop.Intersect(img.Bounds())
+	if crop.Empty() {
+		crop = img.Bounds()
+	}
+	resample(img, crop, size, t.FlipH, mul, add, dst)
+	return nil
+}
+
+func checkArgs(size int, dst []float32) error {
+	if size < 1 || size > 4096 {
+		return fmt.Errorf("%w: size %d outside 1..4096", ErrBadArgument, size)
+	}
+	if len(dst) < 3*size*size {
+		return fmt.Errorf("%w: dst holds %d values, need %d", ErrBadArgument, len(dst), 3*size*size)
+	}
+	return nil
+}
+
+func checkStd(std [3]float32) error {
+	for _, s := range std {
+		if !(s > 0) {
+			return fmt.Errorf("%w: std %v must be positive", ErrBadArgument, std)
+		}
+	}
+	return nil
+}
+
+// normalisation folds /255, -mean and /std into one multiply-add per value.
+func normalisation(mean, std [3]float32) (mul, add [3]float32, err error) {
+	if err := checkStd(std); err != nil {
+		return mul, add, err
+	}
+	for c := range 3 {
+		mul[c] = 1 / (255 * std[c])
+		add[c] = -mean[c] / std[c]
+	}
+	return mul, add, nil
+}
