@@ -1,0 +1,189 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/config"
+	"github.com/aquaml/aquaml/platform/database/dbtest"
+	"github.com/aquaml/aquaml/platform/redis/redistest"
+)
+
+// testConfig is the default configuration pointed at this test's own
+// database and Redis, listening on a free port.
+func testConfig(t *testing.T) config.Config {
+	t.Helper()
+	t.Chdir(t.TempDir()) // no stray .env or configs/ from the developer's tree
+	cfg, err := config.Load(config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.API.Host, cfg.API.Port = "127.0.0.1", 0
+	cfg.Database.URL, cfg.Database.SQLitePath = dbtest.URL(t)
+	cfg.Redis.URL = redistest.URL(t)
+	cfg.HTTP.ShutdownGrace = 5 * time.Second
+	cfg.Auth.BcryptCost = 4
+	return cfg
+}
+
+// running is an App serving in the background until the test ends.
+type running struct {
+	*App
+	base   string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, cfg config.Config, mode Mode) *running {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := New(cfg, log, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{App: a, base: "http://" + a.Addr(), cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		r.stop(t)
+		a.Close()
+	})
+	return r
+}
+
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-time.After(15 * time.Second):
+		t.Error("app did not stop within 15 s")
+	}
+}
+
+// waitReady polls /ready until it answers 200.
+func (r *running) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(r.base + "/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("app never became ready")
+}
+
+func (r *running) do(t *testing.T, method, path string, body io.Reader, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, r.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req) // no transparent gunzip
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// proxy forwards TCP to target until cut, so a test can take a real
+// dependency away from the App the way a network failure would.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+	paused bool // refuse (accept and drop) connections, like a server still starting
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	go p.accept()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) addr() string { return p.ln.Addr().String() }
+
+func (p *proxy) accept() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		paused := p.paused
+		p.mu.Unlock()
+		if paused {
+			c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			c.Close()
+			up.Close()
+			return
+		}
+		p.conns = append(p.conns, c, up)
+		p.mu.Unlock()
+		go func() { io.Copy(up, c); up.Close() }()
+		go func() { io.Copy(c, up); c.Close() }()
+	}
+}
+
+func (p *proxy) pause()  { p.mu.Lock(); p.paused = true; p.mu.Unlock() }
+func (p *proxy) resume() { p.mu.Lock(); p.paused = false; p.mu.Unlock() }
+
+// cut closes the listener and every connection: the dependency is gone.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.ln.Close()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+func hostPort(t *testing.T, rawURL string) string {
+	t.Helper()
+	s := rawURL[strings.Index(rawURL, "://")+3:]
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		s = s[at+1:]
+	}
+	if i := strings.IndexAny(s, "/?"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
