@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"runtime"
-	"sync"
-)
+import "runtime"
 
 // Activation is an element-wise function fused into a layer's output.
 type Activation uint8
@@ -17,6 +14,10 @@ const (
 // panel (convKC x nr) stays in L1 while every row panel of the weights uses it.
 const convKC = 256
 
+// convPackLen is the size of the im2col panels one goroutine packs at once:
+// 256 KiB, well inside L2 next to the image and the output being written.
+const convPackLen = 64 << 10
+
 // dims of the convolution as a matrix product: y (M x N) = w (M x K) * col (K x N).
 func (c Conv) dims() (m, n, k int) { return c.OutC, c.OutH() * c.OutW(), c.InC * c.KH * c.KW }
 
@@ -24,18 +25,18 @@ func (c Conv) dims() (m, n, k int) { return c.OutC, c.OutH() * c.OutW(), c.InC *
 // orientation (forward: M x K, backward input gradient: K x M).
 func (c Conv) packedWeightsLen() int {
 	m, _, k := c.dims()
-	return max(roundUp(m, maxMR)*k, roundUp(k, maxMR)*m)
+	return max((m + maxMR)*k, (k + maxMR)*m)
 }
 
 // partLen is the scratch each participating goroutine owns.
 func (c Conv) partLen() int {
 	m, _, k := c.dims()
-	fwd := min(k, convKC) * maxNR
+	fwd := max(convPackLen, c.directGeom().padLen())
 	bwd := m*k + // partial weight gradient
-		roundUp(m, maxMR)*convKC + // output-gradient block packed as A
+		(m + maxMR)*convKC + // output-gradient block packed as A
 		convKC*maxNR + // col^T panel packed as B
 		m*maxNR + // output-gradient panel packed as B
-		roundUp(k, maxMR)*maxNR // col-gradient panel
+		(k + maxMR)*maxNR // col-gradient panel
 	return max(fwd, bwd)
 }
 
@@ -70,9 +71,17 @@ type convFwd struct {
 	perChunk  int       // panels per chunk
 	chunksImg int       // chunks per image
 	kern      *microKernel
+
+	// In-place path (see conv_direct.go).
+	direct  bool
+	dg      directGeom
+	offs    []int    // byte offset of each tap's B row
+	partImg []int    // image each part's padded buffer holds, -1 if none yet
+	masks   []uint32 // per tile: which wide columns are outputs
+	firsts  []int    // per tile: output index of its first real column
 }
 
-var convFwds = sync.Pool{New: func() any { return new(convFwd) }}
+var convFwds = newFreeList(freeListSize, func() *convFwd { return new(convFwd) })
 
 // ConvForward computes y = act(conv(x, w) + b) for a batch of NCHW images:
 // x holds batch*InC*InH*InW values, w the OutC*InC*KH*KW weights (OIHW), b the
@@ -96,20 +105,37 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 	parts := c.parts(ws)
 	kern := kernel()
 	fixed := c.packedWeightsLen()
-	packWeights(ws[:fixed], kern.mr, w, m, k)
 
-	f := convFwds.Get().(*convFwd)
-	*f = convFwd{c: c, x: x, b: b, y: y, act: act, wp: ws[:fixed], ws: ws[fixed:], kern: kern}
-	f.panels = ceilDiv(n, kern.nr)
-	f.chunksImg = 1
-	if batch < 2*parts {
-		f.chunksImg = min(f.panels, ceilDiv(2*parts, batch))
+	f := convFwds.get()
+	*f = convFwd{c: c, x: x, b: b, y: y, act: act, wp: ws[:fixed], ws: ws[fixed:], kern: kern,
+		offs: f.offs[:0], partImg: f.partImg[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
+	if c.useDirect(kern) {
+		f.direct, f.dg = true, c.directGeom()
+		packA(f.wp, kern.mr, w, k, false, 0, m, 0, k, 1)
+		f.offs = append(f.offs, make([]int, k)...)
+		c.tapOffsets(f.dg, f.offs)
+		for range parts {
+			f.partImg = append(f.partImg, -1)
+		}
+		f.panels = ceilDiv(f.dg.wideN, kern.nr) // tiles
+		for t := range f.panels {
+			mask, first := c.tileMask(f.dg, t*kern.nr, kern.nr)
+			f.masks, f.firsts = append(f.masks, mask), append(f.firsts, first)
+		}
+		f.perChunk = f.panels
+	} else {
+		packWeights(f.wp, kern.mr, w, m, k)
+		f.panels = ceilDiv(n, kern.nr)
+		f.perChunk = max(1, convPackLen/(min(k, convKC)*kern.nr))
 	}
-	f.perChunk = ceilDiv(f.panels, f.chunksImg)
+	if batch < 2*parts {
+		// Too few images to keep every goroutine busy: split images too.
+		f.perChunk = min(f.perChunk, ceilDiv(f.panels, ceilDiv(2*parts, batch)))
+	}
 	f.chunksImg = ceilDiv(f.panels, f.perChunk)
 	parallelFor(f, batch*f.chunksImg, parts)
-	*f = convFwd{}
-	convFwds.Put(f)
+	*f = convFwd{offs: f.offs[:0], partImg: f.partImg[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
+	convFwds.put(f)
 }
 
 // packWeights packs w (m x k) as A panels blocked by convKC along k: the block
@@ -123,44 +149,46 @@ func packWeights(dst []float32, mr int, w []float32, m, k int) {
 }
 
 func (f *convFwd) run(part, chunk int) {
+	if f.direct {
+		f.runDirect(part, chunk)
+		return
+	}
 	c, kern := f.c, f.kern
 	m, n, k := c.dims()
 	mr, nr := kern.mr, kern.nr
 	mp := roundUp(m, mr)
-	img, first := chunk/f.chunksImg, chunk%f.chunksImg*f.perChunk
+	img, p0 := chunk/f.chunksImg, chunk%f.chunksImg*f.perChunk
+	p1 := min(f.panels, p0+f.perChunk)
 	x := f.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW]
 	y := f.y[img*m*n:][:m*n]
-	bp := f.ws[part*c.partLen():][:min(k, convKC)*nr]
-	for panel := first; panel < min(f.panels, first+f.perChunk); panel++ {
-		j0 := panel * nr
-		cols := min(nr, n-j0)
-		for pc := 0; pc < k; pc += convKC {
-			kc := min(convKC, k-pc)
-			for p := 0; p < kc; p++ {
-				d := bp[p*nr : p*nr+nr]
-				c.gatherColContig(x, pc+p, j0, cols, d)
-				clear(d[cols:])
+	buf := f.ws[part*c.partLen():][:convPackLen]
+	for pc := 0; pc < k; pc += convKC {
+		kc := min(convKC, k-pc)
+		c.packCols(x, pc, kc, p0*nr, min(n, p1*nr), nr, buf)
+		var flags tileFlags
+		if pc > 0 {
+			flags |= tileAccumulate
+		}
+		if pc+kc == k {
+			if f.b != nil {
+				flags |= tileBias
 			}
-			var flags tileFlags
-			if pc > 0 {
-				flags |= tileAccumulate
+			if f.act == ActReLU {
+				flags |= tileReLU
 			}
-			if pc+kc == k {
-				if f.b != nil {
-					flags |= tileBias
-				}
-				if f.act == ActReLU {
-					flags |= tileReLU
-				}
-			}
-			ap := f.wp[pc*mp:]
+		}
+		ap := f.wp[pc*mp:]
+		for panel := p0; panel < p1; panel++ {
+			j0 := panel * nr
+			cols := min(nr, n-j0)
+			bp := buf[(panel-p0)*kc*nr:][:kc*nr]
 			for ir := 0; ir < m; ir += mr {
 				rows := min(mr, m-ir)
 				var bias []float32
 				if f.b != nil {
 					bias = f.b[ir : ir+rows]
 				}
-				kern.fn(kc, ap[ir*kc:ir*kc+mr*kc], bp[:kc*nr], y[ir*n+j0:], n, rows, cols, flags, bias)
+				kern.fn(kc, ap[ir*kc:ir*kc+mr*kc], bp, y[ir*n+j0:], n, rows, cols, flags, bias)
 			}
 		}
 	}

@@ -1,7 +1,5 @@
 package kernels
 
-import "sync"
-
 // convBwd is one ConvBackward call, pooled so that handing it to helpers is free.
 type convBwd struct {
 	c        Conv
@@ -13,7 +11,7 @@ type convBwd struct {
 	usedPart []bool
 }
 
-var convBwds = sync.Pool{New: func() any { return new(convBwd) }}
+var convBwds = newFreeList(freeListSize, func() *convBwd { return new(convBwd) })
 
 // ConvBackward computes the gradients of a convolution given dy, the gradient of
 // the loss with respect to the pre-activation output (callers apply any ReLU mask
@@ -49,7 +47,7 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	if db != nil {
 		biasGradient(batch, m, n, dy, db)
 	}
-	bw := convBwds.Get().(*convBwd)
+	bw := convBwds.get()
 	*bw = convBwd{c: c, x: x, dy: dy, dx: dx, ws: ws[fixed:], kern: kern, usedPart: bw.usedPart[:0]}
 	if dx != nil {
 		bw.wtp = ws[:fixed]
@@ -78,7 +76,7 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	}
 	used := bw.usedPart
 	*bw = convBwd{usedPart: used[:0]}
-	convBwds.Put(bw)
+	convBwds.put(bw)
 }
 
 // biasGradient sets db[o] to the sum of dy over images and pixels of channel o.
@@ -101,10 +99,10 @@ func (bw *convBwd) run(part, img int) {
 	mr, nr := kern.mr, kern.nr
 	scratch := bw.ws[part*c.partLen():][:c.partLen()]
 	dwp, scratch := scratch[:m*k], scratch[m*k:]
-	ap, scratch := scratch[:roundUp(m, maxMR)*convKC], scratch[roundUp(m, maxMR)*convKC:]
+	ap, scratch := scratch[:(m + maxMR)*convKC], scratch[(m + maxMR)*convKC:]
 	bp, scratch := scratch[:convKC*maxNR], scratch[convKC*maxNR:]
 	dyp, scratch := scratch[:m*maxNR], scratch[m*maxNR:]
-	dcol := scratch[:roundUp(k, maxMR)*maxNR]
+	dcol := scratch[:(k + maxMR)*maxNR]
 
 	if !bw.usedPart[part] {
 		bw.usedPart[part] = true

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Cache blocking of the general matrix product (see doc.go): a KC x NC block of B
 // stays in L2/L3 while MC x KC blocks of A stream through L2 and each kc x nr panel
@@ -23,12 +20,16 @@ type gemmScratch struct {
 	a, b []float32
 }
 
-var gemmScratches = sync.Pool{New: func() any {
+// freeListSize bounds the idle records kept per kind: enough for every goroutine
+// of a busy process to hold one.
+const freeListSize = 64
+
+var gemmScratches = newFreeList(freeListSize, func() *gemmScratch {
 	return &gemmScratch{
 		a: make([]float32, (gemmMC+maxMR)*gemmKC),
 		b: make([]float32, gemmKC*(gemmNC+maxNR)),
 	}
-}}
+})
 
 // gemmArgs is one matrix product C (+)= alpha*op(A)*op(B).
 type gemmArgs struct {
@@ -48,7 +49,7 @@ type gemmArgs struct {
 	step   int
 }
 
-var gemmTasks = sync.Pool{New: func() any { return new(gemmArgs) }}
+var gemmTasks = newFreeList(freeListSize, func() *gemmArgs { return new(gemmArgs) })
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, like
 // cblas_sgemm(CblasRowMajor, ...): op(X) is X or its transpose as transX says,
@@ -70,7 +71,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if beta != 0 && beta != 1 {
 		scaleMatrix(m, n, beta, c, ldc)
 	}
-	g := gemmTasks.Get().(*gemmArgs)
+	g := gemmTasks.get()
 	*g = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0}
 	parts := maxParts()
@@ -89,12 +90,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		g.run(0, 0)
 	}
 	*g = gemmArgs{}
-	gemmTasks.Put(g)
+	gemmTasks.put(g)
 }
 
 // run computes chunk i of the parallel split (the whole product when step == 0).
 func (g *gemmArgs) run(_, i int) {
-	s := gemmScratches.Get().(*gemmScratch)
+	s := gemmScratches.get()
 	switch {
 	case g.step == 0:
 		g.block(s, 0, g.m, 0, g.n)
@@ -103,7 +104,7 @@ func (g *gemmArgs) run(_, i int) {
 	default:
 		g.block(s, i*g.step, min(g.m, (i+1)*g.step), 0, g.n)
 	}
-	gemmScratches.Put(s)
+	gemmScratches.put(s)
 }
 
 // block computes rows [i0, i1) and columns [j0, j1) of C.

@@ -57,39 +57,61 @@ func (c Conv) gatherCol(x []float32, kk, q0, n int, dst []float32, stride int) {
 	}
 }
 
-// gatherColContig is gatherCol with a unit destination stride, copying whole runs.
-func (c Conv) gatherColContig(x []float32, kk, q0, n int, dst []float32) {
-	if c.Stride != 1 {
-		c.gatherCol(x, kk, q0, n, dst, 1)
-		return
-	}
-	kw := kk % c.KW
-	kh := kk / c.KW % c.KH
-	ci := kk / (c.KW * c.KH)
+// packCols packs rows [pc, pc+kc) and columns [q0, q1) of image x's col matrix
+// into dst as consecutive nr-column panels of kc*nr values (panel element
+// [t*nr+j] is col[pc+t][q0+panel*nr+j]), zero-filling the last panel beyond q1.
+// q0 must be a multiple of nr. Stride-1 rows are copied in runs.
+func (c Conv) packCols(x []float32, pc, kc, q0, q1, nr int, dst []float32) {
 	ow := c.OutW()
-	lo, hi := c.colRange(kw)
-	plane := x[ci*c.InH*c.InW : (ci+1)*c.InH*c.InW]
-	base := kw - c.Pad
-	for i := 0; i < n; {
-		q := q0 + i
-		oh, ow0 := q/ow, q%ow
-		run := min(n-i, ow-ow0)
-		ih := oh - c.Pad + kh
-		d := dst[i : i+run]
-		i += run
-		if ih < 0 || ih >= c.InH {
-			clear(d)
-			continue
+	tail := (q1 - q0) % nr
+	last := (q1 - q0) / nr * kc * nr // offset of a partial last panel
+	for t := 0; t < kc; t++ {
+		kk := pc + t
+		kw := kk % c.KW
+		kh := kk / c.KW % c.KH
+		ci := kk / (c.KW * c.KH)
+		lo, hi := c.colRange(kw)
+		plane := x[ci*c.InH*c.InW : (ci+1)*c.InH*c.InW]
+		base := kw - c.Pad
+		for q := q0; q < q1; {
+			oh := q / ow
+			rowEnd := min(q1, (oh+1)*ow)
+			ih := oh*c.Stride - c.Pad + kh
+			var row []float32
+			if ih >= 0 && ih < c.InH {
+				row = plane[ih*c.InW : (ih+1)*c.InW]
+			}
+			for q < rowEnd {
+				// One piece: the part of this output row inside one panel.
+				rel := q - q0
+				end := min(rowEnd, q0+(rel/nr+1)*nr)
+				d := dst[rel/nr*kc*nr+t*nr+rel%nr:][:end-q]
+				ow0 := q - oh*ow
+				q = end
+				if row == nil {
+					clear(d)
+					continue
+				}
+				a, b := max(lo, ow0), min(hi, ow0+len(d))
+				if a >= b {
+					clear(d)
+					continue
+				}
+				clear(d[:a-ow0])
+				if c.Stride == 1 {
+					copy(d[a-ow0:b-ow0], row[a+base:b+base])
+				} else {
+					dd := d[a-ow0 : b-ow0]
+					for i := range dd {
+						dd[i] = row[(a+i)*c.Stride+base]
+					}
+				}
+				clear(d[b-ow0:])
+			}
 		}
-		row := plane[ih*c.InW : (ih+1)*c.InW]
-		a, b := max(lo, ow0), min(hi, ow0+run) // valid part of this run
-		if a >= b {
-			clear(d)
-			continue
+		if tail != 0 {
+			clear(dst[last+t*nr+tail : last+t*nr+nr])
 		}
-		clear(d[:a-ow0])
-		copy(d[a-ow0:b-ow0], row[a+base:b+base])
-		clear(d[b-ow0:])
 	}
 }
 

@@ -12,7 +12,8 @@ const (
 )
 
 // Upper bounds of every micro-kernel's tile, used to size scratch so that workspaces
-// stay valid whichever kernel is active.
+// stay valid whichever kernel is active: x rounded up to a multiple of any mr is at
+// most x+maxMR.
 const (
 	maxMR = 16
 	maxNR = 32
@@ -22,10 +23,17 @@ const (
 // element [p*mr+r]) and a packed B panel (kc x nr, element [p*nr+j]). Panels are
 // zero-padded, so the product is always a full mr x nr tile; only rows x cols of it
 // reach c (row stride ldc). bias, used with tileBias, holds the rows' biases.
+//
+// direct, where not nil, computes a tile of a stride-1 convolution without packing
+// B: row p of the kc x nr B panel is the nr values at b[offs[p]/4:] (offs are byte
+// offsets), all of which lie in b[:span]. Lane j of tile row r goes to C only if
+// bit j of mask is set, and the kept lanes of a row are stored side by side from
+// c[r*ldc]; rows (1..mr) rows are stored, and flags may ask for bias and ReLU.
 type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32)
+	direct func(kc int, a, b []float32, span int, offs []int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32)
 }
 
 // active is the kernel used by every entry point, chosen at init from the CPU's

@@ -23,7 +23,7 @@ type job struct {
 }
 
 var (
-	jobs        = sync.Pool{New: func() any { return new(job) }}
+	jobs        = newFreeList(freeListSize, func() *job { return new(job) })
 	helpersOnce sync.Once
 	// helperCh is unbuffered: a send succeeds only when a helper is idle, so a caller
 	// never waits on a helper that is busy with somebody else's job.
@@ -68,7 +68,7 @@ func parallelFor(t task, chunks, parts int) {
 		return
 	}
 	helpersOnce.Do(startHelpers)
-	j := jobs.Get().(*job)
+	j := jobs.get()
 	j.t, j.chunks = t, int64(chunks)
 	j.next.Store(0)
 	j.parts.Store(1)
@@ -88,5 +88,5 @@ func parallelFor(t task, chunks, parts int) {
 	j.work(0)
 	j.done.Wait()
 	j.t = nil
-	jobs.Put(j)
+	jobs.put(j)
 }
