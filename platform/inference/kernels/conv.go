@@ -25,7 +25,7 @@ func (c Conv) dims() (m, n, k int) { return c.OutC, c.OutH() * c.OutW(), c.InC *
 // orientation (forward: M x K, backward input gradient: K x M).
 func (c Conv) packedWeightsLen() int {
 	m, _, k := c.dims()
-	return max((m + maxMR)*k, (k + maxMR)*m)
+	return max((m+maxMR)*k, (k+maxMR)*m)
 }
 
 // partLen is the scratch each participating goroutine owns.
@@ -33,10 +33,10 @@ func (c Conv) partLen() int {
 	m, _, k := c.dims()
 	fwd := max(convPackLen, c.directGeom().padLen())
 	bwd := m*k + // partial weight gradient
-		(m + maxMR)*convKC + // output-gradient block packed as A
+		(m+maxMR)*convKC + // output-gradient block packed as A
 		convKC*maxNR + // col^T panel packed as B
 		m*maxNR + // output-gradient panel packed as B
-		(k + maxMR)*maxNR // col-gradient panel
+		(k+maxMR)*maxNR // col-gradient panel
 	return max(fwd, bwd)
 }
 

@@ -99,10 +99,10 @@ func (bw *convBwd) run(part, img int) {
 	mr, nr := kern.mr, kern.nr
 	scratch := bw.ws[part*c.partLen():][:c.partLen()]
 	dwp, scratch := scratch[:m*k], scratch[m*k:]
-	ap, scratch := scratch[:(m + maxMR)*convKC], scratch[(m + maxMR)*convKC:]
+	ap, scratch := scratch[:(m+maxMR)*convKC], scratch[(m+maxMR)*convKC:]
 	bp, scratch := scratch[:convKC*maxNR], scratch[convKC*maxNR:]
 	dyp, scratch := scratch[:m*maxNR], scratch[m*maxNR:]
-	dcol := scratch[:(k + maxMR)*maxNR]
+	dcol := scratch[:(k+maxMR)*maxNR]
 
 	if !bw.usedPart[part] {
 		bw.usedPart[part] = true
