@@ -1,0 +1,144 @@
+package inference
+
+import (
+	"context"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/inference/nn"
+)
+
+// request is one queued image. The worker owns it from the moment it is
+// queued until done is signalled.
+type request struct {
+	ctx   context.Context
+	x     []float32 // one preprocessed image
+	probs []float32 // filled by the worker
+	done  chan error
+}
+
+// worker runs batches on predictors it owns (a predictor is not safe for
+// concurrent use). It keeps one predictor per batch size it has needed, in
+// powers of two, so a lone image does not pay for a 32-image graph.
+type worker struct {
+	e          *Engine
+	predictors map[int]*nn.Predictor
+	batch      []*request
+	x, probs   []float32
+	timer      *time.Timer
+}
+
+func newWorker(e *Engine) (*worker, error) {
+	w := &worker{
+		e:          e,
+		predictors: map[int]*nn.Predictor{},
+		x:          make([]float32, e.opts.MaxBatch*e.arch.Input().Len()),
+		probs:      make([]float32, e.opts.MaxBatch*e.classes),
+		timer:      time.NewTimer(time.Hour),
+	}
+	w.timer.Stop()
+	if _, err := w.predictor(1); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *worker) predictor(n int) (*nn.Predictor, error) {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	size = min(size, w.e.opts.MaxBatch)
+	if p := w.predictors[size]; p != nil {
+		return p, nil
+	}
+	p, err := nn.NewPredictor(w.e.arch, w.e.tensors, size)
+	if err != nil {
+		return nil, err
+	}
+	w.predictors[size] = p
+	return p, nil
+}
+
+func (w *worker) loop() {
+	defer w.e.workers.Done()
+	for first := range w.e.queue {
+		w.batch = append(w.batch[:0], first)
+		w.collect()
+		w.run()
+	}
+}
+
+// collect adds queued images to the batch. It waits for more only while
+// callers are still preprocessing (they will arrive within moments), and
+// never longer than BatchWait in all.
+func (w *worker) collect() {
+	armed := false
+	defer func() {
+		if armed {
+			w.timer.Stop() // since Go 1.23 no stale tick can remain
+		}
+	}()
+loop:
+	for len(w.batch) < w.e.opts.MaxBatch {
+		select {
+		case r, ok := <-w.e.queue:
+			if !ok {
+				return
+			}
+			w.batch = append(w.batch, r)
+			continue
+		default:
+		}
+		if w.e.coming.Load() == 0 || w.e.opts.BatchWait == 0 {
+			return
+		}
+		if !armed {
+			w.timer.Reset(w.e.opts.BatchWait)
+			armed = true
+		}
+		select {
+		case r, ok := <-w.e.queue:
+			if !ok {
+				return
+			}
+			w.batch = append(w.batch, r)
+		case <-w.timer.C:
+			armed = false
+			break loop
+		}
+	}
+}
+
+func (w *worker) run() {
+	// Callers that gave up while queued are answered without running.
+	live := w.batch[:0]
+	for _, r := range w.batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	n := len(live)
+	if n == 0 {
+		return
+	}
+	per, classes := w.e.arch.Input().Len(), w.e.classes
+	for i, r := range live {
+		copy(w.x[i*per:(i+1)*per], r.x)
+	}
+	start := time.Now()
+	p, err := w.predictor(n)
+	if err == nil {
+		err = p.Run(w.x[:n*per], w.probs[:n*classes])
+	}
+	if w.e.opts.OnBatch != nil {
+		w.e.opts.OnBatch(n, time.Since(start))
+	}
+	for i, r := range live {
+		if err == nil {
+			copy(r.probs, w.probs[i*classes:(i+1)*classes])
+		}
+		r.done <- err
+	}
+}
