@@ -1,0 +1,120 @@
+package nn
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+
+	"github.com/aquaml/aquaml/platform/inference/kernels"
+	"github.com/aquaml/aquaml/platform/inference/modelfile"
+)
+
+// Predictor runs an architecture's inference graph on batches of images.
+// It holds its own copy of the weights, with batchnorm folded into the
+// preceding conv, dropout removed and ReLU fused into the layer before it.
+// A Predictor is not safe for concurrent use; keep one per goroutine.
+type Predictor struct {
+	arch    *Arch
+	batch   int
+	graph   *netGraph
+	vm      G.VM
+	softmax *softmaxOp
+	filled  int // images in the input buffer from the last run
+}
+
+// maxBatch bounds the batch a graph is built for.
+const maxBatch = 4096
+
+// NewPredictor builds the inference graph for batches of up to batch images
+// from the model's tensors (named as Arch.Params lists them).
+func NewPredictor(a *Arch, tensors []modelfile.Tensor, batch int) (*Predictor, error) {
+	if batch < 1 || batch > maxBatch {
+		return nil, fmt.Errorf("%w: batch %d, want 1..%d", ErrInput, batch, maxBatch)
+	}
+	ws, err := a.matchTensors(tensors)
+	if err != nil {
+		return nil, err
+	}
+	ng, err := build(a, batch, foldWeights(a, ws), false, 0)
+	if err != nil {
+		return nil, err
+	}
+	sm := newSoftmaxOp(batch, a.Classes())
+	if _, err := G.ApplyOp(sm, ng.logits); err != nil {
+		return nil, fmt.Errorf("nn: building softmax: %w", err)
+	}
+	return &Predictor{arch: a, batch: batch, graph: ng, vm: G.NewTapeMachine(ng.g), softmax: sm}, nil
+}
+
+// foldWeights returns a copy of the inference weights: each conv followed
+// by a batchnorm gets w' = w*s and b' = (b-mean)*s + beta with
+// s = gamma/sqrt(var+eps), and the batchnorm's own tensors are left out.
+func foldWeights(a *Arch, ws weightSet) weightSet {
+	out := make(weightSet, len(ws))
+	for _, u := range a.units() {
+		l := a.layers[u.layer]
+		if l.Type != Conv && l.Type != Dense {
+			continue
+		}
+		wName, bName := ParamName(u.layer, KindWeight), ParamName(u.layer, KindBias)
+		out[wName] = append([]float32(nil), ws[wName]...)
+		if b := ws[bName]; b != nil {
+			out[bName] = append([]float32(nil), b...)
+		}
+		if u.bn < 0 {
+			continue
+		}
+		if out[bName] == nil {
+			out[bName] = make([]float32, l.Out)
+		}
+		p := func(kind string) []float32 { return ws[ParamName(u.bn, kind)] }
+		kernels.FoldBatchNorm(out[wName], out[bName], p(KindWeight), p(KindBias),
+			p(KindRunningMean), p(KindRunningVar), float32(a.layers[u.bn].Eps))
+	}
+	return out
+}
+
+// Arch is the architecture the predictor runs.
+func (p *Predictor) Arch() *Arch { return p.arch }
+
+// Batch is the largest number of images one Run takes.
+func (p *Predictor) Batch() int { return p.batch }
+
+// Run classifies n images, 1 <= n <= Batch(): x holds them one after the
+// other, each C*H*W values of the architecture's input shape (NCHW), and
+// probs receives n rows of class probabilities (softmax), n*Classes values.
+func (p *Predictor) Run(x, probs []float32) error {
+	per := p.arch.input.Len()
+	n := len(x) / per
+	switch {
+	case len(x)%per != 0 || n < 1 || n > p.batch:
+		return fmt.Errorf("%w: %d input values are not 1..%d images of %v", ErrInput, len(x), p.batch, p.arch.input)
+	case len(probs) < n*p.arch.Classes():
+		return fmt.Errorf("%w: room for %d probabilities, %d images need %d", ErrInput, len(probs), n, n*p.arch.Classes())
+	}
+	buf := p.graph.x.data
+	copy(buf, x)
+	if n < p.filled {
+		// Unused batch slots would otherwise hold old images: harmless to
+		// the results, but zeros keep runs reproducible bit for bit.
+		clear(buf[n*per : p.filled*per])
+	}
+	p.filled = n
+	p.vm.Reset()
+	if err := p.vm.RunAll(); err != nil {
+		return fmt.Errorf("nn: running the inference graph: %w", err)
+	}
+	copy(probs, p.softmax.p.data[:n*p.arch.Classes()])
+	return nil
+}
+
+// setWeights replaces the predictor's weights with new values for the same
+// architecture, in place, without rebuilding the graph.
+func (p *Predictor) setWeights(ws weightSet) {
+	for name, data := range foldWeights(p.arch, ws) {
+		if n := p.graph.weights[name]; n != nil {
+			dst, _ := f32s(n.Value())
+			copy(dst, data)
+		}
+	}
+}
