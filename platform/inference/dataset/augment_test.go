@@ -13,7 +13,7 @@ func TestBlend(t *testing.T) {
 	// One pixel per plane: R=0.5, G=0.25, B=1.
 	pix := func() []float32 { return []float32{0.5, 0.25, 1} }
 	b := pix()
-	blendConst(b, 1.2, 0) // brightness
+	blendConst(b, 1.2, 0)          // brightness
 	want := []float32{0.6, 0.3, 1} // blue clamps at 1
 	for i := range want {
 		if math.Abs(float64(b[i]-want[i])) > 1e-6 {
