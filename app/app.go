@@ -41,6 +41,13 @@ type App struct {
 	Metrics *metrics.Metrics
 	HTTP    *httpserver.Server
 
+	// RequireUser and RequireAdmin guard the routes of feature modules:
+	// they let through callers with a valid access token or API key (and
+	// the admin role) and put them in the request context, where modules
+	// read them with principal.From. Set by mount in API mode.
+	RequireUser  echo.MiddlewareFunc
+	RequireAdmin echo.MiddlewareFunc
+
 	ln         net.Listener
 	metricsSrv *http.Server
 	metricsLn  net.Listener

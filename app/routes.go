@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/aquaml/aquaml/app/apidocs"
+	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/modules/health"
 	"github.com/labstack/echo/v4"
 )
@@ -26,6 +27,21 @@ func (a *App) mount() error {
 	if !a.mode.API {
 		return nil
 	}
+	// Everything under the versioned prefix knows its caller and is rate
+	// limited per caller; the probes and /metrics above are neither.
+	api := e.Group(a.cfg.API.V1Prefix)
+	accounts, err := auth.New(auth.Deps{
+		DB: a.DB.DB, Redis: a.Redis.Client, Auth: a.cfg.Auth,
+		APIRatePerMinute: a.cfg.RateLimitPerMinute, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	api.Use(accounts.Identify(), accounts.RateLimit())
+	accounts.Routes(api)
+	a.RequireUser, a.RequireAdmin = accounts.RequireUser(), accounts.RequireAdmin()
+	a.startHooks = append(a.startHooks, accounts.Bootstrap)
+
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)
 	if err != nil {
 		return err

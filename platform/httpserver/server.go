@@ -58,6 +58,10 @@ func New(opts Options) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(log)
+	// Rate limits and logs key on the client IP. X-Forwarded-For is only
+	// believed from loopback and private-network peers (our own proxies);
+	// echo's default would let any client pick its IP.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.Pre(RequestID())
 	e.Use(AccessLog(log))
 	e.Use(opts.Middleware...)

@@ -1,0 +1,213 @@
+package auth
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// handler turns HTTP requests into service calls. It decodes, calls and
+// encodes; errors go to the one error handler as they are.
+type handler struct {
+	svc *service
+}
+
+func contentType(c echo.Context) string { return c.Request().Header.Get(echo.HeaderContentType) }
+
+func (h *handler) register(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := parseRegister(contentType(c), body)
+	if err != nil {
+		return err
+	}
+	u, err := h.svc.register(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, u.View())
+}
+
+// tokenResponse follows RFC 6749 5.1: token answers must not be cached.
+func tokenResponse(c echo.Context, p TokenPair) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set("Pragma", "no-cache")
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h *handler) login(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	name, password, err := parseLogin(contentType(c), body)
+	if err != nil {
+		return err
+	}
+	pair, err := h.svc.login(c.Request().Context(), c.RealIP(), name, password)
+	if err != nil {
+		return err
+	}
+	return tokenResponse(c, pair)
+}
+
+func (h *handler) refresh(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var b refreshBody
+	if err := decodeJSON(contentType(c), body, &b); err != nil {
+		return err
+	}
+	if b.RefreshToken == "" {
+		return invalidField("refresh_token", "is required")
+	}
+	pair, err := h.svc.refresh(c.Request().Context(), b.RefreshToken)
+	if err != nil {
+		return err
+	}
+	return tokenResponse(c, pair)
+}
+
+func (h *handler) logout(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var b refreshBody
+	if len(body) > 0 {
+		if err := decodeJSON(contentType(c), body, &b); err != nil {
+			return err
+		}
+	}
+	p, claims := caller(c)
+	if err := h.svc.logout(c.Request().Context(), p, claims, b.RefreshToken); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *handler) me(c echo.Context) error {
+	p, _ := caller(c)
+	u, err := h.svc.me(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u.View())
+}
+
+func (h *handler) updateMe(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var b profileBody
+	if err := decodeJSON(contentType(c), body, &b); err != nil {
+		return err
+	}
+	p, claims := caller(c)
+	u, err := h.svc.updateMe(c.Request().Context(), p, claims,
+		ProfileChange{FullName: b.FullName, Password: b.Password, CurrentPassword: b.CurrentPassword})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u.View())
+}
+
+func (h *handler) createKey(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var b keyBody
+	if err := decodeJSON(contentType(c), body, &b); err != nil {
+		return err
+	}
+	p, _ := caller(c)
+	k, err := h.svc.createKey(c.Request().Context(), p, b.Name)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusCreated, k)
+}
+
+func (h *handler) listKeys(c echo.Context) error {
+	p, _ := caller(c)
+	keys, err := h.svc.listKeys(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, keys)
+}
+
+func (h *handler) deleteKey(c echo.Context) error {
+	p, _ := caller(c)
+	if err := h.svc.deleteKey(c.Request().Context(), p, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *handler) listUsers(c echo.Context) error {
+	f, err := parseUserFilter(c)
+	if err != nil {
+		return err
+	}
+	page, err := h.svc.listUsers(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
+
+func parseUserFilter(c echo.Context) (UserFilter, error) {
+	f := UserFilter{Page: 1, PerPage: defaultPerPage}
+	errs := fieldErrors{}
+	if v := c.QueryParam("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			errs.add("page", "must be a whole number from 1")
+		}
+		f.Page = n
+	}
+	if v := c.QueryParam("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPerPage {
+			errs.add("per_page", "must be a whole number from 1 to 100")
+		}
+		f.PerPage = n
+	}
+	if v := c.QueryParam("is_active"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs.add("is_active", "must be true or false")
+		}
+		f.IsActive = &b
+	}
+	if v := c.QueryParam("role"); v != "" {
+		errs.add("role", checkRole(v))
+		f.Role = &v
+	}
+	return f, errs.err()
+}
+
+func (h *handler) updateUser(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var b accountBody
+	if err := decodeJSON(contentType(c), body, &b); err != nil {
+		return err
+	}
+	u, err := h.svc.updateUser(c.Request().Context(), c.Param("id"), AccountChange{IsActive: b.IsActive, Role: b.Role})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u.View())
+}

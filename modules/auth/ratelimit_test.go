@@ -1,0 +1,155 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/aquaml/aquaml/platform/redis"
+	"github.com/aquaml/aquaml/platform/redis/redistest"
+)
+
+// The limiter tests run on the in-process Redis by default and on the
+// server named by TEST_REDIS_URL when set: the same contract on both.
+
+func newTestLimiter(t *testing.T, clock *fixedClock) *limiter {
+	t.Helper()
+	r := redistest.New(t)
+	return &limiter{state: &sharedState{client: r.Client, log: slog.Default()}, window: time.Minute, now: clock.now}
+}
+
+func TestLimiterCountsAndRefuses(t *testing.T) {
+	ctx := context.Background()
+	// 10s into a window, with an empty previous window.
+	clock := &fixedClock{time.UnixMilli(1_000 * 60_000).Add(10 * time.Second)}
+	l := newTestLimiter(t, clock)
+	for i := range 3 {
+		v, ok := l.allow(ctx, "k", 3)
+		if !ok || !v.allowed || v.remaining != 2-i || v.limit != 3 {
+			t.Fatalf("request %d: %+v ok=%v", i+1, v, ok)
+		}
+		if v.reset != 50*time.Second {
+			t.Errorf("reset %v, want the 50s left in the window", v.reset)
+		}
+	}
+	v, ok := l.allow(ctx, "k", 3)
+	if !ok || v.allowed || v.remaining != 0 {
+		t.Fatalf("fourth request: %+v", v)
+	}
+	// The previous window was empty, so room comes back only when this
+	// window's three requests have mostly slid out: (50s to the end of
+	// the window) + 60s*(1-2/3) = 70s.
+	if v.retryAfter != 70*time.Second {
+		t.Errorf("retryAfter %v, want 70s", v.retryAfter)
+	}
+	if v, _ := l.allow(ctx, "other", 3); !v.allowed {
+		t.Error("another key shares the count")
+	}
+}
+
+func TestLimiterSlidesAcrossTheWindowEdge(t *testing.T) {
+	ctx := context.Background()
+	start := time.UnixMilli(2_000 * 60_000) // a window boundary
+	clock := &fixedClock{start.Add(59 * time.Second)}
+	l := newTestLimiter(t, clock)
+	for range 4 {
+		if v, _ := l.allow(ctx, "k", 4); !v.allowed {
+			t.Fatal("refused within the limit")
+		}
+	}
+	// A fixed window would allow four more one second later; the sliding
+	// window still counts the previous window almost fully.
+	clock.t = start.Add(60 * time.Second)
+	v, _ := l.allow(ctx, "k", 4)
+	if v.allowed {
+		t.Fatal("the limit doubled across the window edge")
+	}
+	wait := v.retryAfter
+	// 4 requests weigh 4*(60-x)/60 after x seconds; one more fits when that
+	// is at most 3, at x = 15s.
+	if wait != 15*time.Second {
+		t.Errorf("retryAfter %v, want 15s", wait)
+	}
+	clock.t = clock.t.Add(wait - time.Millisecond)
+	if v, _ := l.allow(ctx, "k", 4); v.allowed {
+		t.Error("allowed before Retry-After elapsed")
+	}
+	clock.t = clock.t.Add(time.Millisecond)
+	if v, _ := l.allow(ctx, "k", 4); !v.allowed {
+		t.Errorf("refused when Retry-After elapsed: %+v", v)
+	}
+	// Two windows later nothing of the old counts remains.
+	clock.t = start.Add(3 * time.Minute)
+	if v, _ := l.allow(ctx, "k", 4); !v.allowed || v.remaining != 3 {
+		t.Errorf("after two quiet windows: %+v", v)
+	}
+}
+
+func TestLimiterRetryAfterIsExact(t *testing.T) {
+	// Whatever the counts, waiting retryAfter must be enough and waiting
+	// a little less must not be.
+	ctx := context.Background()
+	for _, tc := range []struct{ limit, prevCount, offsetS int }{
+		{5, 0, 0}, {5, 5, 5}, {5, 3, 30}, {10, 7, 42}, {1, 1, 59}, {2, 9, 1},
+	} {
+		base := time.UnixMilli(int64(3_000+tc.limit*10+tc.prevCount) * 60_000)
+		clock := &fixedClock{base.Add(-30 * time.Second)}
+		l := newTestLimiter(t, clock)
+		for range tc.prevCount {
+			l.allow(ctx, "k", 1_000) // fill the previous window without a limit in the way
+		}
+		clock.t = base.Add(time.Duration(tc.offsetS) * time.Second)
+		var v verdict
+		for v.allowed = true; v.allowed; v, _ = l.allow(ctx, "k", tc.limit) {
+		}
+		refusedAt := clock.t
+		clock.t = refusedAt.Add(v.retryAfter - 5*time.Millisecond)
+		if w, _ := l.allow(ctx, "k", tc.limit); w.allowed {
+			t.Errorf("%+v: allowed %v before retryAfter %v", tc, 5*time.Millisecond, v.retryAfter)
+		}
+		clock.t = refusedAt.Add(v.retryAfter)
+		if w, _ := l.allow(ctx, "k", tc.limit); !w.allowed {
+			t.Errorf("%+v: refused after retryAfter %v", tc, v.retryAfter)
+		}
+	}
+}
+
+func TestLimiterFailsOpenWhenRedisIsDown(t *testing.T) {
+	server := miniredis.NewMiniRedis()
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := redis.Open(redis.Options{URL: "redis://" + server.Addr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var logs bytes.Buffer
+	state := &sharedState{client: r.Client, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	l := &limiter{state: state, window: time.Minute, now: time.Now}
+	if v, ok := l.allow(context.Background(), "k", 1); !ok || !v.allowed {
+		t.Fatalf("with Redis up: %+v %v", v, ok)
+	}
+	server.Close() // the outage: the client stays, the server is gone
+
+	start := time.Now()
+	for range 5 {
+		v, ok := l.allow(context.Background(), "k", 1)
+		if ok || !v.allowed {
+			t.Fatalf("with Redis down: allowed=%v ok=%v, want a pass without a verdict", v.allowed, ok)
+		}
+	}
+	if revoked, _, cached := state.lookup(context.Background(), "jti", "sid", "user"); revoked || cached {
+		t.Error("with Redis down, lookup reported state")
+	}
+	if took := time.Since(start); took > 5*redisTimeout {
+		t.Errorf("six calls against a dead Redis took %v", took)
+	}
+	if n := strings.Count(logs.String(), "redis unavailable"); n != 1 {
+		t.Errorf("logged the outage %d times, want once (throttled):\n%s", n, logs.String())
+	}
+}

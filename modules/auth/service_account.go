@@ -1,0 +1,207 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/google/uuid"
+)
+
+func (s *service) me(ctx context.Context, p principal.Principal) (User, error) {
+	u, err := s.store.userByID(ctx, p.ID)
+	if errors.Is(err, errNoRows) {
+		return User{}, errUserNotFound
+	}
+	return u, err
+}
+
+// updateMe changes the caller's own profile. A new password needs the
+// current one and a signed-in session (an API key must not be able to take
+// the account over), and it signs out every other session.
+func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *Claims, ch ProfileChange) (User, error) {
+	u, err := s.me(ctx, p)
+	if err != nil {
+		return User{}, err
+	}
+	f := fieldErrors{}
+	set := map[string]any{}
+	if ch.FullName != nil {
+		name := strings.TrimSpace(*ch.FullName)
+		f.add("full_name", checkText(name, maxFullName))
+		set["full_name"] = name
+	}
+	if ch.Password != nil {
+		f.add("password", checkPassword(*ch.Password))
+		if ch.CurrentPassword == nil || *ch.CurrentPassword == "" {
+			f.add("current_password", "is required to change the password")
+		}
+	}
+	if err := f.err(); err != nil {
+		return User{}, err
+	}
+	if ch.Password != nil {
+		if claims == nil {
+			return User{}, errTokenRequired
+		}
+		// Guessing the current password with a stolen token is a login
+		// attempt like any other.
+		if err := s.limitLogin(ctx, "user:"+u.ID); err != nil {
+			return User{}, err
+		}
+		ok, err := s.hash.check(u.PasswordHash, *ch.CurrentPassword)
+		if err != nil {
+			return User{}, err
+		}
+		if !ok {
+			return User{}, invalidField("current_password", "is incorrect")
+		}
+		if set["password_hash"], err = s.hash.hash(*ch.Password); err != nil {
+			return User{}, err
+		}
+	}
+	if len(set) == 0 {
+		return u, nil
+	}
+	if err := s.store.updateUser(ctx, u.ID, set); err != nil {
+		return User{}, err
+	}
+	if ch.Password != nil {
+		ended, err := s.store.revokeSessions(ctx, u.ID, claims.SessionID)
+		if err != nil {
+			return User{}, err
+		}
+		s.state.endSessions(ctx, ended, s.tokens.ttl+clockLeeway)
+	}
+	return s.me(ctx, p)
+}
+
+// createKey makes an API key for the caller and returns it with its
+// secret, which is never shown again.
+func (s *service) createKey(ctx context.Context, p principal.Principal, name string) (APIKeyView, error) {
+	if p.Method != principal.MethodToken {
+		return APIKeyView{}, errTokenRequired
+	}
+	name = strings.TrimSpace(name)
+	msg := checkText(name, maxKeyName)
+	if name == "" {
+		msg = "is required"
+	}
+	if msg != "" {
+		return APIKeyView{}, invalidField("name", msg)
+	}
+	n, err := s.store.countKeys(ctx, p.ID)
+	if err != nil {
+		return APIKeyView{}, err
+	}
+	if n >= maxKeysPerUser {
+		return APIKeyView{}, errTooManyKeys
+	}
+	// A 48-bit prefix practically never collides; retry if it does.
+	for attempt := 0; ; attempt++ {
+		key, prefix, hash, err := newAPIKey()
+		if err != nil {
+			return APIKeyView{}, err
+		}
+		k := apiKey{ID: uuid.NewString(), UserID: p.ID, Name: name, Prefix: prefix, SecretHash: hash}
+		err = s.store.insertKey(ctx, &k)
+		if err == nil {
+			v := k.view()
+			v.Key = key
+			return v, nil
+		}
+		if attempt == 2 {
+			return APIKeyView{}, err
+		}
+	}
+}
+
+func (s *service) listKeys(ctx context.Context, p principal.Principal) ([]APIKeyView, error) {
+	keys, err := s.store.listKeys(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APIKeyView, len(keys))
+	for i, k := range keys {
+		out[i] = k.view()
+	}
+	return out, nil
+}
+
+// deleteKey revokes one of the caller's keys; anybody else's is 404.
+func (s *service) deleteKey(ctx context.Context, p principal.Principal, id string) error {
+	err := s.store.revokeKey(ctx, p.ID, id)
+	if errors.Is(err, errNoRows) {
+		return errKeyNotFound
+	}
+	return err
+}
+
+func (s *service) listUsers(ctx context.Context, f UserFilter) (UserPage, error) {
+	users, total, err := s.store.listUsers(ctx, f)
+	if err != nil {
+		return UserPage{}, err
+	}
+	page := UserPage{Items: make([]UserView, len(users)), Total: total, Page: f.Page, PerPage: f.PerPage}
+	for i, u := range users {
+		page.Items[i] = u.View()
+	}
+	return page, nil
+}
+
+// updateUser is an admin activating, deactivating or changing the role of
+// an account. Deactivation ends every session of the account; both changes
+// reach every replica on the account's next request.
+func (s *service) updateUser(ctx context.Context, id string, ch AccountChange) (User, error) {
+	if ch.Role != nil {
+		if msg := checkRole(*ch.Role); msg != "" {
+			return User{}, invalidField("role", msg)
+		}
+	}
+	u, err := s.store.userByID(ctx, id)
+	if errors.Is(err, errNoRows) {
+		return User{}, errUserNotFound
+	}
+	if err != nil {
+		return User{}, err
+	}
+	set := map[string]any{}
+	active, role := u.IsActive, u.Role
+	if ch.IsActive != nil {
+		active = *ch.IsActive
+		set["is_active"] = active
+	}
+	if ch.Role != nil {
+		role = *ch.Role
+		set["role"] = role
+	}
+	if len(set) == 0 {
+		return u, nil
+	}
+	if u.IsActive && u.IsAdmin() && (!active || role != principal.RoleAdmin) {
+		n, err := s.store.activeAdmins(ctx, u.ID)
+		if err != nil {
+			return User{}, err
+		}
+		if n == 0 {
+			return User{}, errLastAdmin
+		}
+	}
+	if err := s.store.updateUser(ctx, u.ID, set); err != nil {
+		return User{}, err
+	}
+	s.state.forgetUser(ctx, u.ID)
+	if !active {
+		ended, err := s.store.revokeSessions(ctx, u.ID, "")
+		if err != nil {
+			return User{}, err
+		}
+		s.state.endSessions(ctx, ended, s.tokens.ttl+clockLeeway)
+	}
+	return s.store.userByID(ctx, u.ID)
+}
+
+// isConflict reports whether err is a 409 (the account already exists).
+func isConflict(err error) bool { return apperr.KindOf(err) == apperr.Conflict }
