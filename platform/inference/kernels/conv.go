@@ -49,7 +49,19 @@ func (c Conv) WorkspaceLen(batch int) int {
 	if c.Validate() != nil || batch <= 0 {
 		return 0
 	}
-	return c.packedWeightsLen() + runtime.GOMAXPROCS(0)*c.partLen()
+	return c.workspaceLen(runtime.GOMAXPROCS(0))
+}
+
+// workspaceLen is the workspace for running on up to parts goroutines.
+func (c Conv) workspaceLen(parts int) int {
+	n := c.packedWeightsLen() + parts*c.partLen()
+	if c.Stride == 1 {
+		n = max(n, parts*c.directDWPartLen())
+		if c.KH == c.KW && c.Pad <= c.KH-1 {
+			n = max(n, c.transposedWSLen(parts))
+		}
+	}
+	return n
 }
 
 // parts returns how many goroutines the workspace ws has room for, at most

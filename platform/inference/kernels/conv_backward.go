@@ -1,10 +1,12 @@
 package kernels
 
-// convBwd is one ConvBackward call, pooled so that handing it to helpers is free.
+// convBwd is one ConvBackward pass over packed panels (see run), pooled so that
+// handing it to helpers is free.
 type convBwd struct {
 	c        Conv
 	x, dy    []float32
-	dx       []float32
+	dx       []float32 // nil: no input gradient from this pass
+	doDW     bool      // whether this pass computes the weight gradient
 	wtp      []float32 // w^T packed as A panels (K x M), when dx is wanted
 	ws       []float32 // per-part scratch
 	kern     *microKernel
@@ -40,16 +42,29 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	if dx != nil {
 		mustLen("dx", dx, batch*c.InC*c.InH*c.InW)
 	}
-	parts := c.parts(ws)
+	mustLen("workspace", ws, c.workspaceLen(1))
 	kern := kernel()
-	fixed := c.packedWeightsLen()
-
 	if db != nil {
 		biasGradient(batch, m, n, dy, db)
 	}
+	packedDX := dx
+	if dx != nil && c.transposable(kern) {
+		c.inputGradTransposed(batch, w, dy, dx, ws)
+		packedDX = nil
+	}
+	directDW := c.useDirectDW(kern)
+	if directDW {
+		c.weightGradDirect(batch, x, dy, dw, ws, kern)
+	}
+	if directDW && packedDX == nil {
+		return
+	}
+
+	parts := c.parts(ws)
+	fixed := c.packedWeightsLen()
 	bw := convBwds.get()
-	*bw = convBwd{c: c, x: x, dy: dy, dx: dx, ws: ws[fixed:], kern: kern, usedPart: bw.usedPart[:0]}
-	if dx != nil {
+	*bw = convBwd{c: c, x: x, dy: dy, dx: packedDX, doDW: !directDW, ws: ws[fixed:], kern: kern, usedPart: bw.usedPart[:0]}
+	if packedDX != nil {
 		bw.wtp = ws[:fixed]
 		packA(bw.wtp, kern.mr, w, k, true, 0, k, 0, m, 1)
 	}
@@ -57,26 +72,35 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 		bw.usedPart = append(bw.usedPart, false)
 	}
 	parallelFor(bw, batch, parts)
-
-	// Sum the partial weight gradients of the parts that ran.
-	first := true
-	for p, used := range bw.usedPart {
-		if !used {
-			continue
-		}
-		part := bw.ws[p*c.partLen():][:m*k]
-		if first {
-			copy(dw[:m*k], part)
-			first = false
-			continue
-		}
-		for i, v := range part {
-			dw[i] += v
-		}
+	if bw.doDW {
+		sumParts(dw[:m*k], bw.ws, c.partLen(), bw.usedPart)
 	}
 	used := bw.usedPart
 	*bw = convBwd{usedPart: used[:0]}
 	convBwds.put(bw)
+}
+
+// sumParts sets dst to the sum of the partial results at the start of each used
+// part's scratch (parts are stride values apart in ws).
+func sumParts(dst, ws []float32, stride int, used []bool) {
+	first := true
+	for p, u := range used {
+		if !u {
+			continue
+		}
+		part := ws[p*stride:][:len(dst)]
+		if first {
+			copy(dst, part)
+			first = false
+			continue
+		}
+		for i, v := range part {
+			dst[i] += v
+		}
+	}
+	if first {
+		clear(dst)
+	}
 }
 
 // biasGradient sets db[o] to the sum of dy over images and pixels of channel o.
@@ -94,24 +118,32 @@ func biasGradient(batch, m, n int, dy, db []float32) {
 }
 
 func (bw *convBwd) run(part, img int) {
+	c := bw.c
+	m, n, k := c.dims()
+	scratch := bw.ws[part*c.partLen():][:c.partLen()]
+	x := bw.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW]
+	dy := bw.dy[img*m*n:][:m*n]
+	if bw.doDW {
+		if !bw.usedPart[part] {
+			bw.usedPart[part] = true
+			clear(scratch[:m*k])
+		}
+		bw.weightGrad(x, dy, scratch)
+	}
+	if bw.dx != nil {
+		bw.inputGrad(dy, bw.dx[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW], scratch)
+	}
+}
+
+// weightGrad adds one image's dy (m x n) * col^T (n x k) to the partial weight
+// gradient at the start of scratch, reducing over pixels in convKC blocks.
+func (bw *convBwd) weightGrad(x, dy, scratch []float32) {
 	c, kern := bw.c, bw.kern
 	m, n, k := c.dims()
 	mr, nr := kern.mr, kern.nr
-	scratch := bw.ws[part*c.partLen():][:c.partLen()]
 	dwp, scratch := scratch[:m*k], scratch[m*k:]
 	ap, scratch := scratch[:(m+maxMR)*convKC], scratch[(m+maxMR)*convKC:]
-	bp, scratch := scratch[:convKC*maxNR], scratch[convKC*maxNR:]
-	dyp, scratch := scratch[:m*maxNR], scratch[m*maxNR:]
-	dcol := scratch[:(k+maxMR)*maxNR]
-
-	if !bw.usedPart[part] {
-		bw.usedPart[part] = true
-		clear(dwp)
-	}
-	x := bw.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW]
-	dy := bw.dy[img*m*n:][:m*n]
-
-	// dw += dy (m x n) * col^T (n x k), reducing over pixels in convKC blocks.
+	bp := scratch[:convKC*maxNR]
 	for pc := 0; pc < n; pc += convKC {
 		kc := min(convKC, n-pc)
 		packA(ap, mr, dy, n, false, 0, m, pc, kc, 1)
@@ -131,13 +163,17 @@ func (bw *convBwd) run(part, img int) {
 			}
 		}
 	}
-	if bw.dx == nil {
-		return
-	}
+}
 
-	// dcol (k x n) = w^T (k x m) * dy (m x n), one nr-column panel at a time,
-	// scattered into dx as it is produced.
-	dx := bw.dx[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW]
+// inputGrad overwrites one image's dx with col2im(w^T * dy), computing the
+// column gradient one nr-column panel at a time and scattering it as produced.
+func (bw *convBwd) inputGrad(dy, dx, scratch []float32) {
+	c, kern := bw.c, bw.kern
+	m, n, k := c.dims()
+	mr, nr := kern.mr, kern.nr
+	scratch = scratch[m*k+(m+maxMR)*convKC+convKC*maxNR:]
+	dyp, scratch := scratch[:m*maxNR], scratch[m*maxNR:]
+	dcol := scratch[:(k+maxMR)*maxNR]
 	clear(dx)
 	for j0 := 0; j0 < n; j0 += nr {
 		cols := min(nr, n-j0)

@@ -132,7 +132,7 @@ func TestConvSmallWorkspace(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	c := Conv{InC: 6, InH: 12, InW: 12, OutC: 10, KH: 3, KW: 3, Stride: 1, Pad: 1}
 	x, w := randSlice(r, 3*6*144), randSlice(r, 10*6*9)
-	ws := make([]float32, c.packedWeightsLen()+c.partLen())
+	ws := make([]float32, c.workspaceLen(1))
 	y := make([]float32, 3*10*144)
 	ConvForward(c, 3, x, w, nil, ActNone, y, ws)
 	checkClose(t, "forward", y, refConvForward(c, 3, x, w, nil, ActNone))
@@ -148,7 +148,7 @@ func TestConvValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("valid geometry: %v", err)
 	}
-	if got := good.WorkspaceLen(1); got < good.packedWeightsLen()+runtime.GOMAXPROCS(0)*good.partLen() {
+	if got := good.WorkspaceLen(1); got < good.workspaceLen(runtime.GOMAXPROCS(0)) {
 		t.Errorf("WorkspaceLen = %d, too small for every goroutine", got)
 	}
 	bad := map[string]func(c *Conv){

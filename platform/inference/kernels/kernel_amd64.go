@@ -20,13 +20,24 @@ func sgemmAVX512(kc int, a, b, c *float32, ldc, cols, flags int, bias *float32)
 //go:noescape
 func convDirectAVX512(k int, a, b *float32, offs *int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
 
+// dotAVX512 computes the 4 x 6 dot products of n*16 values between rows of a and
+// rows of b at the given byte offsets.
+//
+//go:noescape
+func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32)
+
+// maxPool2x2AVX512 pools n outputs from input rows r0 and r1 (see kernel_amd64.s).
+//
+//go:noescape
+func maxPool2x2AVX512(r0, r1 *float32, n int, dst *float32, arg *int32, base, w int)
+
 // sgemmAVX2 computes a full 6 x 16 tile.
 //
 //go:noescape
 func sgemmAVX2(kc int, a, b, c *float32, ldc, flags int, bias *float32)
 
 var (
-	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: kernelAVX512, direct: directAVX512}
+	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: kernelAVX512, direct: directAVX512, dot: dot4x6AVX512}
 	avx2Kernel   = &microKernel{name: "avx2", mr: 6, nr: 16, fn: kernelAVX2}
 )
 
@@ -98,3 +109,34 @@ func directAVX512(k int, a, b []float32, span int, offs []int, c []float32, ldc,
 	}
 	convDirectAVX512(k, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(offs), unsafe.SliceData(c), ldc, rows, mask, int(flags), bp)
 }
+
+func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32) {
+	// Bounds-check every row the assembly reads.
+	for _, o := range aOffs {
+		_ = a[o/4 : o/4+n*16]
+	}
+	for _, o := range bOffs {
+		_ = b[o/4 : o/4+n*16]
+	}
+	dotAVX512(n, unsafe.SliceData(a), aOffs, unsafe.SliceData(b), bOffs, out)
+}
+
+// maxPoolRow2x2 pools one output row from input rows r0 and r1 (2*len(dst) values
+// each) into dst and, if not nil, arg (input indices base + offset in the rows,
+// the second row starting w after the first). It reports false if this CPU has no
+// vector version, leaving the work to the caller.
+func maxPoolRow2x2(r0, r1, dst []float32, arg []int32, base, w int) bool {
+	if !useAVX512Pool {
+		return false
+	}
+	n := len(dst)
+	r0, r1 = r0[:2*n], r1[:2*n]
+	var ap *int32
+	if arg != nil {
+		ap = &arg[:n][0]
+	}
+	maxPool2x2AVX512(&r0[0], &r1[0], n, &dst[0], ap, base, w)
+	return true
+}
+
+var useAVX512Pool = hasAVX512()

@@ -19,9 +19,21 @@ func benchKernels(b *testing.B, f func(b *testing.B)) {
 	}
 }
 
+// reportGFLOPS reports the arithmetic rate by wall-clock time and, as
+// GFLOPS/cpu, by the CPU time the process spent (all goroutines together), which
+// stays meaningful on a machine shared with other work. Call cpuStart first.
 func reportGFLOPS(b *testing.B, flopsPerOp float64) {
 	b.ReportMetric(flopsPerOp*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+	if cpu := cpuSeconds() - benchCPUStart; cpu > 0 {
+		b.ReportMetric(flopsPerOp*float64(b.N)/cpu/1e9, "GFLOPS/cpu")
+	}
 }
+
+var benchCPUStart float64
+
+// cpuStart marks the start of a timed loop for reportGFLOPS.
+func cpuStart() { benchCPUStart = cpuSeconds() }
+
 
 func BenchmarkSgemm(b *testing.B) {
 	shapes := []struct {
@@ -44,6 +56,7 @@ func BenchmarkSgemm(b *testing.B) {
 				if kernel() == goKernel && s.m*s.n*s.k > 1<<26 {
 					b.Skip("too slow to be informative")
 				}
+				cpuStart()
 				for b.Loop() {
 					Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 				}
@@ -75,7 +88,8 @@ func BenchmarkConvForward(b *testing.B) {
 			ws := make([]float32, c.WorkspaceLen(batch))
 			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
-					for b.Loop() {
+					cpuStart()
+				for b.Loop() {
 						ConvForward(c, batch, x, w, bias, ActReLU, y, ws)
 					}
 					reportGFLOPS(b, convFlops(c, batch))
@@ -100,7 +114,8 @@ func BenchmarkConvBackward(b *testing.B) {
 			ws := make([]float32, c.WorkspaceLen(batch))
 			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
-					for b.Loop() {
+					cpuStart()
+				for b.Loop() {
 						ConvBackward(c, batch, x, w, dy, dx, dw, db, ws)
 					}
 					flops := convFlops(c, batch) // weight gradient
@@ -165,12 +180,14 @@ func BenchmarkDense(b *testing.B) {
 		y, dy := make([]float32, n*out), randSlice(r, n*out)
 		dx, dw, db := make([]float32, n*in), make([]float32, out*in), make([]float32, out)
 		b.Run(fmt.Sprintf("forward/batch%d", n), func(b *testing.B) {
+			cpuStart()
 			for b.Loop() {
 				DenseForward(n, in, out, x, w, bias, ActNone, y)
 			}
 			reportGFLOPS(b, 2*float64(n*in*out))
 		})
 		b.Run(fmt.Sprintf("backward/batch%d", n), func(b *testing.B) {
+			cpuStart()
 			for b.Loop() {
 				DenseBackward(n, in, out, x, w, dy, dx, dw, db)
 			}

@@ -31,7 +31,47 @@ func refMaxPool(p Pool, batch int, x []float32) (y []float64, arg []int) {
 	return y, arg
 }
 
+// forEachPoolPath runs f with the vector 2x2 pooling, where this CPU has it, and
+// with the portable one.
+func forEachPoolPath(t *testing.T, f func(t *testing.T)) {
+	prev := useAVX512Pool
+	defer func() { useAVX512Pool = prev }()
+	for _, vec := range []bool{true, false} {
+		if vec && !prev {
+			continue
+		}
+		useAVX512Pool = vec
+		t.Run(fmt.Sprintf("vector=%v", vec), f)
+	}
+}
+
+func TestMaxPoolNaN(t *testing.T) {
+	forEachPoolPath(t, func(t *testing.T) {
+		p := Pool{C: 1, H: 2, W: 40, K: 2, Stride: 2}
+		x := make([]float32, 80)
+		for i := range x {
+			x[i] = float32(i % 7)
+		}
+		nan := float32(math.NaN())
+		x[41], x[3] = nan, nan // second row of window 0, first row of window 1
+		y, arg := make([]float32, 20), make([]int32, 20)
+		MaxPoolForward(p, 1, x, y, arg)
+		for j, v := range y {
+			if isNaN := v != v; isNaN != (j <= 1) {
+				t.Errorf("y[%d] = %g", j, v)
+			}
+		}
+		if arg[1] != 3 {
+			t.Errorf("argmax of the window holding one NaN = %d, want 3", arg[1])
+		}
+	})
+}
+
 func TestMaxPool(t *testing.T) {
+	forEachPoolPath(t, testMaxPool)
+}
+
+func testMaxPool(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	pools := []struct {
 		p     Pool
@@ -42,6 +82,7 @@ func TestMaxPool(t *testing.T) {
 		{Pool{C: 2, H: 11, W: 13, K: 3, Stride: 2, Pad: 1}, 3},
 		{Pool{C: 4, H: 6, W: 5, K: 3, Stride: 1, Pad: 1}, 1},
 		{Pool{C: 16, H: 64, W: 64, K: 2, Stride: 2}, 2},
+		{Pool{C: 7, H: 38, W: 70, K: 2, Stride: 2}, 3}, // rows of 35: two full vectors and a partial one
 	}
 	for _, tc := range pools {
 		p := tc.p

@@ -14,6 +14,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 		k := kernel()
 		a, bp := randSlice(r, kc*k.mr), randSlice(r, kc*k.nr)
 		c := make([]float32, k.mr*k.nr)
+		cpuStart()
 		for b.Loop() {
 			k.fn(kc, a, bp, c, k.nr, k.mr, k.nr, tileAccumulate, nil)
 		}

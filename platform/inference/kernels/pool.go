@@ -6,10 +6,11 @@ import (
 )
 
 // MaxPoolForward computes y (batch*C*OutH*OutW) as the maximum of each window of
-// x (batch*C*H*W); padding never wins. If argmax is not nil, it receives for each
-// output the index into x of the value chosen (the first, on ties), which is what
-// MaxPoolBackward needs. MaxPoolForward panics on an invalid geometry, a batch whose
-// indices overflow int32, or a short slice.
+// x (batch*C*H*W); padding never wins and NaN does, as in PyTorch. If argmax is
+// not nil, it receives for each output the index into x of the value chosen (the
+// first, on ties), which is what MaxPoolBackward needs. Planes run on up to
+// GOMAXPROCS goroutines. MaxPoolForward panics on an invalid geometry, a batch
+// whose indices overflow int32, or a short slice.
 func MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
 	mustValidate(p.Validate())
 	if batch <= 0 {
@@ -24,30 +25,127 @@ func MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
 	if argmax != nil && len(argmax) < batch*p.C*oh*ow {
 		panic(fmt.Sprintf("kernels: argmax has %d elements, need %d", len(argmax), batch*p.C*oh*ow))
 	}
-	for plane := 0; plane < batch*p.C; plane++ {
+	runPool(&poolTask{p: p, planes: batch * p.C, x: x, y: y, argmax: argmax})
+}
+
+// runPool runs a pooling pass over its planes in chunks of about poolChunkLen.
+func runPool(args *poolTask) {
+	t := poolTasks.get()
+	*t = *args
+	p := t.p
+	t.perChunk = max(1, poolChunkLen/(p.H*p.W))
+	parallelFor(t, ceilDiv(t.planes, t.perChunk), min(maxParts(), ceilDiv(t.planes*p.H*p.W, poolChunkLen)))
+	*t = poolTask{}
+	poolTasks.put(t)
+}
+
+// poolChunkLen is the input a pooling chunk covers, about 64 KiB: big enough to
+// amortise handing it out, small enough to balance goroutines on one image.
+const poolChunkLen = 16 << 10
+
+// poolTask is one MaxPoolForward call, pooled so that handing it out is free.
+type poolTask struct {
+	p        Pool
+	planes   int
+	x, y     []float32 // backward: dx and dy
+	argmax   []int32
+	backward bool
+	perChunk int
+}
+
+var poolTasks = newFreeList(freeListSize, func() *poolTask { return new(poolTask) })
+
+func (t *poolTask) run(_, chunk int) {
+	p := t.p
+	oh, ow := p.OutH(), p.OutW()
+	first := chunk * t.perChunk
+	last := min(t.planes, first+t.perChunk)
+	if t.backward {
+		// Each plane's argmax points into the same plane, so chunks are independent.
+		dx := t.x[first*p.H*p.W : last*p.H*p.W]
+		clear(dx)
+		dx = t.x[:last*p.H*p.W]
+		for i, v := range t.y[first*oh*ow : last*oh*ow] {
+			dx[t.argmax[first*oh*ow+i]] += v
+		}
+		return
+	}
+	for plane := first; plane < last; plane++ {
 		base := plane * p.H * p.W
-		src := x[base : base+p.H*p.W]
-		out := plane * oh * ow
-		for i := 0; i < oh; i++ {
-			h0, h1 := max(i*p.Stride-p.Pad, 0), min(i*p.Stride-p.Pad+p.K, p.H)
-			for j := 0; j < ow; j++ {
-				w0, w1 := max(j*p.Stride-p.Pad, 0), min(j*p.Stride-p.Pad+p.K, p.W)
-				best, at := float32(math.Inf(-1)), h0*p.W+w0
-				for h := h0; h < h1; h++ {
-					for w := w0; w < w1; w++ {
-						// NaN wins, as in PyTorch, so a diverging network is noticed.
-						if v := src[h*p.W+w]; v > best || v != v {
-							best, at = v, h*p.W+w
-							if v != v {
-								h, w = h1, w1
-							}
+		src := t.x[base : base+p.H*p.W]
+		dst := t.y[plane*oh*ow : (plane+1)*oh*ow]
+		var arg []int32
+		if t.argmax != nil {
+			arg = t.argmax[plane*oh*ow : (plane+1)*oh*ow]
+		}
+		if p.K == 2 && p.Stride == 2 && p.Pad == 0 {
+			maxPool2x2(src, p.W, oh, ow, dst, arg, base)
+		} else {
+			maxPoolPlane(p, src, dst, arg, base)
+		}
+	}
+}
+
+// maxPool2x2 pools one plane (row length w) with 2x2 windows at stride 2.
+func maxPool2x2(src []float32, w, oh, ow int, dst []float32, arg []int32, base int) {
+	for i := 0; i < oh; i++ {
+		r0 := src[2*i*w : 2*i*w+2*ow]
+		r1 := src[(2*i+1)*w : (2*i+1)*w+2*ow]
+		d := dst[i*ow : (i+1)*ow]
+		var a []int32
+		if arg != nil {
+			a = arg[i*ow : (i+1)*ow]
+		}
+		if maxPoolRow2x2(r0, r1, d, a, base+2*i*w, w) {
+			continue
+		}
+		if arg == nil {
+			for j := range d {
+				d[j] = max(r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1])
+			}
+			continue
+		}
+		for j := range d {
+			v0, v1, v2, v3 := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			m := max(v0, v1, v2, v3)
+			// The first element equal to the maximum, or the first NaN.
+			at := 2*i*w + 2*j
+			switch {
+			case v0 == m || v0 != v0:
+			case v1 == m || v1 != v1:
+				at++
+			case v2 == m || v2 != v2:
+				at += w
+			default:
+				at += w + 1
+			}
+			d[j], a[j] = m, int32(base+at)
+		}
+	}
+}
+
+// maxPoolPlane pools one plane with any window.
+func maxPoolPlane(p Pool, src, dst []float32, arg []int32, base int) {
+	oh, ow := p.OutH(), p.OutW()
+	for i := 0; i < oh; i++ {
+		h0, h1 := max(i*p.Stride-p.Pad, 0), min(i*p.Stride-p.Pad+p.K, p.H)
+		for j := 0; j < ow; j++ {
+			w0, w1 := max(j*p.Stride-p.Pad, 0), min(j*p.Stride-p.Pad+p.K, p.W)
+			best, at := float32(math.Inf(-1)), h0*p.W+w0
+		window:
+			for h := h0; h < h1; h++ {
+				for w := w0; w < w1; w++ {
+					if v := src[h*p.W+w]; v > best || v != v {
+						best, at = v, h*p.W+w
+						if v != v {
+							break window
 						}
 					}
 				}
-				y[out+i*ow+j] = best
-				if argmax != nil {
-					argmax[out+i*ow+j] = int32(base + at)
-				}
+			}
+			dst[i*ow+j] = best
+			if arg != nil {
+				arg[i*ow+j] = int32(base + at)
 			}
 		}
 	}
@@ -55,7 +153,7 @@ func MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
 
 // MaxPoolBackward overwrites dx (batch*C*H*W) with the gradient of a max pooling:
 // each dy value flows to the input that MaxPoolForward chose (argmax), summed where
-// windows overlap. MaxPoolBackward panics on an invalid geometry, a short slice or
+// windows overlap. Planes run on up to GOMAXPROCS goroutines. MaxPoolBackward panics on an invalid geometry, a short slice or
 // an argmax index outside dx.
 func MaxPoolBackward(p Pool, batch int, dy []float32, argmax []int32, dx []float32) {
 	mustValidate(p.Validate())
@@ -68,11 +166,7 @@ func MaxPoolBackward(p Pool, batch int, dy []float32, argmax []int32, dx []float
 	if len(argmax) < nOut {
 		panic(fmt.Sprintf("kernels: argmax has %d elements, need %d", len(argmax), nOut))
 	}
-	dx = dx[:nIn]
-	clear(dx)
-	for i, v := range dy[:nOut] {
-		dx[argmax[i]] += v
-	}
+	runPool(&poolTask{p: p, planes: batch * p.C, x: dx[:nIn], y: dy[:nOut], argmax: argmax, backward: true})
 }
 
 // GlobalAvgPoolForward sets y[i] (batch*c values) to the mean of the hw values of
