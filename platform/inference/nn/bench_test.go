@@ -1,0 +1,57 @@
+package nn
+
+import (
+	"fmt"
+	"testing"
+)
+
+// The PyTorch figures to compare with (bench/infer_bench.py and train.py,
+// SmallCNN 64 deep, 2 threads): batch 1 in 2.7 ms, batch 32 at 1,117
+// images/s, training at about 330 images/s.
+
+func BenchmarkPredictor(b *testing.B) {
+	a, err := SmallCNN(64, 23, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, batch := range []int{1, 32} {
+		b.Run(fmt.Sprintf("smallcnn64/batch=%d", batch), func(b *testing.B) {
+			p, err := NewPredictor(a, a.Init(1), batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := randomImages(batch, a.Input(), 1)
+			probs := make([]float32, batch*a.Classes())
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if err := p.Run(x, probs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
+		})
+	}
+}
+
+func BenchmarkTrainerStep(b *testing.B) {
+	a, err := SmallCNN(64, 23, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 32
+	tr, err := NewTrainer(a, nil, batch, nil, TrainerOptions{Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := randomImages(batch, a.Input(), 1)
+	labels := labelsFor(batch, a.Classes())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := tr.Step(x, labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
+}

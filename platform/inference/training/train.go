@@ -1,0 +1,256 @@
+package training
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/inference/dataset"
+	"github.com/aquaml/aquaml/platform/inference/modelfile"
+	"github.com/aquaml/aquaml/platform/inference/nn"
+)
+
+// EpochStats is one epoch of a run.
+type EpochStats struct {
+	Epoch        int
+	TrainLoss    float64 // mean over the epoch's batches (class-weighted, as optimised)
+	ValLoss      float64 // mean cross-entropy on validation, unweighted
+	ValAccuracy  float64
+	ValMacroF1   float64
+	ImagesPerSec float64 // training throughput, validation excluded
+	Seconds      float64 // the whole epoch, validation included
+	LearningRate float64 // at the end of the epoch
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Model holds the best epoch's weights and the metadata describing the
+	// run; it was written to Options.Out when that was set.
+	Model     *modelfile.Model
+	History   []EpochStats
+	BestEpoch int
+	// Confusion is the best epoch's validation confusion matrix,
+	// [true][predicted], with Classes naming the indices.
+	Confusion [][]int
+	Classes   []string
+	Threshold float32
+	// Interrupted reports that the context was cancelled: training stopped
+	// early and Model is the best epoch finished before.
+	Interrupted bool
+}
+
+// run is the state of one training run.
+type run struct {
+	o          Options
+	arch       *nn.Arch
+	trainer    *nn.Trainer
+	train, val *dataset.Folder
+	trainData  *dataset.Loader
+	valData    *dataset.Loader
+	progress   *progress
+}
+
+// Run trains a model as o describes. Cancelling ctx stops training at the
+// next batch; Run then finishes with the best epoch so far (Interrupted set)
+// or, when no epoch finished, returns the context's error.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if err := o.defaults(); err != nil {
+		return nil, err
+	}
+	r, err := prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Classes: r.train.Classes}
+	var best *scores
+	var bestWeights []modelfile.Tensor
+	perEpoch := r.trainData.Batches()
+	r.progress = newProgress(o.Progress, o.Epochs, perEpoch)
+	for epoch := 1; epoch <= o.Epochs; epoch++ {
+		stats, err := r.trainEpoch(ctx, epoch)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			res.Interrupted = true
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		s, err := r.validate(ctx)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			res.Interrupted = true
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1 = s.meanLoss(), s.accuracy(), s.macroF1()
+		stats.Seconds = time.Since(r.progress.epochStart).Seconds()
+		res.History = append(res.History, stats)
+		mark := ""
+		if best == nil || stats.ValMacroF1 > res.History[res.BestEpoch-1].ValMacroF1 {
+			best, bestWeights, res.BestEpoch = s, r.trainer.Export(), epoch
+			mark = " *"
+		}
+		r.progress.line(fmt.Sprintf("epoch %d/%d loss %.4f val loss %.4f acc %.4f macro-F1 %.4f (%.0f img/s, %.0fs)%s",
+			epoch, o.Epochs, stats.TrainLoss, stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1,
+			stats.ImagesPerSec, stats.Seconds, mark))
+	}
+	if best == nil {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("training: stopped before the first epoch finished: %w", err)
+		}
+		return nil, errors.New("training: no epoch finished")
+	}
+	res.Confusion = best.confusion
+	res.Threshold = best.threshold(o.UnknownQuantile)
+	res.Model, err = r.model(res, best, bestWeights, time.Since(start))
+	if err != nil {
+		return nil, err
+	}
+	if o.Out != "" {
+		// The model card and plots are rendered from this file's metadata
+		// (history, per-class metrics, threshold) by the evaluation package.
+		if err := modelfile.WriteFile(o.Out, res.Model); err != nil {
+			return nil, fmt.Errorf("training: writing the model: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// prepare reads and splits the data and builds the trainer and loaders.
+func prepare(o Options) (*run, error) {
+	r := &run{o: o}
+	all, err := dataset.Scan(o.TrainDir)
+	if err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	if o.ValDir != "" {
+		if r.val, err = dataset.Scan(o.ValDir); err != nil {
+			return nil, fmt.Errorf("training: %w", err)
+		}
+		if err := all.SameClasses(r.val); err != nil {
+			return nil, fmt.Errorf("training: %w", err)
+		}
+		r.train = all
+	} else if r.train, r.val, err = dataset.Split(all, o.ValFraction, o.GroupRegex, o.Seed); err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	if len(r.train.Samples) < o.BatchSize || len(r.val.Samples) == 0 {
+		return nil, fmt.Errorf("%w: %d training and %d validation images, need at least one batch (%d) and one",
+			ErrOptions, len(r.train.Samples), len(r.val.Samples), o.BatchSize)
+	}
+	classes := len(r.train.Classes)
+	if r.arch, err = nn.Named(o.Arch, o.Size, classes); err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	var classWeights []float32
+	sampling := dataset.Sampling{Shuffle: true}
+	switch o.Balance {
+	case BalanceWeights:
+		classWeights = dataset.ClassWeights(r.train.Counts())
+	case BalanceSampler:
+		sampling = dataset.Sampling{Balanced: true, Alpha: 0.5}
+	}
+	r.trainer, err = nn.NewTrainer(r.arch, nil, o.BatchSize, classWeights, nn.TrainerOptions{
+		LearningRate: o.LearningRate, WeightDecay: o.WeightDecay, LabelSmoothing: o.LabelSmoothing, Seed: uint64(o.Seed),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	cfg := dataset.Config{
+		Size: o.Size, BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,
+		Sampling: sampling, DropLast: true, Seed: o.Seed, Workers: o.Workers, CacheBytes: o.CacheBytes,
+	}
+	if !o.NoAugment {
+		aug := dataset.DefaultAugment()
+		cfg.Augment = &aug
+	}
+	if r.trainData, err = dataset.NewLoader(r.train, cfg); err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	cfg.Augment, cfg.Sampling, cfg.DropLast = nil, dataset.Sampling{}, false
+	if r.valData, err = dataset.NewLoader(r.val, cfg); err != nil {
+		return nil, fmt.Errorf("training: %w", err)
+	}
+	return r, nil
+}
+
+// trainEpoch runs one epoch of updates.
+func (r *run) trainEpoch(ctx context.Context, epoch int) (EpochStats, error) {
+	o := &r.o
+	per := r.arch.Input().Len()
+	x := make([]float32, o.BatchSize*per)
+	labels := make([]int, o.BatchSize)
+	perEpoch := r.trainData.Batches()
+	total := perEpoch * o.Epochs
+	r.progress.startEpoch()
+	it := r.trainData.Epoch(ctx, epoch)
+	defer it.Close()
+	var lossSum float64
+	var trainTime time.Duration
+	batches := 0
+	for {
+		n, err := it.Next(x, labels)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return EpochStats{}, err
+		}
+		if n < o.BatchSize {
+			continue // DropLast makes every batch full; this is only a guard
+		}
+		t0 := time.Now()
+		step := (epoch-1)*perEpoch + batches
+		if err := r.trainer.SetLearningRate(learningRate(o, step, perEpoch, total)); err != nil {
+			return EpochStats{}, err
+		}
+		loss, err := r.trainer.Step(x, labels)
+		if err != nil {
+			return EpochStats{}, fmt.Errorf("training: epoch %d batch %d: %w", epoch, batches+1, err)
+		}
+		trainTime += time.Since(t0)
+		lossSum += float64(loss)
+		batches++
+		r.progress.update(epoch, batches, lossSum/float64(batches), batches*o.BatchSize)
+	}
+	r.progress.endEpoch()
+	return EpochStats{
+		Epoch:        epoch,
+		TrainLoss:    lossSum / float64(max(batches, 1)),
+		ImagesPerSec: float64(batches*o.BatchSize) / max(trainTime.Seconds(), 1e-9),
+		LearningRate: r.trainer.LearningRate(),
+	}, nil
+}
+
+// validate scores the current weights on the validation set in inference
+// mode.
+func (r *run) validate(ctx context.Context) (*scores, error) {
+	per := r.arch.Input().Len()
+	k := r.arch.Classes()
+	batch := r.trainer.Batch()
+	x := make([]float32, batch*per)
+	labels := make([]int, batch)
+	probs := make([]float32, batch*k)
+	s := newScores(k)
+	it := r.valData.Epoch(ctx, 0)
+	defer it.Close()
+	for {
+		n, err := it.Next(x, labels)
+		if err == io.EOF {
+			return s, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := r.trainer.Evaluate(x[:n*per], probs); err != nil {
+			return nil, fmt.Errorf("training: validation: %w", err)
+		}
+		for i := range n {
+			s.add(probs[i*k:(i+1)*k], labels[i])
+		}
+	}
+}
