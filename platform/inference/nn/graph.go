@@ -53,6 +53,23 @@ type netGraph struct {
 	weights map[string]*G.Node // parameter nodes by name
 	bns     []*batchNormOp
 	drops   []*dropoutOp
+	// out makes the output buffer of the next forward op.
+	out func(shape ...int) buffer
+}
+
+// pingPong hands out output buffers alternately backed by two shared
+// slices. Inference needs each activation only until the next op has read
+// it, so two buffers of the largest activation serve the whole chain: less
+// memory, and a batch-1 working set that stays in cache.
+func pingPong(size int) func(shape ...int) buffer {
+	slots := [2][]float32{make([]float32, size), make([]float32, size)}
+	next := 0
+	return func(shape ...int) buffer {
+		n := tensor.Shape(shape).TotalSize()
+		data := slots[next][:n:n]
+		next = 1 - next
+		return buffer{t: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), data: data}
+	}
 }
 
 // build lays out the network. In training mode every parameter comes from
@@ -66,6 +83,14 @@ func build(a *Arch, batch int, w weightSet, train bool, seed uint64) (*netGraph,
 		g: G.NewGraph(), batch: batch, ws: &arena{},
 		x:       newBuffer(batch, in.Channels, in.Height, in.Width),
 		weights: map[string]*G.Node{},
+		out:     newBuffer,
+	}
+	if !train {
+		largest := 0
+		for _, st := range a.plan {
+			largest = max(largest, st.out.Len())
+		}
+		ng.out = pingPong(batch * largest)
 	}
 	ng.xNode = G.NewTensor(ng.g, tensor.Float32, 4, G.WithShape(ng.x.t.Shape()...), G.WithName("input"), G.WithValue(ng.x.t))
 	cur := ng.xNode
@@ -120,7 +145,8 @@ func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool,
 			children = append(children, b)
 		}
 		ng.ws.reserve(geom.WorkspaceLen(ng.batch))
-		op := newConvOp(name, geom, ng.batch, convAct, len(children) == 3, needDX, ng.ws)
+		op := newConvOp(name, geom, ng.batch, convAct, len(children) == 3, needDX, ng.ws,
+			ng.out(ng.batch, geom.OutC, geom.OutH(), geom.OutW()))
 		y, err := G.ApplyOp(op, children...)
 		if err != nil || !train || u.bn < 0 {
 			return y, err
@@ -132,18 +158,19 @@ func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool,
 		ng.bns = append(ng.bns, bn)
 		return G.ApplyOp(bn, y, ng.param(w, u.bn, KindWeight, out.Channels), ng.param(w, u.bn, KindBias, out.Channels))
 	case Dense:
-		op := newDenseOp(name, ng.batch, s.Len(), l.Out, x.Dims(), act, needDX)
+		op := newDenseOp(name, ng.batch, s.Len(), l.Out, x.Dims(), act, needDX, ng.out(ng.batch, l.Out))
 		return G.ApplyOp(op, x, ng.param(w, i, KindWeight, l.Out, s.Len()), ng.param(w, i, KindBias, l.Out))
 	case MaxPool:
 		geom := kernels.Pool{C: s.Channels, H: s.Height, W: s.Width, K: l.Kernel, Stride: l.Stride, Pad: l.Pad}
 		if err := geom.Validate(); err != nil {
 			return nil, err
 		}
-		return G.ApplyOp(newMaxPoolOp(name, geom, ng.batch), x)
+		y := ng.out(ng.batch, geom.C, geom.OutH(), geom.OutW())
+		return G.ApplyOp(newMaxPoolOp(name, geom, ng.batch, y, train), x)
 	case GlobalAvgPool:
-		return G.ApplyOp(newAvgPoolOp(name, ng.batch, s), x)
+		return G.ApplyOp(newAvgPoolOp(name, ng.batch, s, ng.out(ng.batch, s.Channels, 1, 1)), x)
 	case ReLU:
-		return G.ApplyOp(newReLUOp(name, x.Shape()), x)
+		return G.ApplyOp(newReLUOp(name, ng.out(x.Shape()...)), x)
 	case Dropout:
 		if !train || l.P == 0 {
 			return x, nil

@@ -18,8 +18,8 @@ type reluOp struct {
 	in   [1][]float32
 }
 
-func newReLUOp(name string, shape tensor.Shape) *reluOp {
-	return &reluOp{opBase: newOpBase("%s", name), dims: shape.Dims(), y: newBuffer(shape...)}
+func newReLUOp(name string, y buffer) *reluOp {
+	return &reluOp{opBase: newOpBase("%s", name), dims: y.t.Dims(), y: y}
 }
 
 func (o *reluOp) Arity() int    { return 1 }

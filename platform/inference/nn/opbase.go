@@ -87,10 +87,9 @@ func (b buffer) shape() tensor.Shape { return b.t.Shape().Clone() }
 
 // f32s returns the data of a float32 tensor value.
 func f32s(v G.Value) ([]float32, error) {
-	if t, ok := v.(*tensor.Dense); ok {
-		if d, ok := t.Data().([]float32); ok {
-			return d, nil
-		}
+	// Float32s, unlike Data, does not allocate.
+	if t, ok := v.(*tensor.Dense); ok && t.Dtype() == tensor.Float32 {
+		return t.Float32s(), nil
 	}
 	return nil, fmt.Errorf("nn: expected a float32 tensor, got %T", v)
 }

@@ -21,11 +21,11 @@ type convOp struct {
 	in      [3][]float32
 }
 
-func newConvOp(name string, geom kernels.Conv, batch int, act kernels.Activation, hasBias, needDX bool, ws *arena) *convOp {
+func newConvOp(name string, geom kernels.Conv, batch int, act kernels.Activation, hasBias, needDX bool, ws *arena, y buffer) *convOp {
 	return &convOp{
 		opBase: newOpBase("%s", name), geom: geom, batch: batch, act: act,
 		hasBias: hasBias, needDX: needDX, ws: ws,
-		y: newBuffer(batch, geom.OutC, geom.OutH(), geom.OutW()),
+		y: y,
 	}
 }
 

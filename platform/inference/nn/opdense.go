@@ -20,10 +20,10 @@ type denseOp struct {
 	in            [3][]float32
 }
 
-func newDenseOp(name string, batch, inLen, out, xDims int, act kernels.Activation, needDX bool) *denseOp {
+func newDenseOp(name string, batch, inLen, out, xDims int, act kernels.Activation, needDX bool, y buffer) *denseOp {
 	return &denseOp{
 		opBase: newOpBase("%s", name), n: batch, inLen: inLen, out: out, xDims: xDims,
-		act: act, needDX: needDX, y: newBuffer(batch, out),
+		act: act, needDX: needDX, y: y,
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/aquaml/aquaml/platform/inference/kernels"
 )
 
-// maxPoolOp is a max pooling of x [N,C,H,W]; it remembers where each
-// maximum came from for the backward pass.
+// maxPoolOp is a max pooling of x [N,C,H,W]; in training it remembers where
+// each maximum came from for the backward pass.
 type maxPoolOp struct {
 	opBase
 	geom   kernels.Pool
@@ -19,9 +19,12 @@ type maxPoolOp struct {
 	in     [1][]float32
 }
 
-func newMaxPoolOp(name string, geom kernels.Pool, batch int) *maxPoolOp {
-	y := newBuffer(batch, geom.C, geom.OutH(), geom.OutW())
-	return &maxPoolOp{opBase: newOpBase("%s", name), geom: geom, batch: batch, y: y, argmax: make([]int32, len(y.data))}
+func newMaxPoolOp(name string, geom kernels.Pool, batch int, y buffer, train bool) *maxPoolOp {
+	op := &maxPoolOp{opBase: newOpBase("%s", name), geom: geom, batch: batch, y: y}
+	if train {
+		op.argmax = make([]int32, len(y.data))
+	}
+	return op
 }
 
 func (o *maxPoolOp) Arity() int    { return 1 }
@@ -80,10 +83,10 @@ type avgPoolOp struct {
 	in           [1][]float32
 }
 
-func newAvgPoolOp(name string, batch int, s Shape) *avgPoolOp {
+func newAvgPoolOp(name string, batch int, s Shape, y buffer) *avgPoolOp {
 	return &avgPoolOp{
 		opBase: newOpBase("%s", name), batch: batch, c: s.Channels, hw: s.Height * s.Width,
-		y: newBuffer(batch, s.Channels, 1, 1),
+		y: y,
 	}
 }
 
