@@ -29,6 +29,7 @@ func main() {
 	directAVX512()
 	dotAVX512()
 	maxPoolAVX512()
+	elementwiseAVX512()
 	packedAVX2()
 	os.Stdout.WriteString(out.String())
 }
@@ -375,6 +376,222 @@ func maxPoolAVX512() {
 	w("\tJG pool_loop")
 	w("")
 	w("pool_done:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+	w("")
+}
+
+// stream emits a loop over CX elements (CX > 0 not required): body(v, mask) is
+// emitted for a four-vector step (v = 4, no mask), a one-vector step and a masked
+// tail (mask "K1"); it addresses element vectors as off(reg) through load/store
+// helpers and must advance nothing: the loop advances every register in ptrs.
+func stream(name string, ptrs []string, body func(v int, mask string)) {
+	w("%s_loop4:", name)
+	w("\tCMPQ CX, $64")
+	w("\tJLT %s_loop1", name)
+	body(4, "")
+	for _, p := range ptrs {
+		w("\tADDQ $256, %s", p)
+	}
+	w("\tSUBQ $64, CX")
+	w("\tJMP %s_loop4", name)
+	w("%s_loop1:", name)
+	w("\tCMPQ CX, $16")
+	w("\tJLT %s_tail", name)
+	body(1, "")
+	for _, p := range ptrs {
+		w("\tADDQ $64, %s", p)
+	}
+	w("\tSUBQ $16, CX")
+	w("\tJMP %s_loop1", name)
+	w("%s_tail:", name)
+	w("\tTESTQ CX, CX")
+	w("\tJLE %s_end", name)
+	w("\tMOVL $0xFFFF, BX")
+	w("\tBZHIL CX, BX, BX")
+	w("\tKMOVW BX, K1")
+	body(1, "K1")
+	w("%s_end:", name)
+}
+
+// load emits a (masked, zeroing) load of vector i at ptr into Z register z.
+func load(ptr string, i, z int, mask string) {
+	if mask == "" {
+		w("\tVMOVUPS %d(%s), Z%d", 64*i, ptr, z)
+	} else {
+		w("\tVMOVUPS.Z %d(%s), %s, Z%d", 64*i, ptr, mask, z)
+	}
+}
+
+func store(ptr string, i, z int, mask string) {
+	if mask == "" {
+		w("\tVMOVUPS Z%d, %d(%s)", z, 64*i, ptr)
+	} else {
+		w("\tVMOVUPS Z%d, %s, %d(%s)", z, mask, 64*i, ptr)
+	}
+}
+
+// hsum emits the horizontal sum of Z register z into X register z's lane 0.
+func hsum(z int) {
+	w("\tVEXTRACTF64X4 $1, Z%d, Y30", z)
+	w("\tVADDPS Y30, Y%d, Y%d", z, z)
+	w("\tVEXTRACTF32X4 $1, Y%d, X30", z)
+	w("\tVADDPS X30, X%d, X%d", z, z)
+	w("\tVPERMILPS $0x4E, X%d, X30", z)
+	w("\tVADDPS X30, X%d, X%d", z, z)
+	w("\tVPERMILPS $0xB1, X%d, X30", z)
+	w("\tVADDSS X30, X%d, X%d", z, z)
+}
+
+func elementwiseAVX512() {
+	w("// func sumAVX512(x *float32, n int, mean float32, squares bool) float32")
+	w("//")
+	w("// The sum of x[:n], or with squares the sum of (x[i]-mean)^2, in 64 lanes.")
+	w("TEXT ·sumAVX512(SB), NOSPLIT, $0-28")
+	w("\tMOVQ x+0(FP), SI")
+	w("\tMOVQ n+8(FP), CX")
+	w("\tVBROADCASTSS mean+16(FP), Z31")
+	w("\tMOVBLZX squares+20(FP), DX")
+	zero("Z", 4)
+	w("\tTESTQ DX, DX")
+	w("\tJNZ sq_loop4")
+	stream("sum", []string{"SI"}, func(v int, mask string) {
+		for i := 0; i < v; i++ {
+			if mask == "" {
+				w("\tVADDPS %d(SI), Z%d, Z%d", 64*i, i, i)
+			} else {
+				load("SI", i, 8, mask)
+				w("\tVADDPS Z8, Z%d, Z%d", i, i)
+			}
+		}
+	})
+	w("\tJMP sum_reduce")
+	stream("sq", []string{"SI"}, func(v int, mask string) {
+		for i := 0; i < v; i++ {
+			load("SI", i, 8+i, mask)
+			w("\tVSUBPS Z31, Z%d, Z%d", 8+i, 8+i)
+			if mask != "" {
+				w("\tVMOVAPS.Z Z%d, %s, Z%d", 8+i, mask, 8+i) // lanes past n are -mean
+			}
+			w("\tVFMADD231PS Z%d, Z%d, Z%d", 8+i, 8+i, i)
+		}
+	})
+	w("sum_reduce:")
+	w("\tVADDPS Z1, Z0, Z0")
+	w("\tVADDPS Z3, Z2, Z2")
+	w("\tVADDPS Z2, Z0, Z0")
+	hsum(0)
+	w("\tVMOVSS X0, ret+24(FP)")
+	w("\tVZEROUPPER")
+	w("\tRET")
+	w("")
+
+	w("// func sumDyXAVX512(dy, x *float32, n int, mean float32) (sdy, sdyx float32)")
+	w("//")
+	w("// The sums of dy[:n] and of dy[i]*(x[i]-mean), in 32 lanes each.")
+	w("TEXT ·sumDyXAVX512(SB), NOSPLIT, $0-40")
+	w("\tMOVQ dy+0(FP), SI")
+	w("\tMOVQ x+8(FP), DI")
+	w("\tMOVQ n+16(FP), CX")
+	w("\tVBROADCASTSS mean+24(FP), Z31")
+	zero("Z", 4)
+	stream("sdx", []string{"SI", "DI"}, func(v int, mask string) {
+		for i := 0; i < v; i++ {
+			a, d := i%2, 2+i%2 // two accumulators each
+			load("SI", i, 8+i, mask)
+			load("DI", i, 12+i, mask)
+			w("\tVADDPS Z%d, Z%d, Z%d", 8+i, a, a)
+			w("\tVSUBPS Z31, Z%d, Z%d", 12+i, 12+i)
+			w("\tVFMADD231PS Z%d, Z%d, Z%d", 12+i, 8+i, d) // dy is zero past n
+		}
+	})
+	w("\tVADDPS Z1, Z0, Z0")
+	w("\tVADDPS Z3, Z2, Z2")
+	hsum(0)
+	hsum(2)
+	w("\tVMOVSS X0, sdy+32(FP)")
+	w("\tVMOVSS X2, sdyx+36(FP)")
+	w("\tVZEROUPPER")
+	w("\tRET")
+	w("")
+
+	w("// func affineAVX512(x, y *float32, n int, a, b float32, relu bool)")
+	w("//")
+	w("// y[i] = a*x[i] + b for i < n, clamped at zero with relu (NaN stays NaN).")
+	w("TEXT ·affineAVX512(SB), NOSPLIT, $0-33")
+	w("\tMOVQ x+0(FP), SI")
+	w("\tMOVQ y+8(FP), DI")
+	w("\tMOVQ n+16(FP), CX")
+	w("\tVBROADCASTSS a+24(FP), Z30")
+	w("\tVBROADCASTSS b+28(FP), Z31")
+	w("\tVPXORD Z29, Z29, Z29")
+	w("\tMOVBLZX relu+32(FP), DX")
+	w("\tTESTQ DX, DX")
+	w("\tJNZ aff_relu_loop4")
+	for _, relu := range []bool{false, true} {
+		name := "aff"
+		if relu {
+			name = "aff_relu"
+		}
+		stream(name, []string{"SI", "DI"}, func(v int, mask string) {
+			for i := 0; i < v; i++ {
+				load("SI", i, i, mask)
+				w("\tVFMADD132PS Z30, Z31, Z%d", i) // x*a + b
+				if relu {
+					w("\tVMAXPS Z%d, Z29, Z%d", i, i)
+				}
+				store("DI", i, i, mask)
+			}
+		})
+		w("\tVZEROUPPER")
+		w("\tRET")
+	}
+	w("")
+
+	w("// func lin3AVX512(dy, x, dx *float32, n int, a, b, c float32)")
+	w("//")
+	w("// dx[i] = a*dy[i] + b*x[i] + c for i < n.")
+	w("TEXT ·lin3AVX512(SB), NOSPLIT, $0-44")
+	w("\tMOVQ dy+0(FP), SI")
+	w("\tMOVQ x+8(FP), DI")
+	w("\tMOVQ dx+16(FP), DX")
+	w("\tMOVQ n+24(FP), CX")
+	w("\tVBROADCASTSS a+32(FP), Z29")
+	w("\tVBROADCASTSS b+36(FP), Z30")
+	w("\tVBROADCASTSS c+40(FP), Z31")
+	stream("lin", []string{"SI", "DI", "DX"}, func(v int, mask string) {
+		for i := 0; i < v; i++ {
+			load("DI", i, i, mask)
+			w("\tVFMADD132PS Z30, Z31, Z%d", i) // x*b + c
+			load("SI", i, 8+i, mask)
+			w("\tVFMADD231PS Z29, Z%d, Z%d", 8+i, i) // + dy*a
+			store("DX", i, i, mask)
+		}
+	})
+	w("\tVZEROUPPER")
+	w("\tRET")
+	w("")
+
+	w("// func reluBackwardAVX512(y, dy, dx *float32, n int)")
+	w("//")
+	w("// dx[i] = dy[i] where y[i] > 0, else 0, for i < n.")
+	w("TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32")
+	w("\tMOVQ y+0(FP), SI")
+	w("\tMOVQ dy+8(FP), DI")
+	w("\tMOVQ dx+16(FP), DX")
+	w("\tMOVQ n+24(FP), CX")
+	w("\tVPXORD Z31, Z31, Z31")
+	stream("rb", []string{"SI", "DI", "DX"}, func(v int, mask string) {
+		for i := 0; i < v; i++ {
+			load("SI", i, i, mask)
+			w("\tVCMPPS $0x1e, Z31, Z%d, K2", i) // y > 0 (ordered, quiet)
+			if mask != "" {
+				w("\tKANDW K1, K2, K2")
+			}
+			w("\tVMOVUPS.Z %d(DI), K2, Z%d", 64*i, 8+i)
+			store("DX", i, 8+i, mask)
+		}
+	})
 	w("\tVZEROUPPER")
 	w("\tRET")
 	w("")

@@ -9,7 +9,8 @@ import (
 // over the batch and pixels, as batch norm does in training:
 // y = gamma*(x-mean)*invStd + beta with the batch mean and invStd = 1/sqrt(var+eps)
 // of the biased variance, both of which it also returns (c values each) for the
-// backward pass and the caller's running statistics. y may alias x.
+// backward pass and the caller's running statistics. y may alias x. Channels run
+// on up to GOMAXPROCS goroutines.
 func BatchNormForwardTrain(batch, c, hw int, x, gamma, beta []float32, eps float32, y, mean, invStd []float32) {
 	if batch <= 0 || c <= 0 || hw <= 0 {
 		return
@@ -22,45 +23,38 @@ func BatchNormForwardTrain(batch, c, hw int, x, gamma, beta []float32, eps float
 	}{{"gamma", gamma}, {"beta", beta}, {"mean", mean}, {"invStd", invStd}} {
 		mustLen(s.name, s.v, c)
 	}
-	count := float64(batch * hw)
-	for ch := 0; ch < c; ch++ {
-		// Accumulate in float64: a batch of images has ~10^5 values per channel.
-		var sum float64
-		for img := 0; img < batch; img++ {
-			var s float32
-			for _, v := range x[(img*c+ch)*hw:][:hw] {
-				s += v
-			}
-			sum += float64(s)
-		}
-		mu := sum / count
-		var sq float64
-		m32 := float32(mu)
-		for img := 0; img < batch; img++ {
-			var s float32
-			for _, v := range x[(img*c+ch)*hw:][:hw] {
-				d := v - m32
-				s += d * d
-			}
-			sq += float64(s)
-		}
-		inv := float32(1 / math.Sqrt(sq/count+float64(eps)))
-		mean[ch], invStd[ch] = m32, inv
-		scale := gamma[ch] * inv
-		shift := beta[ch] - m32*scale
-		for img := 0; img < batch; img++ {
-			off := (img*c + ch) * hw
-			src, dst := x[off:off+hw], y[off:off+hw]
-			for i, v := range src {
-				dst[i] = v*scale + shift
-			}
-		}
+	runElem(&elemTask{op: opBNForward, a: x, b: y, batch: batch, ch: c, hw: hw,
+		gamma: gamma, beta: beta, mean: mean, invStd: invStd, eps: eps}, c, batch*c*hw)
+}
+
+// bnForward normalises channel ch: two passes for the statistics (the mean, then
+// squared deviations from it, which loses nothing to cancellation) and one to apply.
+func (t *elemTask) bnForward(ch int) {
+	c, hw := t.ch, t.hw
+	count := float64(t.batch * hw)
+	var sum float64
+	for img := 0; img < t.batch; img++ {
+		sum += float64(vsum(t.a[(img*c+ch)*hw:][:hw]))
+	}
+	mu := float32(sum / count)
+	var sq float64
+	for img := 0; img < t.batch; img++ {
+		sq += float64(vsumSqDev(t.a[(img*c+ch)*hw:][:hw], mu))
+	}
+	inv := float32(1 / math.Sqrt(sq/count+float64(t.eps)))
+	t.mean[ch], t.invStd[ch] = mu, inv
+	scale := t.gamma[ch] * inv
+	shift := t.beta[ch] - mu*scale
+	for img := 0; img < t.batch; img++ {
+		off := (img*c + ch) * hw
+		vaffine(t.a[off:off+hw], t.b[off:off+hw], scale, shift, false)
 	}
 }
 
 // BatchNormBackward computes the gradients of BatchNormForwardTrain from its
 // inputs x and gamma, its returned mean and invStd, and dy: it overwrites dx
-// (batch*c*hw; may alias dy), dgamma and dbeta (c values each).
+// (batch*c*hw; may alias dy), dgamma and dbeta (c values each). Channels run on up
+// to GOMAXPROCS goroutines.
 func BatchNormBackward(batch, c, hw int, x, gamma, mean, invStd, dy []float32, dx, dgamma, dbeta []float32) {
 	if batch <= 0 || c <= 0 || hw <= 0 {
 		return
@@ -77,34 +71,34 @@ func BatchNormBackward(batch, c, hw int, x, gamma, mean, invStd, dy []float32, d
 	}{{"gamma", gamma}, {"mean", mean}, {"invStd", invStd}, {"dgamma", dgamma}, {"dbeta", dbeta}} {
 		mustLen(s.name, s.v, c)
 	}
-	count := float32(batch * hw)
-	for ch := 0; ch < c; ch++ {
-		mu, inv := mean[ch], invStd[ch]
-		var sdy, sdyx float64
-		for img := 0; img < batch; img++ {
-			off := (img*c + ch) * hw
-			var a, b float32
-			for i, g := range dy[off : off+hw] {
-				a += g
-				b += g * (x[off+i] - mu)
-			}
-			sdy += float64(a)
-			sdyx += float64(b)
-		}
-		dbeta[ch] = float32(sdy)
-		dgamma[ch] = float32(sdyx) * inv
-		// dx = gamma*inv/N * (N*dy - sum(dy) - xhat*sum(dy*xhat))
-		k := gamma[ch] * inv / count
-		k1 := float32(sdy)     // sum(dy)
-		k2 := dgamma[ch] * inv // sum(dy*xhat) * inv, multiplies (x-mu)
-		for img := 0; img < batch; img++ {
-			off := (img*c + ch) * hw
-			src := x[off : off+hw]
-			d := dx[off : off+hw]
-			for i, g := range dy[off : off+hw] {
-				d[i] = k * (count*g - k1 - (src[i]-mu)*k2)
-			}
-		}
+	runElem(&elemTask{op: opBNBackward, a: x, b: dy, c: dx, batch: batch, ch: c, hw: hw,
+		gamma: gamma, mean: mean, invStd: invStd, dg: dgamma, db: dbeta}, c, batch*c*hw)
+}
+
+// bnBackward computes the gradients of channel ch.
+func (t *elemTask) bnBackward(ch int) {
+	c, hw := t.ch, t.hw
+	mu, inv := t.mean[ch], t.invStd[ch]
+	var sdy, sdyx float64
+	for img := 0; img < t.batch; img++ {
+		off := (img*c + ch) * hw
+		a, b := vsumDyX(t.b[off:off+hw], t.a[off:off+hw], mu)
+		sdy += float64(a)
+		sdyx += float64(b)
+	}
+	t.db[ch] = float32(sdy)
+	t.dg[ch] = float32(sdyx) * inv
+	// dx = gamma*inv/N * (N*dy - sum(dy) - xhat*sum(dy*xhat)) with xhat = (x-mu)*inv,
+	// which is linear in dy and x: dx = a*dy + b*x + c.
+	count := float64(t.batch * hw)
+	k := float64(t.gamma[ch]) * float64(inv) / count
+	k2 := sdyx * float64(inv) * float64(inv)
+	a := float32(k * count)
+	b := float32(-k * k2)
+	cc := float32(k * (k2*float64(mu) - sdy))
+	for img := 0; img < t.batch; img++ {
+		off := (img*c + ch) * hw
+		vlin3(t.b[off:off+hw], t.a[off:off+hw], t.c[off:off+hw], a, b, cc)
 	}
 }
 

@@ -1,30 +1,18 @@
 package kernels
 
-// ReLU sets y[i] = max(x[i], 0) for every i of x; y may alias x.
+// ReLU sets y[i] = max(x[i], 0) for every i of x (NaN stays NaN); y may alias x.
+// Large slices run on up to GOMAXPROCS goroutines.
 func ReLU(x, y []float32) {
 	mustLen("y", y, len(x))
-	y = y[:len(x)]
-	for i, v := range x {
-		if v < 0 {
-			v = 0
-		}
-		y[i] = v
-	}
+	runElem(&elemTask{op: opReLU, a: x, b: y[:len(x)]}, ceilDiv(len(x), elemChunk), len(x))
 }
 
 // ReLUBackward sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere, for every i of y,
-// the ReLU output; dx may alias dy.
+// the ReLU output; dx may alias dy. Large slices run on up to GOMAXPROCS goroutines.
 func ReLUBackward(y, dy, dx []float32) {
 	mustLen("dy", dy, len(y))
 	mustLen("dx", dx, len(y))
-	dy, dx = dy[:len(y)], dx[:len(y)]
-	for i, v := range y {
-		if v > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
-		}
-	}
+	runElem(&elemTask{op: opReLUBackward, a: y, b: dy[:len(y)], c: dx[:len(y)]}, ceilDiv(len(y), elemChunk), len(y))
 }
 
 // DenseForward computes y = act(x W^T + b) for a fully connected layer: x is
@@ -47,7 +35,7 @@ func DenseForward(n, in, out int, x, w, b []float32, act Activation, y []float32
 			}
 		}
 		if act == ActReLU {
-			ReLU(row, row)
+			vaffine(row, row, 1, 0, true)
 		}
 	}
 }

@@ -126,7 +126,7 @@ func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int,
 // the second row starting w after the first). It reports false if this CPU has no
 // vector version, leaving the work to the caller.
 func maxPoolRow2x2(r0, r1, dst []float32, arg []int32, base, w int) bool {
-	if !useAVX512Pool {
+	if !useVector {
 		return false
 	}
 	n := len(dst)
@@ -139,4 +139,70 @@ func maxPoolRow2x2(r0, r1, dst []float32, arg []int32, base, w int) bool {
 	return true
 }
 
-var useAVX512Pool = hasAVX512()
+// useVector selects the AVX-512 versions of pooling and element-wise loops;
+// tests switch it off to check the portable ones.
+var useVector = hasAVX512()
+
+//go:noescape
+func sumAVX512(x *float32, n int, mean float32, squares bool) float32
+
+//go:noescape
+func sumDyXAVX512(dy, x *float32, n int, mean float32) (sdy, sdyx float32)
+
+//go:noescape
+func affineAVX512(x, y *float32, n int, a, b float32, relu bool)
+
+//go:noescape
+func lin3AVX512(dy, x, dx *float32, n int, a, b, c float32)
+
+//go:noescape
+func reluBackwardAVX512(y, dy, dx *float32, n int)
+
+func vsum(x []float32) float32 {
+	if !useVector || len(x) == 0 {
+		return sumGo(x)
+	}
+	return sumAVX512(&x[0], len(x), 0, false)
+}
+
+func vsumSqDev(x []float32, mean float32) float32 {
+	if !useVector || len(x) == 0 {
+		return sumSqDevGo(x, mean)
+	}
+	return sumAVX512(&x[0], len(x), mean, true)
+}
+
+func vsumDyX(dy, x []float32, mean float32) (sdy, sdyx float32) {
+	if !useVector || len(dy) == 0 {
+		return sumDyXGo(dy, x, mean)
+	}
+	x = x[:len(dy)]
+	return sumDyXAVX512(&dy[0], &x[0], len(dy), mean)
+}
+
+func vaffine(x, y []float32, a, b float32, relu bool) {
+	if !useVector || len(x) == 0 {
+		affineGo(x, y, a, b, relu)
+		return
+	}
+	y = y[:len(x)]
+	affineAVX512(&x[0], &y[0], len(x), a, b, relu)
+}
+
+func vlin3(dy, x, dx []float32, a, b, c float32) {
+	if !useVector || len(dy) == 0 {
+		lin3Go(dy, x, dx, a, b, c)
+		return
+	}
+	x, dx = x[:len(dy)], dx[:len(dy)]
+	lin3AVX512(&dy[0], &x[0], &dx[0], len(dy), a, b, c)
+}
+
+func vreluBackward(y, dy, dx []float32) {
+	if !useVector || len(y) == 0 {
+		reluBackwardGo(y, dy, dx)
+		return
+	}
+	dy, dx = dy[:len(y)], dx[:len(y)]
+	reluBackwardAVX512(&y[0], &dy[0], &dx[0], len(y))
+}

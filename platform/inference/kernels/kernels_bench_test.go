@@ -34,7 +34,6 @@ var benchCPUStart float64
 // cpuStart marks the start of a timed loop for reportGFLOPS.
 func cpuStart() { benchCPUStart = cpuSeconds() }
 
-
 func BenchmarkSgemm(b *testing.B) {
 	shapes := []struct {
 		name    string
@@ -89,7 +88,7 @@ func BenchmarkConvForward(b *testing.B) {
 			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
 					cpuStart()
-				for b.Loop() {
+					for b.Loop() {
 						ConvForward(c, batch, x, w, bias, ActReLU, y, ws)
 					}
 					reportGFLOPS(b, convFlops(c, batch))
@@ -115,7 +114,7 @@ func BenchmarkConvBackward(b *testing.B) {
 			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
 					cpuStart()
-				for b.Loop() {
+					for b.Loop() {
 						ConvBackward(c, batch, x, w, dy, dx, dw, db, ws)
 					}
 					flops := convFlops(c, batch) // weight gradient

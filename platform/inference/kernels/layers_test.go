@@ -31,22 +31,22 @@ func refMaxPool(p Pool, batch int, x []float32) (y []float64, arg []int) {
 	return y, arg
 }
 
-// forEachPoolPath runs f with the vector 2x2 pooling, where this CPU has it, and
-// with the portable one.
-func forEachPoolPath(t *testing.T, f func(t *testing.T)) {
-	prev := useAVX512Pool
-	defer func() { useAVX512Pool = prev }()
+// forEachVectorPath runs f with the vector pooling and element-wise loops, where
+// this CPU has them, and with the portable ones.
+func forEachVectorPath(t *testing.T, f func(t *testing.T)) {
+	prev := useVector
+	defer func() { useVector = prev }()
 	for _, vec := range []bool{true, false} {
 		if vec && !prev {
 			continue
 		}
-		useAVX512Pool = vec
+		useVector = vec
 		t.Run(fmt.Sprintf("vector=%v", vec), f)
 	}
 }
 
 func TestMaxPoolNaN(t *testing.T) {
-	forEachPoolPath(t, func(t *testing.T) {
+	forEachVectorPath(t, func(t *testing.T) {
 		p := Pool{C: 1, H: 2, W: 40, K: 2, Stride: 2}
 		x := make([]float32, 80)
 		for i := range x {
@@ -68,7 +68,7 @@ func TestMaxPoolNaN(t *testing.T) {
 }
 
 func TestMaxPool(t *testing.T) {
-	forEachPoolPath(t, testMaxPool)
+	forEachVectorPath(t, testMaxPool)
 }
 
 func testMaxPool(t *testing.T) {
@@ -147,8 +147,12 @@ func TestGlobalAvgPool(t *testing.T) {
 }
 
 func TestBatchNorm(t *testing.T) {
+	forEachVectorPath(t, testBatchNorm)
+}
+
+func testBatchNorm(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	for _, s := range []struct{ batch, c, hw int }{{2, 3, 7}, {1, 4, 25}, {5, 2, 1}} {
+	for _, s := range []struct{ batch, c, hw int }{{2, 3, 7}, {1, 4, 25}, {5, 2, 1}, {3, 2, 83}} {
 		name := fmt.Sprintf("%+v", s)
 		n := s.batch * s.c * s.hw
 		x := randSlice(r, n)
@@ -219,16 +223,40 @@ func TestFoldBatchNorm(t *testing.T) {
 }
 
 func TestReLU(t *testing.T) {
+	forEachVectorPath(t, testReLU)
+}
+
+func testReLU(t *testing.T) {
+	// Long enough for the vector loops' full and partial steps and several chunks.
+	r := rand.New(rand.NewPCG(21, 22))
+	long := randSlice(r, 3*elemChunk+83)
+	got, dy := make([]float32, len(long)), randSlice(r, len(long))
+	ReLU(long, got)
+	dx := make([]float32, len(long))
+	ReLUBackward(got, dy, dx)
+	for i, v := range long {
+		if want := max(v, 0); got[i] != want {
+			t.Fatalf("ReLU(%g) = %g", v, got[i])
+		}
+		want := float32(0)
+		if v > 0 {
+			want = dy[i]
+		}
+		if dx[i] != want {
+			t.Fatalf("ReLUBackward at %g: %g, want %g", v, dx[i], want)
+		}
+	}
+
 	x := []float32{-1, 0, 2, -0.5, 3}
 	y := make([]float32, len(x))
 	ReLU(x, y)
 	if fmt.Sprint(y) != "[0 0 2 0 3]" {
 		t.Errorf("ReLU = %v", y)
 	}
-	dy := []float32{1, 2, 3, 4, 5}
-	ReLUBackward(y, dy, dy)
-	if fmt.Sprint(dy) != "[0 0 3 0 5]" {
-		t.Errorf("ReLUBackward = %v", dy)
+	g := []float32{1, 2, 3, 4, 5}
+	ReLUBackward(y, g, g)
+	if fmt.Sprint(g) != "[0 0 3 0 5]" {
+		t.Errorf("ReLUBackward = %v", g)
 	}
 	ReLU(x, x)
 	if fmt.Sprint(x) != "[0 0 2 0 3]" {
