@@ -121,6 +121,7 @@ type shareGrid struct {
 	share []float64 // [truth*n + predicted]
 }
 
+// Dims, Z, X and Y implement plotter.GridXYZ.
 func (g shareGrid) Dims() (c, r int)   { return g.n, g.n }
 func (g shareGrid) Z(c, r int) float64 { return g.share[(g.n-1-r)*g.n+c] }
 func (g shareGrid) X(c int) float64    { return float64(c) }
@@ -129,6 +130,7 @@ func (g shareGrid) Y(r int) float64    { return float64(r) }
 // blues is a sequential white-to-navy palette.
 type blues struct{}
 
+// Colors implements palette.Palette.
 func (blues) Colors() []color.Color {
 	const steps = 64
 	from, to := [3]float64{247, 251, 255}, [3]float64{8, 48, 107}

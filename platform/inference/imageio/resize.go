@@ -71,6 +71,7 @@ type scratch struct {
 	line []float32 // one source row as RGB
 	mid  []float32 // horizontally resampled rows, HWC
 	acc  []float32 // one output row, HWC
+	rows rowReader
 }
 
 const maxPooledFloats = 1 << 22
@@ -95,7 +96,9 @@ func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, a
 	s.mid = grow(s.mid, 3*size*h)
 	s.acc = grow(s.acc, 3*size)
 
-	rows := newRowReader(img)
+	s.rows.reset(img)
+	defer s.rows.reset(nil) // don't keep the image alive from the pool
+	rows := &s.rows
 	nx := s.x.n
 	fl := s.line
 	for r := range h {

@@ -14,8 +14,16 @@ type rowReader struct {
 }
 
 func newRowReader(img image.Image) *rowReader {
-	r := &rowReader{img: img}
+	r := new(rowReader)
+	r.reset(img)
+	return r
+}
+
+// reset points r at img, so a pooled reader can be reused without allocating.
+func (r *rowReader) reset(img image.Image) {
+	r.img = img
 	if p, ok := img.(*image.Paletted); ok {
+		r.palette = [256][3]uint8{}
 		for i, c := range p.Palette {
 			if i >= len(r.palette) {
 				break
@@ -23,7 +31,6 @@ func newRowReader(img image.Image) *rowReader {
 			r.palette[i] = rgb8(c)
 		}
 	}
-	return r
 }
 
 // rgb8 returns the colour premultiplied by its alpha, i.e. composited over black.
