@@ -15,6 +15,9 @@ type unit struct {
 	layer int  // the main layer
 	bn    int  // the batchnorm after a conv, or -1
 	relu  bool // a ReLU follows (after bn) and is fused
+	// poolMasks: the unit is a max-pool right after a fused ReLU, and
+	// applies that ReLU's backward mask itself (see maxPoolOp.maskReLU).
+	poolMasks bool
 }
 
 // units groups the layers; flatten layers vanish (a [N,C,H,W] tensor is
@@ -36,6 +39,9 @@ func (a *Arch) units() []unit {
 				i++
 				u.relu = true
 			}
+		}
+		if a.layers[i].Type == MaxPool && len(us) > 0 && us[len(us)-1].relu {
+			u.poolMasks = true
 		}
 		us = append(us, u)
 	}
@@ -94,8 +100,10 @@ func build(a *Arch, batch int, w weightSet, train bool, seed uint64) (*netGraph,
 	}
 	ng.xNode = G.NewTensor(ng.g, tensor.Float32, 4, G.WithShape(ng.x.t.Shape()...), G.WithName("input"), G.WithValue(ng.x.t))
 	cur := ng.xNode
-	for _, u := range a.units() {
-		n, err := ng.addUnit(a, u, cur, w, train, seed)
+	units := a.units()
+	for i, u := range units {
+		reluByPool := i+1 < len(units) && units[i+1].poolMasks
+		n, err := ng.addUnit(a, u, reluByPool, cur, w, train, seed)
 		if err != nil {
 			return nil, fmt.Errorf("nn: building layer %d (%s): %w", u.layer, a.layers[u.layer].Type, err)
 		}
@@ -118,7 +126,9 @@ func (ng *netGraph) param(w weightSet, layer int, kind string, shape ...int) *G.
 	return n
 }
 
-func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool, seed uint64) (*G.Node, error) {
+// addUnit adds the op of one unit; reluByPool says that the max-pool after
+// it will apply the unit's ReLU backward mask.
+func (ng *netGraph) addUnit(a *Arch, u unit, reluByPool bool, x *G.Node, w weightSet, train bool, seed uint64) (*G.Node, error) {
 	i := u.layer
 	l := a.layers[i]
 	s := a.plan[i].in
@@ -147,6 +157,7 @@ func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool,
 		ng.ws.reserve(geom.WorkspaceLen(ng.batch))
 		op := newConvOp(name, geom, ng.batch, convAct, len(children) == 3, needDX, ng.ws,
 			ng.out(ng.batch, geom.OutC, geom.OutH(), geom.OutW()))
+		op.reluByPool = reluByPool && u.bn < 0
 		y, err := G.ApplyOp(op, children...)
 		if err != nil || !train || u.bn < 0 {
 			return y, err
@@ -155,6 +166,7 @@ func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool,
 		out := a.plan[i].out
 		bn := newBatchNormOp(fmt.Sprintf("layers.%d.batchnorm", u.bn), ng.batch, out, bl, act,
 			w[ParamName(u.bn, KindRunningMean)], w[ParamName(u.bn, KindRunningVar)])
+		bn.reluByPool = reluByPool
 		ng.bns = append(ng.bns, bn)
 		return G.ApplyOp(bn, y, ng.param(w, u.bn, KindWeight, out.Channels), ng.param(w, u.bn, KindBias, out.Channels))
 	case Dense:
@@ -166,7 +178,9 @@ func (ng *netGraph) addUnit(a *Arch, u unit, x *G.Node, w weightSet, train bool,
 			return nil, err
 		}
 		y := ng.out(ng.batch, geom.C, geom.OutH(), geom.OutW())
-		return G.ApplyOp(newMaxPoolOp(name, geom, ng.batch, y, train), x)
+		op := newMaxPoolOp(name, geom, ng.batch, y, train)
+		op.maskReLU = u.poolMasks
+		return G.ApplyOp(op, x)
 	case GlobalAvgPool:
 		return G.ApplyOp(newAvgPoolOp(name, ng.batch, s, ng.out(ng.batch, s.Channels, 1, 1)), x)
 	case ReLU:

@@ -16,9 +16,12 @@ type convOp struct {
 	act     kernels.Activation
 	hasBias bool
 	needDX  bool // false when x is the graph input: its gradient is never used
-	y       buffer
-	ws      *arena
-	in      [3][]float32
+	// reluByPool: the max-pool reading y applies the ReLU's backward mask
+	// on its 4x smaller output, so this op's backward skips it.
+	reluByPool bool
+	y          buffer
+	ws         *arena
+	in         [3][]float32
 }
 
 func newConvOp(name string, geom kernels.Conv, batch int, act kernels.Activation, hasBias, needDX bool, ws *arena, y buffer) *convOp {
@@ -67,7 +70,7 @@ func (o *convOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 		opBase: newOpBase("%s.grad", o.name), fwd: o,
 		dw: newBuffer(o.geom.OutC, o.geom.InC, o.geom.KH, o.geom.KW),
 	}
-	if o.act == kernels.ActReLU {
+	if o.act == kernels.ActReLU && !o.reluByPool {
 		bw.dpre = newBuffer(o.y.t.Shape()...)
 	}
 	n, err := G.ApplyOp(bw, inputs[0], inputs[1], output, grad)
@@ -113,7 +116,7 @@ func (o *convGradOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	x, w, y, dy := o.in[0], o.in[1], o.in[2], o.in[3]
 	f := o.fwd
-	if f.act == kernels.ActReLU {
+	if f.act == kernels.ActReLU && !f.reluByPool {
 		kernels.ReLUBackward(y, dy, o.dpre.data)
 		dy = o.dpre.data
 	}

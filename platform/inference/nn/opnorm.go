@@ -17,6 +17,7 @@ type batchNormOp struct {
 	batch, c, hw    int
 	eps, momentum   float32
 	act             kernels.Activation
+	reluByPool      bool // see convOp
 	y               buffer
 	mean, invStd    []float32 // of the last batch, for the backward pass
 	runMean, runVar []float32
@@ -67,7 +68,7 @@ func (o *batchNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, er
 		opBase: newOpBase("%s.grad", o.name), fwd: o,
 		dx: newBuffer(o.y.t.Shape()...), dgamma: newBuffer(o.c), dbeta: newBuffer(o.c),
 	}
-	if o.act == kernels.ActReLU {
+	if o.act == kernels.ActReLU && !o.reluByPool {
 		bw.dpre = newBuffer(o.y.t.Shape()...)
 	}
 	dx, err := G.ApplyOp(bw, inputs[0], inputs[1], output, grad)
@@ -107,7 +108,7 @@ func (o *batchNormGradOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	x, gamma, y, dy := o.in[0], o.in[1], o.in[2], o.in[3]
 	f := o.fwd
-	if f.act == kernels.ActReLU {
+	if f.act == kernels.ActReLU && !f.reluByPool {
 		kernels.ReLUBackward(y, dy, o.dpre.data)
 		dy = o.dpre.data
 	}

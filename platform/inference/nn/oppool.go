@@ -16,7 +16,13 @@ type maxPoolOp struct {
 	batch  int
 	y      buffer
 	argmax []int32
-	in     [1][]float32
+	// maskReLU: its input is a ReLU's output, whose backward mask this op
+	// applies on the pooled side. A window's maximum is positive exactly
+	// when the input it came from is, and only those inputs get gradient,
+	// so masking dy by y > 0 before scattering is the same as masking dx
+	// by x > 0 after, on a quarter of the values (2x2 pooling).
+	maskReLU bool
+	in       [1][]float32
 }
 
 func newMaxPoolOp(name string, geom kernels.Pool, batch int, y buffer, train bool) *maxPoolOp {
@@ -48,6 +54,9 @@ func (o *maxPoolOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 		opBase: newOpBase("%s.grad", o.name), fwd: o,
 		dx: newBuffer(o.batch, o.geom.C, o.geom.H, o.geom.W),
 	}
+	if o.maskReLU {
+		bw.dy = newBuffer(o.y.t.Shape()...)
+	}
 	dx, err := G.ApplyOp(bw, output, grad)
 	return G.Nodes{dx}, err
 }
@@ -58,6 +67,7 @@ type maxPoolGradOp struct {
 	opBase
 	fwd *maxPoolOp
 	dx  buffer
+	dy  buffer // masked by the ReLU before the pool, when the pool does that
 	in  [2][]float32
 }
 
@@ -71,7 +81,12 @@ func (o *maxPoolGradOp) Do(vs ...G.Value) (G.Value, error) {
 	if err := inputsF32(vs, o.in[:]); err != nil {
 		return nil, err
 	}
-	kernels.MaxPoolBackward(o.fwd.geom, o.fwd.batch, o.in[1], o.fwd.argmax, o.dx.data)
+	y, dy := o.in[0], o.in[1]
+	if o.fwd.maskReLU {
+		kernels.ReLUBackward(y, dy, o.dy.data)
+		dy = o.dy.data
+	}
+	kernels.MaxPoolBackward(o.fwd.geom, o.fwd.batch, dy, o.fwd.argmax, o.dx.data)
 	return o.dx.t, nil
 }
 
