@@ -3,75 +3,44 @@ package training
 import (
 	"math"
 	"slices"
+
+	"github.com/aquaml/aquaml/platform/inference/evaluation"
 )
 
 // scores holds one validation pass of a model.
 type scores struct {
-	loss      float64 // mean cross-entropy, unweighted
-	confusion [][]int // [true][predicted]
+	loss      float64 // summed cross-entropy, unweighted
+	confusion *evaluation.Confusion
 	top1      []float32
 	correct   []bool
 }
 
-func newScores(classes int) *scores {
-	s := &scores{confusion: make([][]int, classes)}
-	for i := range s.confusion {
-		s.confusion[i] = make([]int, classes)
-	}
-	return s
+func newScores(labels []string) *scores {
+	return &scores{confusion: evaluation.NewConfusion(labels)}
 }
 
 // add records one image's class probabilities and true label.
-func (s *scores) add(probs []float32, label int) {
+func (s *scores) add(probs []float32, label int) error {
 	pred := 0
 	for j, p := range probs {
 		if p > probs[pred] {
 			pred = j
 		}
 	}
-	s.confusion[label][pred]++
+	if err := s.confusion.Add(label, pred); err != nil {
+		return err
+	}
 	s.loss -= math.Log(max(float64(probs[label]), 1e-12))
 	s.top1 = append(s.top1, probs[pred])
 	s.correct = append(s.correct, pred == label)
+	return nil
 }
 
-func (s *scores) images() int { return len(s.top1) }
+func (s *scores) meanLoss() float64 { return s.loss / float64(max(len(s.top1), 1)) }
 
-func (s *scores) meanLoss() float64 { return s.loss / float64(max(s.images(), 1)) }
-
-func (s *scores) accuracy() float64 {
-	right := 0
-	for i := range s.confusion {
-		right += s.confusion[i][i]
-	}
-	return float64(right) / float64(max(s.images(), 1))
-}
-
-// perClass returns precision, recall and F1 of class c (0 where undefined,
-// as the PyTorch reference scores them).
-func (s *scores) perClass(c int) (precision, recall, f1 float64) {
-	tp := s.confusion[c][c]
-	predicted, actual := 0, 0
-	for i := range s.confusion {
-		predicted += s.confusion[i][c]
-		actual += s.confusion[c][i]
-	}
-	precision = float64(tp) / float64(max(predicted, 1))
-	recall = float64(tp) / float64(max(actual, 1))
-	if precision+recall > 0 {
-		f1 = 2 * precision * recall / (precision + recall)
-	}
-	return precision, recall, f1
-}
-
-func (s *scores) macroF1() float64 {
-	sum := 0.0
-	for c := range s.confusion {
-		_, _, f1 := s.perClass(c)
-		sum += f1
-	}
-	return sum / float64(max(len(s.confusion), 1))
-}
+// result is accuracy, macro-F1 and per-class scores, as evaluation computes
+// them for every report.
+func (s *scores) result() *evaluation.Result { return s.confusion.Result("val") }
 
 // threshold applies the package's open-set rule: the q quantile of the
 // top-1 probabilities of correct predictions (0, i.e. off, when q is 0 or

@@ -34,7 +34,7 @@ type hyperparameters struct {
 }
 
 // model assembles the model file of the best epoch.
-func (r *run) model(res *Result, best *scores, weights []modelfile.Tensor, wall time.Duration) (*modelfile.Model, error) {
+func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration) (*modelfile.Model, error) {
 	o := &r.o
 	arch, err := json.Marshal(r.arch)
 	if err != nil {
@@ -70,15 +70,12 @@ func (r *run) model(res *Result, best *scores, weights []modelfile.Tensor, wall 
 			Seed: o.Seed, Command: o.Command, WallTimeSeconds: wall.Seconds(), Licence: o.Licence,
 			Hyperparameters: hpJSON,
 		},
-		Metrics: &modelfile.Metrics{Split: "val", Accuracy: best.accuracy(), MacroF1: best.macroF1()},
 	}
+	metrics := res.Validation.Metrics()
+	meta.Metrics = &metrics
 	for c, name := range r.train.Classes {
 		meta.Labels = append(meta.Labels, modelfile.Label{Name: name})
 		meta.Training.Classes = append(meta.Training.Classes, modelfile.ClassCount{Label: name, Train: trainCounts[c], Val: valCounts[c]})
-		p, rc, f1 := best.perClass(c)
-		meta.Metrics.PerClass = append(meta.Metrics.PerClass, modelfile.ClassMetrics{
-			Label: name, Precision: p, Recall: rc, F1: f1, Support: valCounts[c],
-		})
 	}
 	for _, e := range res.History {
 		meta.Training.History = append(meta.Training.History, modelfile.Epoch{

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/inference/dataset"
+	"github.com/aquaml/aquaml/platform/inference/evaluation"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 	"github.com/aquaml/aquaml/platform/inference/nn"
 )
@@ -31,11 +32,10 @@ type Result struct {
 	Model     *modelfile.Model
 	History   []EpochStats
 	BestEpoch int
-	// Confusion is the best epoch's validation confusion matrix,
-	// [true][predicted], with Classes naming the indices.
-	Confusion [][]int
-	Classes   []string
-	Threshold float32
+	// Validation is the best epoch's validation report: accuracy, macro-F1,
+	// per-class scores and confusion matrix.
+	Validation *evaluation.Result
+	Threshold  float32
 	// Interrupted reports that the context was cancelled: training stopped
 	// early and Model is the best epoch finished before.
 	Interrupted bool
@@ -64,7 +64,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Classes: r.train.Classes}
+	res := &Result{}
 	var best *scores
 	var bestWeights []modelfile.Tensor
 	perEpoch := r.trainData.Batches()
@@ -86,7 +86,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1 = s.meanLoss(), s.accuracy(), s.macroF1()
+		scored := s.result()
+		stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1 = s.meanLoss(), scored.Accuracy, scored.MacroF1
 		stats.Seconds = time.Since(r.progress.epochStart).Seconds()
 		res.History = append(res.History, stats)
 		mark := ""
@@ -104,17 +105,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		return nil, errors.New("training: no epoch finished")
 	}
-	res.Confusion = best.confusion
+	res.Validation = best.result()
 	res.Threshold = best.threshold(o.UnknownQuantile)
-	res.Model, err = r.model(res, best, bestWeights, time.Since(start))
+	res.Model, err = r.model(res, bestWeights, time.Since(start))
 	if err != nil {
 		return nil, err
 	}
 	if o.Out != "" {
-		// The model card and plots are rendered from this file's metadata
-		// (history, per-class metrics, threshold) by the evaluation package.
 		if err := modelfile.WriteFile(o.Out, res.Model); err != nil {
 			return nil, fmt.Errorf("training: writing the model: %w", err)
+		}
+		if err := writeReport(o.Out, o.Arch, r.arch, res); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
@@ -235,7 +237,7 @@ func (r *run) validate(ctx context.Context) (*scores, error) {
 	x := make([]float32, batch*per)
 	labels := make([]int, batch)
 	probs := make([]float32, batch*k)
-	s := newScores(k)
+	s := newScores(r.train.Classes)
 	it := r.valData.Epoch(ctx, 0)
 	defer it.Close()
 	for {
@@ -250,7 +252,9 @@ func (r *run) validate(ctx context.Context) (*scores, error) {
 			return nil, fmt.Errorf("training: validation: %w", err)
 		}
 		for i := range n {
-			s.add(probs[i*k:(i+1)*k], labels[i])
+			if err := s.add(probs[i*k:(i+1)*k], labels[i]); err != nil {
+				return nil, fmt.Errorf("training: validation: %w", err)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -72,6 +73,23 @@ func TestRunLearnsAndWritesTheModel(t *testing.T) {
 	}
 	if _, err := nn.NewPredictor(arch, m.Tensors, 4); err != nil {
 		t.Fatal(err)
+	}
+
+	// The model card and its figures sit next to the model.
+	card, curves, confusion := reportPaths(o.Out)
+	text, err := os.ReadFile(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"smallcnn-shallow", filepath.Base(curves), filepath.Base(confusion), "class3"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("model card lacks %q:\n%s", want, text)
+		}
+	}
+	for _, png := range []string{curves, confusion} {
+		if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s is not a PNG (%v)", png, err)
+		}
 	}
 }
 
