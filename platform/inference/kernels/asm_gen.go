@@ -213,11 +213,12 @@ func directAVX512() {
 func dotAVX512() {
 	aRows := []string{"R8", "R9", "R10", "R11"}
 	bRows := []string{"AX", "BX", "DX", "SI", "DI", "R12"}
-	w("// func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32)")
+	w("// func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)")
 	w("//")
 	w("// The 4 x 6 dot products of rows a+aOffs[i] and b+bOffs[j] (byte offsets), each")
-	w("// n*16 values long, stored to out[i*6+j]. Accumulator (i, j) is Z(6i+j).")
-	w("TEXT ·dotAVX512(SB), NOSPLIT, $0-48")
+	w("// count segments of n*16 values, segment s starting s*aStride (s*bStride) bytes")
+	w("// after the first; stored to out[i*6+j]. Accumulator (i, j) is Z(6i+j).")
+	w("TEXT ·dotAVX512(SB), NOSPLIT, $0-72")
 	w("\tMOVQ a+8(FP), CX")
 	w("\tMOVQ aOffs+16(FP), R13")
 	for i, r := range aRows {
@@ -233,9 +234,13 @@ func dotAVX512() {
 	zero("Z", 24)
 	w("\tMOVQ n+0(FP), R13")
 	w("\tSHLQ $6, R13")
-	w("\tXORQ CX, CX")
 	w("\tTESTQ R13, R13")
 	w("\tJZ dot_reduce")
+	w("\tCMPQ count+48(FP), $0")
+	w("\tJLE dot_reduce")
+	w("")
+	w("dot_segment:")
+	w("\tXORQ CX, CX")
 	w("")
 	w("dot_loop:")
 	for i, r := range aRows {
@@ -251,6 +256,14 @@ func dotAVX512() {
 	w("\tADDQ $64, CX")
 	w("\tCMPQ CX, R13")
 	w("\tJLT dot_loop")
+	for _, r := range aRows {
+		w("\tADDQ aStride+56(FP), %s", r)
+	}
+	for _, r := range bRows {
+		w("\tADDQ bStride+64(FP), %s", r)
+	}
+	w("\tDECQ count+48(FP)")
+	w("\tJNZ dot_segment")
 	w("")
 	w("dot_reduce:")
 	w("\tMOVQ out+40(FP), R13")

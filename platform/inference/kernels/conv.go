@@ -49,14 +49,14 @@ func (c Conv) WorkspaceLen(batch int) int {
 	if c.Validate() != nil || batch <= 0 {
 		return 0
 	}
-	return c.workspaceLen(runtime.GOMAXPROCS(0))
+	return c.workspaceLen(runtime.GOMAXPROCS(0), batch)
 }
 
-// workspaceLen is the workspace for running on up to parts goroutines.
-func (c Conv) workspaceLen(parts int) int {
+// workspaceLen is the workspace for running batch images on up to parts goroutines.
+func (c Conv) workspaceLen(parts, batch int) int {
 	n := c.packedWeightsLen() + parts*c.partLen()
 	if c.Stride == 1 {
-		n = max(n, parts*c.directDWPartLen())
+		n = max(n, parts*c.directDWPartLen(c.dwGroup(batch)))
 		if c.KH == c.KW && c.Pad <= c.KH-1 {
 			n = max(n, c.transposedWSLen(parts))
 		}

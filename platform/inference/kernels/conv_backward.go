@@ -42,7 +42,7 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	if dx != nil {
 		mustLen("dx", dx, batch*c.InC*c.InH*c.InW)
 	}
-	mustLen("workspace", ws, c.workspaceLen(1))
+	mustLen("workspace", ws, c.workspaceLen(1, 1))
 	kern := kernel()
 	if db != nil {
 		biasGradient(batch, m, n, dy, db)

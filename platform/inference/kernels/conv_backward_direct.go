@@ -53,12 +53,29 @@ func (c Conv) useDirectDW(kern *microKernel) bool {
 // wideLen is the length of one wide-grid row of dy, a whole number of vectors.
 func (d directGeom) wideLen() int { return roundUp(d.wideN, 16) }
 
-// directDWPartLen is each goroutine's scratch for weightGradDirect: its partial
-// weight gradient, the padded image and dy on the wide grid.
-func (c Conv) directDWPartLen() int {
+// dwGroup is how many images weightGradDirect reduces over in one dot-kernel
+// call: enough for about dwLanes products per call, so that small images do not
+// pay the kernel's final horizontal sums and bookkeeping for a few steps each,
+// within dwGroupLen values of scratch.
+func (c Conv) dwGroup(batch int) int {
+	m, _, _ := c.dims()
+	d := c.directGeom()
+	perImage := d.padLen() + m*d.wideLen()
+	return max(1, min(batch, ceilDiv(dwLanes, d.wideLen()), dwGroupLen/perImage))
+}
+
+const (
+	dwLanes    = 2048
+	dwGroupLen = 256 << 10
+)
+
+// directDWPartLen is each goroutine's scratch for weightGradDirect with groups of
+// g images: its partial weight gradient, then g padded images and g copies of dy
+// on the wide grid.
+func (c Conv) directDWPartLen(g int) int {
 	m, _, k := c.dims()
 	d := c.directGeom()
-	return m*k + d.padLen() + m*d.wideLen()
+	return m*k + g*(d.padLen()+m*d.wideLen())
 }
 
 // convDW is one weight-gradient pass on the dot kernel, pooled like convFwd.
@@ -68,6 +85,9 @@ type convDW struct {
 	x, dy    []float32
 	ws       []float32
 	kern     *microKernel
+	group    int // images per chunk
+	partLen  int
+	batch    int
 	offs     []int
 	usedPart []bool
 	blocks   []dotBlock // per part, kept here so that the kernel's arguments need no allocation
@@ -84,46 +104,58 @@ var convDWs = newFreeList(freeListSize, func() *convDW { return new(convDW) })
 
 func (c Conv) weightGradDirect(batch int, x, dy, dw, ws []float32, kern *microKernel) {
 	m, _, k := c.dims()
-	partLen := c.directDWPartLen()
+	group := c.dwGroup(batch)
+	partLen := c.directDWPartLen(group)
+	if len(ws) < partLen {
+		// A workspace sized for a smaller batch: one image at a time.
+		group, partLen = 1, c.directDWPartLen(1)
+	}
 	parts := min(maxParts(), len(ws)/partLen)
 	if parts < 1 {
 		mustLen("workspace", ws, partLen)
 	}
 	t := convDWs.get()
-	*t = convDW{c: c, d: c.directGeom(), x: x, dy: dy, ws: ws, kern: kern, offs: t.offs[:0], usedPart: t.usedPart[:0], blocks: t.blocks[:0]}
+	*t = convDW{c: c, d: c.directGeom(), x: x, dy: dy, ws: ws, kern: kern, group: group, partLen: partLen, batch: batch,
+		offs: t.offs[:0], usedPart: t.usedPart[:0], blocks: t.blocks[:0]}
 	t.offs = append(t.offs, make([]int, k)...)
 	c.tapOffsets(t.d, t.offs)
 	for range parts {
 		t.usedPart = append(t.usedPart, false)
 		t.blocks = append(t.blocks, dotBlock{})
 	}
-	parallelFor(t, batch, parts)
+	parallelFor(t, ceilDiv(batch, group), parts)
 	sumParts(dw[:m*k], ws, partLen, t.usedPart)
 	*t = convDW{offs: t.offs[:0], usedPart: t.usedPart[:0], blocks: t.blocks[:0]}
 	convDWs.put(t)
 }
 
-func (t *convDW) run(part, img int) {
+// run reduces the weight gradient over one chunk of up to t.group images.
+func (t *convDW) run(part, chunk int) {
 	c, d := t.c, t.d
 	m, n, k := c.dims()
 	lw := d.wideLen()
-	scratch := t.ws[part*c.directDWPartLen():][:c.directDWPartLen()]
+	first := chunk * t.group
+	count := min(t.group, t.batch-first)
+	scratch := t.ws[part*t.partLen:][:t.partLen]
 	dwp, scratch := scratch[:m*k], scratch[m*k:]
-	pad, scratch := scratch[:d.padLen()], scratch[d.padLen():]
-	wide := scratch[:m*lw]
+	pads, wides := scratch[:t.group*d.padLen()], scratch[t.group*d.padLen():]
 	if !t.usedPart[part] {
 		// Borders, garbage columns and tails are never written again this call.
 		t.usedPart[part] = true
 		clear(dwp)
-		clear(pad)
-		clear(wide)
+		clear(scratch)
 	}
-	c.padImage(d, t.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW], pad)
 	oh, ow := c.OutH(), c.OutW()
-	dy := t.dy[img*m*n:][:m*n]
-	for o := 0; o < m; o++ {
-		for i := 0; i < oh; i++ {
-			copy(wide[o*lw+i*d.wp:][:ow], dy[(o*oh+i)*ow:][:ow])
+	imgLen := c.InC * c.InH * c.InW
+	for g := 0; g < count; g++ {
+		img := first + g
+		c.padImage(d, t.x[img*imgLen:][:imgLen], pads[g*d.padLen():])
+		dy := t.dy[img*m*n:][:m*n]
+		wide := wides[g*m*lw:]
+		for o := 0; o < m; o++ {
+			for i := 0; i < oh; i++ {
+				copy(wide[o*lw+i*d.wp:][:ow], dy[(o*oh+i)*ow:][:ow])
+			}
 		}
 	}
 
@@ -137,7 +169,7 @@ func (t *convDW) run(part, img int) {
 			for j := range bOffs {
 				bOffs[j] = t.offs[min(k0+j, k-1)]
 			}
-			t.kern.dot(lw/16, wide, aOffs, pad, bOffs, out)
+			t.kern.dot(lw/16, wides, aOffs, pads, bOffs, out, count, m*lw, d.padLen())
 			for i := 0; i < min(4, m-o0); i++ {
 				row := dwp[(o0+i)*k+k0:][:min(6, k-k0)]
 				for j := range row {

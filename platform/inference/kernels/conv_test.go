@@ -27,6 +27,7 @@ var convCases = []struct {
 	{Conv{InC: 16, InH: 32, InW: 32, OutC: 32, KH: 3, KW: 3, Stride: 1, Pad: 1}, 1},
 	{Conv{InC: 32, InH: 16, InW: 16, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1}, 3},
 	{Conv{InC: 40, InH: 5, InW: 5, OutC: 6, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2}, // K > convKC
+	{Conv{InC: 2, InH: 30, InW: 30, OutC: 5, KH: 3, KW: 3, Stride: 1, Pad: 1}, 4},  // weight gradient in groups of 3 and 1
 }
 
 func TestConvForwardMatchesReference(t *testing.T) {
@@ -132,7 +133,7 @@ func TestConvSmallWorkspace(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	c := Conv{InC: 6, InH: 12, InW: 12, OutC: 10, KH: 3, KW: 3, Stride: 1, Pad: 1}
 	x, w := randSlice(r, 3*6*144), randSlice(r, 10*6*9)
-	ws := make([]float32, c.workspaceLen(1))
+	ws := make([]float32, c.workspaceLen(1, 1))
 	y := make([]float32, 3*10*144)
 	ConvForward(c, 3, x, w, nil, ActNone, y, ws)
 	checkClose(t, "forward", y, refConvForward(c, 3, x, w, nil, ActNone))
@@ -148,7 +149,7 @@ func TestConvValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("valid geometry: %v", err)
 	}
-	if got := good.WorkspaceLen(1); got < good.workspaceLen(runtime.GOMAXPROCS(0)) {
+	if got := good.WorkspaceLen(1); got < good.workspaceLen(runtime.GOMAXPROCS(0), 1) {
 		t.Errorf("WorkspaceLen = %d, too small for every goroutine", got)
 	}
 	bad := map[string]func(c *Conv){

@@ -30,15 +30,16 @@ const (
 // bit j of mask is set, and the kept lanes of a row are stored side by side from
 // c[r*ldc]; rows (1..mr) rows are stored, and flags may ask for bias and ReLU.
 //
-// dot, where not nil, computes out[i*6+j] = sum over t < n*16 of
-// a[aOffs[i]/4+t] * b[bOffs[j]/4+t]: a 4 x 6 block of the weight gradient, whose
-// reduction runs along contiguous rows of both operands.
+// dot, where not nil, computes out[i*6+j] = the sum over segments s < count and
+// t < n*16 of a[aOffs[i]/4+s*aStride+t] * b[bOffs[j]/4+s*bStride+t] (offsets in
+// bytes, strides in elements): a 4 x 6 block of the weight gradient over count images,
+// whose reduction runs along contiguous rows of both operands.
 type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32)
 	direct func(kc int, a, b []float32, span int, offs []int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32)
-	dot    func(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32)
+	dot    func(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)
 }
 
 // active is the kernel used by every entry point, chosen at init from the CPU's

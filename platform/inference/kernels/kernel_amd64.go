@@ -20,11 +20,11 @@ func sgemmAVX512(kc int, a, b, c *float32, ldc, cols, flags int, bias *float32)
 //go:noescape
 func convDirectAVX512(k int, a, b *float32, offs *int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
 
-// dotAVX512 computes the 4 x 6 dot products of n*16 values between rows of a and
-// rows of b at the given byte offsets.
+// dotAVX512 computes the 4 x 6 dot products between rows of a and rows of b at
+// the given byte offsets, over count segments of n*16 values spaced by the strides.
 //
 //go:noescape
-func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32)
+func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)
 
 // maxPool2x2AVX512 pools n outputs from input rows r0 and r1 (see kernel_amd64.s).
 //
@@ -110,15 +110,19 @@ func directAVX512(k int, a, b []float32, span int, offs []int, c []float32, ldc,
 	convDirectAVX512(k, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(offs), unsafe.SliceData(c), ldc, rows, mask, int(flags), bp)
 }
 
-func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32) {
-	// Bounds-check every row the assembly reads.
+func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int) {
+	if count <= 0 {
+		*out = [24]float32{}
+		return
+	}
+	// Bounds-check every row the assembly reads: the last segment ends furthest.
 	for _, o := range aOffs {
-		_ = a[o/4 : o/4+n*16]
+		_ = a[o/4+(count-1)*aStride : o/4+(count-1)*aStride+n*16]
 	}
 	for _, o := range bOffs {
-		_ = b[o/4 : o/4+n*16]
+		_ = b[o/4+(count-1)*bStride : o/4+(count-1)*bStride+n*16]
 	}
-	dotAVX512(n, unsafe.SliceData(a), aOffs, unsafe.SliceData(b), bOffs, out)
+	dotAVX512(n, unsafe.SliceData(a), aOffs, unsafe.SliceData(b), bOffs, out, count, 4*aStride, 4*bStride)
 }
 
 // maxPoolRow2x2 pools one output row from input rows r0 and r1 (2*len(dst) values

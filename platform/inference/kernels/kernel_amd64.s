@@ -381,11 +381,12 @@ d512_done:
 	VZEROUPPER
 	RET
 
-// func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32)
+// func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)
 //
 // The 4 x 6 dot products of rows a+aOffs[i] and b+bOffs[j] (byte offsets), each
-// n*16 values long, stored to out[i*6+j]. Accumulator (i, j) is Z(6i+j).
-TEXT ·dotAVX512(SB), NOSPLIT, $0-48
+// count segments of n*16 values, segment s starting s*aStride (s*bStride) bytes
+// after the first; stored to out[i*6+j]. Accumulator (i, j) is Z(6i+j).
+TEXT ·dotAVX512(SB), NOSPLIT, $0-72
 	MOVQ a+8(FP), CX
 	MOVQ aOffs+16(FP), R13
 	MOVQ 0(R13), R8
@@ -436,9 +437,13 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-48
 	VPXORD Z23, Z23, Z23
 	MOVQ n+0(FP), R13
 	SHLQ $6, R13
-	XORQ CX, CX
 	TESTQ R13, R13
 	JZ dot_reduce
+	CMPQ count+48(FP), $0
+	JLE dot_reduce
+
+dot_segment:
+	XORQ CX, CX
 
 dot_loop:
 	VMOVUPS (R8)(CX*1), Z24
@@ -478,6 +483,18 @@ dot_loop:
 	ADDQ $64, CX
 	CMPQ CX, R13
 	JLT dot_loop
+	ADDQ aStride+56(FP), R8
+	ADDQ aStride+56(FP), R9
+	ADDQ aStride+56(FP), R10
+	ADDQ aStride+56(FP), R11
+	ADDQ bStride+64(FP), AX
+	ADDQ bStride+64(FP), BX
+	ADDQ bStride+64(FP), DX
+	ADDQ bStride+64(FP), SI
+	ADDQ bStride+64(FP), DI
+	ADDQ bStride+64(FP), R12
+	DECQ count+48(FP)
+	JNZ dot_segment
 
 dot_reduce:
 	MOVQ out+40(FP), R13
