@@ -10,48 +10,54 @@ import (
 // images/s, training at about 330 images/s.
 
 func BenchmarkPredictor(b *testing.B) {
-	a, err := SmallCNN(64, 23, true)
-	if err != nil {
-		b.Fatal(err)
+	for _, name := range []string{"smallcnn", "fishnet"} {
+		a, err := Named(name, 64, 23)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, batch := range []int{1, 32} {
+			b.Run(fmt.Sprintf("%s64/batch=%d", name, batch), func(b *testing.B) {
+				p, err := NewPredictor(a, a.Init(1), batch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				x := randomImages(batch, a.Input(), 1)
+				probs := make([]float32, batch*a.Classes())
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if err := p.Run(x, probs); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
+			})
+		}
 	}
-	for _, batch := range []int{1, 32} {
-		b.Run(fmt.Sprintf("smallcnn64/batch=%d", batch), func(b *testing.B) {
-			p, err := NewPredictor(a, a.Init(1), batch)
+}
+
+func BenchmarkTrainerStep(b *testing.B) {
+	for _, name := range []string{"smallcnn", "fishnet"} {
+		a, err := Named(name, 64, 23)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name+"64/batch=32", func(b *testing.B) {
+			const batch = 32
+			tr, err := NewTrainer(a, nil, batch, nil, TrainerOptions{Seed: 1})
 			if err != nil {
 				b.Fatal(err)
 			}
 			x := randomImages(batch, a.Input(), 1)
-			probs := make([]float32, batch*a.Classes())
+			labels := labelsFor(batch, a.Classes())
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if err := p.Run(x, probs); err != nil {
+				if _, err := tr.Step(x, labels); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
 		})
 	}
-}
-
-func BenchmarkTrainerStep(b *testing.B) {
-	a, err := SmallCNN(64, 23, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	const batch = 32
-	tr, err := NewTrainer(a, nil, batch, nil, TrainerOptions{Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	x := randomImages(batch, a.Input(), 1)
-	labels := labelsFor(batch, a.Classes())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := tr.Step(x, labels); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
 }
