@@ -29,6 +29,8 @@ func SmallCNN(size, classes int, deep bool) (*Arch, error) {
 // max-pooling between them, global average pooling, dropout and one dense
 // layer. Batchnorm folds into the convs for inference, and global pooling
 // keeps the classifier small and the network independent of the input size.
+// At 64 px it has 0.28 M parameters and costs 108 MFLOPs per image, about
+// 4.8 times SmallCNN's 22.6.
 func FishNet(size, classes int) (*Arch, error) {
 	block := func(out int) []Layer {
 		return []Layer{{Type: Conv, Out: out, Kernel: 3, Pad: 1}, {Type: BatchNorm}, {Type: ReLU}}
