@@ -15,8 +15,8 @@ func testArchs(t *testing.T) map[string]*Arch {
 		return a
 	}
 	return map[string]*Arch{
-		"smallcnn-deep":    must(SmallCNN(16, 5, true)),
-		"smallcnn-shallow": must(SmallCNN(12, 3, false)),
+		"smallcnn-deep":    must(SmallCNN(8, 5, true)),
+		"smallcnn-shallow": must(SmallCNN(8, 3, false)),
 		"all-layers": must(New(Shape{3, 13, 11}, []Layer{
 			{Type: Conv, Out: 6, Kernel: 3, Stride: 2, Pad: 1, Bias: true},
 			{Type: BatchNorm},

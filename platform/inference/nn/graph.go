@@ -57,8 +57,7 @@ type netGraph struct {
 	xNode   *G.Node
 	logits  *G.Node
 	weights map[string]*G.Node // parameter nodes by name
-	bns     []*batchNormOp
-	drops   []*dropoutOp
+	drops   []*dropoutOp       // whose masks tests read
 	// out makes the output buffer of the next forward op.
 	out func(shape ...int) buffer
 }
@@ -167,7 +166,6 @@ func (ng *netGraph) addUnit(a *Arch, u unit, reluByPool bool, x *G.Node, w weigh
 		bn := newBatchNormOp(fmt.Sprintf("layers.%d.batchnorm", u.bn), ng.batch, out, bl, act,
 			w[ParamName(u.bn, KindRunningMean)], w[ParamName(u.bn, KindRunningVar)])
 		bn.reluByPool = reluByPool
-		ng.bns = append(ng.bns, bn)
 		return G.ApplyOp(bn, y, ng.param(w, u.bn, KindWeight, out.Channels), ng.param(w, u.bn, KindBias, out.Channels))
 	case Dense:
 		op := newDenseOp(name, ng.batch, s.Len(), l.Out, x.Dims(), act, needDX, ng.out(ng.batch, l.Out))

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
@@ -18,6 +19,15 @@ func tensorsOf(a *Arch, ws weightSet) []modelfile.Tensor {
 func TestPredictorMatchesReference(t *testing.T) {
 	archs := testArchs(t)
 	archs["dropout"] = dropoutArch(t)
+	// The real models, beside the small fixtures: SmallCNN at the served
+	// size, FishNet (four times the work) at half of it.
+	for name, size := range map[string]int{"smallcnn": 64, "fishnet": 32} {
+		a, err := Named(name, size, 23)
+		if err != nil {
+			t.Fatal(err)
+		}
+		archs[fmt.Sprintf("%s-%d", name, size)] = a
+	}
 	for name, a := range archs {
 		t.Run(name, func(t *testing.T) {
 			ws := randomWeights(a, 3)
