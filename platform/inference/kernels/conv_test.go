@@ -26,8 +26,8 @@ var convCases = []struct {
 	{Conv{InC: 3, InH: 64, InW: 64, OutC: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2},
 	{Conv{InC: 16, InH: 32, InW: 32, OutC: 32, KH: 3, KW: 3, Stride: 1, Pad: 1}, 1},
 	{Conv{InC: 32, InH: 16, InW: 16, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1}, 3},
-	{Conv{InC: 40, InH: 5, InW: 5, OutC: 6, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2}, // K > convKC
-	{Conv{InC: 2, InH: 30, InW: 30, OutC: 5, KH: 3, KW: 3, Stride: 1, Pad: 1}, 4},  // weight gradient in groups of 3 and 1
+	{Conv{InC: 40, InH: 5, InW: 5, OutC: 6, KH: 3, KW: 3, Stride: 1, Pad: 1}, 2},  // K > convKC
+	{Conv{InC: 2, InH: 30, InW: 30, OutC: 5, KH: 3, KW: 3, Stride: 1, Pad: 1}, 4}, // weight gradient in groups of 3 and 1
 }
 
 func TestConvForwardMatchesReference(t *testing.T) {

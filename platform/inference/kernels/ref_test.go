@@ -168,6 +168,35 @@ func relErr(got []float32, want []float64) float64 {
 
 const tol = 1e-4
 
+// checkCloseScaled is checkClose for results that may cancel: the error is
+// measured against scale, the same computation on absolute values, which bounds
+// what float32 rounding can do.
+func checkCloseScaled(t *testing.T, name string, got []float32, want, scale []float64) {
+	t.Helper()
+	var d, m float64
+	for i, w := range want {
+		if math.IsNaN(w) && math.IsNaN(float64(got[i])) {
+			continue
+		}
+		d = max(d, math.Abs(float64(got[i])-w))
+		m = max(m, math.Abs(scale[i]))
+	}
+	if m > 0 {
+		d /= m
+	}
+	if !(d < tol) {
+		t.Errorf("%s: error %.3g of the magnitude of its terms, want < %g", name, d, tol)
+	}
+}
+
+func absSlice(s []float32) []float32 {
+	a := make([]float32, len(s))
+	for i, v := range s {
+		a[i] = float32(math.Abs(float64(v)))
+	}
+	return a
+}
+
 func checkClose(t *testing.T, name string, got []float32, want []float64) {
 	t.Helper()
 	if len(got) < len(want) {
