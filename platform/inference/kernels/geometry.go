@@ -12,7 +12,7 @@ var ErrGeometry = errors.New("kernels: invalid geometry")
 
 // maxElems bounds every tensor a geometry describes, so that element indices fit in
 // int32 (MaxPoolForward's argmax) and size arithmetic cannot overflow.
-const maxElems = 1 << 31
+const maxElems = 1<<31 - 1
 
 // Conv is the geometry of a 2-D convolution over NCHW tensors with OIHW weights
 // (PyTorch layout). Stride and padding apply equally to height and width.
@@ -72,7 +72,7 @@ func fits(dims ...int) bool {
 		}
 		p *= d
 	}
-	return p < maxElems
+	return true
 }
 
 // Pool is the geometry of a max pooling over NCHW tensors: a K x K window moved

@@ -7,14 +7,17 @@ func packA(dst []float32, mr int, a []float32, lda int, trans bool, i0, mc, p0, 
 	for ip := 0; ip < mc; ip += mr {
 		rows := min(mr, mc-ip)
 		panel := dst[ip*kc : ip*kc+mr*kc]
-		if !trans {
+		switch {
+		case !trans && rows == 8 && mr == 8:
+			packA8(panel, a[(i0+ip)*lda+p0:], lda, kc, alpha)
+		case !trans:
 			for r := 0; r < rows; r++ {
 				src := a[(i0+ip+r)*lda+p0:][:kc]
 				for p, v := range src {
 					panel[p*mr+r] = alpha * v
 				}
 			}
-		} else {
+		default:
 			for p := 0; p < kc; p++ {
 				src := a[(p0+p)*lda+i0+ip:][:rows]
 				d := panel[p*mr : p*mr+rows]
@@ -45,10 +48,13 @@ func packB(dst []float32, nr int, b []float32, ldb int, trans bool, p0, kc, j0, 
 				clear(d[cols:])
 			}
 		} else {
-			for j := 0; j < cols; j++ {
-				src := b[(j0+jp+j)*ldb+p0:][:kc]
-				for p, v := range src {
-					panel[p*nr+j] = v
+			// Gather each packed row from cols rows of B, so that writes are
+			// sequential; reads stream along every source row.
+			for p := 0; p < kc; p++ {
+				d := panel[p*nr : p*nr+cols]
+				base := (j0+jp)*ldb + p0 + p
+				for j := range d {
+					d[j] = b[base+j*ldb]
 				}
 			}
 			if cols < nr {
@@ -57,5 +63,18 @@ func packB(dst []float32, nr int, b []float32, ldb int, trans bool, p0, kc, j0, 
 				}
 			}
 		}
+	}
+}
+
+// packA8 packs a full 8-row panel of A (not transposed): reading eight rows side
+// by side keeps every write sequential.
+func packA8(panel, a []float32, lda, kc int, alpha float32) {
+	r0, r1, r2, r3 := a[:kc], a[lda:][:kc], a[2*lda:][:kc], a[3*lda:][:kc]
+	r4, r5, r6, r7 := a[4*lda:][:kc], a[5*lda:][:kc], a[6*lda:][:kc], a[7*lda:][:kc]
+	panel = panel[:8*kc]
+	for p := 0; p < kc; p++ {
+		d := panel[p*8 : p*8+8 : p*8+8]
+		d[0], d[1], d[2], d[3] = alpha*r0[p], alpha*r1[p], alpha*r2[p], alpha*r3[p]
+		d[4], d[5], d[6], d[7] = alpha*r4[p], alpha*r5[p], alpha*r6[p], alpha*r7[p]
 	}
 }
