@@ -175,3 +175,19 @@ func TestInitIsDeterministicAndScaled(t *testing.T) {
 		t.Errorf("layers.3.weight std %.4f, He init wants %.4f", std, want)
 	}
 }
+
+func TestFishNetCost(t *testing.T) {
+	a, err := FishNet(64, 23)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := 0
+	for _, p := range a.Params() {
+		params += p.Len()
+	}
+	// Six convs (3x3, 16 to 128 channels) and the 128x23 classifier, as the
+	// doc comment promises.
+	if mflops := float64(a.FLOPs()) / 1e6; mflops < 69 || mflops > 71 || params < 280_000 || params > 295_000 {
+		t.Errorf("FishNet(64): %.1f MFLOPs and %d parameters", mflops, params)
+	}
+}
