@@ -89,8 +89,10 @@ type convFwd struct {
 	dg      directGeom
 	offs    []int    // byte offset of each tap's B row
 	partImg []int    // image each part's padded buffer holds, -1 if none yet
-	masks   []uint32 // per tile: which wide columns are outputs
-	firsts  []int    // per tile: output index of its first real column
+	starts  []int    // per tile: its first wide column
+	masks   []uint32 // per tile: which of its lanes are outputs
+	firsts  []int    // per tile: output index of its first output lane
+	half    int      // distance of each tile row's second half, in elements
 }
 
 var convFwds = newFreeList(freeListSize, func() *convFwd { return new(convFwd) })
@@ -120,7 +122,7 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 
 	f := convFwds.get()
 	*f = convFwd{c: c, x: x, b: b, y: y, act: act, wp: ws[:fixed], ws: ws[fixed:], kern: kern,
-		offs: f.offs[:0], partImg: f.partImg[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
+		offs: f.offs[:0], partImg: f.partImg[:0], starts: f.starts[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
 	if c.useDirect(kern) {
 		f.direct, f.dg = true, c.directGeom()
 		packA(f.wp, kern.mr, w, k, false, 0, m, 0, k, 1)
@@ -129,11 +131,8 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 		for range parts {
 			f.partImg = append(f.partImg, -1)
 		}
-		f.panels = ceilDiv(f.dg.wideN, kern.nr) // tiles
-		for t := range f.panels {
-			mask, first := c.tileMask(f.dg, t*kern.nr, kern.nr)
-			f.masks, f.firsts = append(f.masks, mask), append(f.firsts, first)
-		}
+		f.planTiles(kern.nr)
+		f.panels = len(f.starts) // tiles
 		f.perChunk = f.panels
 	} else {
 		packWeights(f.wp, kern.mr, w, m, k)
@@ -146,7 +145,7 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 	}
 	f.chunksImg = ceilDiv(f.panels, f.perChunk)
 	parallelFor(f, batch*f.chunksImg, parts)
-	*f = convFwd{offs: f.offs[:0], partImg: f.partImg[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
+	*f = convFwd{offs: f.offs[:0], partImg: f.partImg[:0], starts: f.starts[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
 	convFwds.put(f)
 }
 

@@ -25,8 +25,9 @@ const (
 // reach c (row stride ldc). bias, used with tileBias, holds the rows' biases.
 //
 // direct, where not nil, computes a tile of a stride-1 convolution without packing
-// B: row p of the kc x nr B panel is the nr values at b[offs[p]/4:] (offs are byte
-// offsets), all of which lie in b[:span]. Lane j of tile row r goes to C only if
+// B: row p of the kc x nr B panel is the nr/2 values at b[offs[p]/4:] followed by
+// the nr/2 at b[offs[p]/4+half:] (offs are byte offsets, half an element count),
+// all of which lie in b[:span]. Lane j of tile row r goes to C only if
 // bit j of mask is set, and the kept lanes of a row are stored side by side from
 // c[r*ldc]; rows (1..mr) rows are stored, and flags may ask for bias and ReLU.
 //
@@ -38,7 +39,7 @@ type microKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32)
-	direct func(kc int, a, b []float32, span int, offs []int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32)
+	direct func(kc int, a, b []float32, span int, offs []int, half int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32)
 	dot    func(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)
 }
 

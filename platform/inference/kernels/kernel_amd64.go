@@ -14,11 +14,12 @@ import (
 //go:noescape
 func sgemmAVX512(kc int, a, b, c *float32, ldc, cols, flags int, bias *float32)
 
-// convDirectAVX512 computes an 8 x 32 tile reading B rows in place at
-// b + offs[p] bytes and storing the lanes selected by mask compressed.
+// convDirectAVX512 computes an 8 x 32 tile reading the halves of B rows in place
+// at b + offs[p] and half bytes further, and storing the lanes selected by mask
+// compressed.
 //
 //go:noescape
-func convDirectAVX512(k int, a, b *float32, offs *int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
+func convDirectAVX512(k int, a, b *float32, offs *int, half int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
 
 // dotAVX512 computes the 4 x 6 dot products between rows of a and rows of b at
 // the given byte offsets, over count segments of n*16 values spaced by the strides.
@@ -93,7 +94,7 @@ func kernelAVX2(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags,
 	storeTile(tile[:], 16, c, ldc, rows, cols, flags, bias)
 }
 
-func directAVX512(k int, a, b []float32, span int, offs []int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32) {
+func directAVX512(k int, a, b []float32, span int, offs []int, half int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32) {
 	// The slicing bounds-checks every element the assembly touches.
 	a, b, offs = a[:k*8], b[:span], offs[:k]
 	c = c[:(rows-1)*ldc+bits.OnesCount32(mask)]
@@ -107,7 +108,7 @@ func directAVX512(k int, a, b []float32, span int, offs []int, c []float32, ldc,
 			bp = &bias[:8][0]
 		}
 	}
-	convDirectAVX512(k, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(offs), unsafe.SliceData(c), ldc, rows, mask, int(flags), bp)
+	convDirectAVX512(k, unsafe.SliceData(a), unsafe.SliceData(b), unsafe.SliceData(offs), 4*half, unsafe.SliceData(c), ldc, rows, mask, int(flags), bp)
 }
 
 func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int) {

@@ -177,17 +177,20 @@ p512_store:
 	VZEROUPPER
 	RET
 
-// func convDirectAVX512(k int, a, b *float32, offs *int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
+// func convDirectAVX512(k int, a, b *float32, offs *int, half int, c *float32, ldc, rows int, mask uint32, flags int, bias *float32)
 //
-// An 8 x 32 tile whose B rows are read in place: row p is the 32 values at
-// b + offs[p] bytes. Lane i of each C row is kept when bit i of mask is set;
+// An 8 x 32 tile whose B rows are read in place: row p is the 16 values at
+// b + offs[p] bytes then the 16 at half bytes further. Lane i of each C row is
+// kept when bit i of mask is set;
 // kept lanes are stored contiguously (compressed) from the row's start. Only
 // the first rows (1-8) rows are stored. flags: 2 add bias, 4 ReLU.
-TEXT ·convDirectAVX512(SB), NOSPLIT, $0-80
+TEXT ·convDirectAVX512(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
 	MOVQ offs+24(FP), R11
+	MOVQ half+32(FP), R12
+	ADDQ DI, R12
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -210,7 +213,7 @@ TEXT ·convDirectAVX512(SB), NOSPLIT, $0-80
 d512_loop:
 	MOVQ (R11), AX
 	VMOVUPS (DI)(AX*1), Z16
-	VMOVUPS 64(DI)(AX*1), Z17
+	VMOVUPS (R12)(AX*1), Z17
 	VBROADCASTSS 0(SI), Z18
 	VFMADD231PS Z16, Z18, Z0
 	VFMADD231PS Z17, Z18, Z1
@@ -241,8 +244,8 @@ d512_loop:
 	JNZ d512_loop
 
 d512_epilogue:
-	MOVQ flags+64(FP), R9
-	MOVQ bias+72(FP), R10
+	MOVQ flags+72(FP), R9
+	MOVQ bias+80(FP), R10
 	TESTQ $2, R9
 	JZ d512_relu
 	VADDPS.BCST 0(R10), Z0, Z0
@@ -285,11 +288,11 @@ d512_relu:
 	VMAXPS Z15, Z16, Z15
 
 d512_store:
-	MOVQ c+32(FP), DX
-	MOVQ ldc+40(FP), R8
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
 	SHLQ $2, R8
-	MOVQ rows+48(FP), R13
-	MOVL mask+56(FP), AX
+	MOVQ rows+56(FP), R13
+	MOVL mask+64(FP), AX
 	CMPL AX, $-1
 	JEQ d512_full
 	KMOVW AX, K1

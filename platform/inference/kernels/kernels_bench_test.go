@@ -72,6 +72,26 @@ var smallCNN = []Conv{
 	{InC: 32, InH: 16, InW: 16, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
+// wideNet is the wider network of BenchmarkNetwork at 64 pixels (its batch norm
+// is folded into the convolutions for inference).
+var wideNet = []Conv{
+	{InC: 3, InH: 64, InW: 64, OutC: 32, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 32, InH: 32, InW: 32, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 64, InH: 16, InW: 16, OutC: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 128, InH: 8, InW: 8, OutC: 256, KH: 3, KW: 3, Stride: 1, Pad: 1},
+}
+
+// benchLayers lists the convolutions the layer benchmarks time.
+func benchLayers() (names []string, convs []Conv) {
+	for i, c := range smallCNN {
+		names, convs = append(names, fmt.Sprintf("conv%d", i+1)), append(convs, c)
+	}
+	for i, c := range wideNet {
+		names, convs = append(names, fmt.Sprintf("wide%d", i+1)), append(convs, c)
+	}
+	return names, convs
+}
+
 func convFlops(c Conv, batch int) float64 {
 	m, n, k := c.dims()
 	return 2 * float64(m*n*k*batch)
@@ -79,13 +99,14 @@ func convFlops(c Conv, batch int) float64 {
 
 func BenchmarkConvForward(b *testing.B) {
 	r := rand.New(rand.NewPCG(2, 2))
-	for i, c := range smallCNN {
+	names, convs := benchLayers()
+	for i, c := range convs {
 		for _, batch := range []int{1, 32} {
 			x := randSlice(r, batch*c.InC*c.InH*c.InW)
 			w, bias := randSlice(r, c.OutC*c.InC*c.KH*c.KW), randSlice(r, c.OutC)
 			y := make([]float32, batch*c.OutC*c.OutH()*c.OutW())
 			ws := make([]float32, c.WorkspaceLen(batch))
-			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/batch%d", names[i], batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
 					cpuStart()
 					for b.Loop() {
@@ -100,18 +121,19 @@ func BenchmarkConvForward(b *testing.B) {
 
 func BenchmarkConvBackward(b *testing.B) {
 	r := rand.New(rand.NewPCG(3, 3))
-	for i, c := range smallCNN {
+	names, convs := benchLayers()
+	for i, c := range convs {
 		for _, batch := range []int{1, 32} {
 			x := randSlice(r, batch*c.InC*c.InH*c.InW)
 			w := randSlice(r, c.OutC*c.InC*c.KH*c.KW)
 			dy := randSlice(r, batch*c.OutC*c.OutH()*c.OutW())
 			dw, db := make([]float32, len(w)), make([]float32, c.OutC)
 			var dx []float32
-			if i > 0 {
+			if c.InC > 3 { // not a first layer
 				dx = make([]float32, len(x))
 			}
 			ws := make([]float32, c.WorkspaceLen(batch))
-			b.Run(fmt.Sprintf("conv%d/batch%d", i+1, batch), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/batch%d", names[i], batch), func(b *testing.B) {
 				benchKernels(b, func(b *testing.B) {
 					cpuStart()
 					for b.Loop() {
