@@ -103,18 +103,10 @@ func sumParts(dst, ws []float32, stride int, used []bool) {
 	}
 }
 
-// biasGradient sets db[o] to the sum of dy over images and pixels of channel o.
+// biasGradient sets db[o] to the sum of dy over images and pixels of channel o,
+// one channel per chunk on the helper goroutines.
 func biasGradient(batch, m, n int, dy, db []float32) {
-	clear(db[:m])
-	for img := 0; img < batch; img++ {
-		for o := 0; o < m; o++ {
-			var s float32
-			for _, v := range dy[(img*m+o)*n:][:n] {
-				s += v
-			}
-			db[o] += s
-		}
-	}
+	runElem(&elemTask{op: opBiasGrad, b: dy, c: db, batch: batch, ch: m, hw: n}, m, batch*m*n)
 }
 
 func (bw *convBwd) run(part, img int) {

@@ -67,6 +67,7 @@ func (c Conv) dwGroup(batch int) int {
 const (
 	dwLanes    = 2048
 	dwGroupLen = 256 << 10
+	dwSlice    = 1024 // a multiple of 16
 )
 
 // directDWPartLen is each goroutine's scratch for weightGradDirect with groups of
@@ -159,21 +160,26 @@ func (t *convDW) run(part, chunk int) {
 		}
 	}
 
+	// Reduce in slices of dwSlice lanes so that a block's rows of dy and the
+	// image rows its taps read stay in L1 while all tap blocks use them.
 	blk := &t.blocks[part]
 	aOffs, bOffs, out := &blk.aOffs, &blk.bOffs, &blk.out
-	for o0 := 0; o0 < m; o0 += 4 {
-		for i := range aOffs {
-			aOffs[i] = 4 * min(o0+i, m-1) * lw // past the edge: repeat the last row
-		}
-		for k0 := 0; k0 < k; k0 += 6 {
-			for j := range bOffs {
-				bOffs[j] = t.offs[min(k0+j, k-1)]
+	for c0 := 0; c0 < lw; c0 += dwSlice {
+		cl := min(dwSlice, lw-c0)
+		for o0 := 0; o0 < m; o0 += 4 {
+			for i := range aOffs {
+				aOffs[i] = 4 * (min(o0+i, m-1)*lw + c0) // past the edge: repeat the last row
 			}
-			t.kern.dot(lw/16, wides, aOffs, pads, bOffs, out, count, m*lw, d.padLen())
-			for i := 0; i < min(4, m-o0); i++ {
-				row := dwp[(o0+i)*k+k0:][:min(6, k-k0)]
-				for j := range row {
-					row[j] += out[i*6+j]
+			for k0 := 0; k0 < k; k0 += 6 {
+				for j := range bOffs {
+					bOffs[j] = t.offs[min(k0+j, k-1)] + 4*c0
+				}
+				t.kern.dot(cl/16, wides, aOffs, pads, bOffs, out, count, m*lw, d.padLen())
+				for i := 0; i < min(4, m-o0); i++ {
+					row := dwp[(o0+i)*k+k0:][:min(6, k-k0)]
+					for j := range row {
+						row[j] += out[i*6+j]
+					}
 				}
 			}
 		}

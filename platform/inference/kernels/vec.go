@@ -84,6 +84,7 @@ const (
 	opReLUBackward
 	opBNForward
 	opBNBackward
+	opBiasGrad
 )
 
 // elemTask is one call of an element-wise layer, pooled so that handing it to
@@ -122,5 +123,11 @@ func (t *elemTask) run(_, chunk int) {
 		t.bnForward(chunk)
 	case opBNBackward:
 		t.bnBackward(chunk)
+	case opBiasGrad:
+		var s float64
+		for img := 0; img < t.batch; img++ {
+			s += float64(vsum(t.b[(img*t.ch+chunk)*t.hw:][:t.hw]))
+		}
+		t.c[chunk] = float32(s)
 	}
 }
