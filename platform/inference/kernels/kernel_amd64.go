@@ -2,6 +2,8 @@
 
 package kernels
 
+//go:generate go run ./internal/asmgen -o kernel_amd64.s
+
 import (
 	"math/bits"
 	"unsafe"
