@@ -47,6 +47,11 @@ type gemmArgs struct {
 	// Parallel split: chunk i covers rows (or columns, if splitN) [i*step, (i+1)*step).
 	splitN bool
 	step   int
+
+	// Dot-product path for skinny A*B^T (see gemm_dot.go), with each part's
+	// kernel arguments.
+	dot    bool
+	blocks []dotBlock
 }
 
 var gemmTasks = newFreeList(freeListSize, func() *gemmArgs { return new(gemmArgs) })
@@ -73,9 +78,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	g := gemmTasks.get()
 	*g = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0, blocks: g.blocks[:0]}
 	parts := maxParts()
-	if parts > 1 && 2*m*n*k >= parallelMinFlops {
+	if useDot(g, kernel()) {
+		g.runDot(parts)
+	} else if parts > 1 && 2*m*n*k >= parallelMinFlops {
 		nr, mr := kernel().nr, kernel().mr
 		// Split the larger dimension; the other operand is then packed by every
 		// participant, which is cheap next to the product.
@@ -89,12 +96,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	} else {
 		g.run(0, 0)
 	}
-	*g = gemmArgs{}
+	*g = gemmArgs{blocks: g.blocks[:0]}
 	gemmTasks.put(g)
 }
 
 // run computes chunk i of the parallel split (the whole product when step == 0).
-func (g *gemmArgs) run(_, i int) {
+func (g *gemmArgs) run(part, i int) {
+	if g.dot {
+		g.dotRows(part, i*g.step, min(g.m, (i+1)*g.step))
+		return
+	}
 	s := gemmScratches.get()
 	switch {
 	case g.step == 0:

@@ -160,8 +160,8 @@ func BenchmarkNetwork(b *testing.B) {
 			batch int
 			train bool
 		}{{"infer", 1, false}, {"infer", 32, false}, {"train", 32, true}} {
-			n := newCNN(rand.New(rand.NewPCG(8, 8)), mode.batch, net.size, net.channels, net.bn)
 			b.Run(fmt.Sprintf("%s/%s/batch%d", net.name, mode.name, mode.batch), func(b *testing.B) {
+				n := newCNN(rand.New(rand.NewPCG(8, 8)), mode.batch, net.size, net.channels, net.bn)
 				benchKernels(b, func(b *testing.B) {
 					if kernel() == goKernel {
 						b.Skip("too slow to be informative")

@@ -48,13 +48,17 @@ func packB(dst []float32, nr int, b []float32, ldb int, trans bool, p0, kc, j0, 
 				clear(d[cols:])
 			}
 		} else {
-			// Gather each packed row from cols rows of B, so that writes are
-			// sequential; reads stream along every source row.
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+cols]
-				base := (j0+jp)*ldb + p0 + p
-				for j := range d {
-					d[j] = b[base+j*ldb]
+			// Transpose in blocks of 16 along k: each source row is read a
+			// cache line at a time, and the 16 panel rows written stay in L1.
+			// (Reading one value from each of cols rows per panel row instead
+			// thrashes L1 when ldb is a multiple of 1024.)
+			for pb := 0; pb < kc; pb += 16 {
+				pn := min(16, kc-pb)
+				for j := 0; j < cols; j++ {
+					src := b[(j0+jp+j)*ldb+p0+pb:][:pn]
+					for p, v := range src {
+						panel[(pb+p)*nr+j] = v
+					}
 				}
 			}
 			if cols < nr {
