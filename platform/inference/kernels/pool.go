@@ -179,11 +179,7 @@ func GlobalAvgPoolForward(batch, c, hw int, x, y []float32) {
 	mustLen("y", y, batch*c)
 	inv := 1 / float32(hw)
 	for i := range y[:batch*c] {
-		var s float32
-		for _, v := range x[i*hw : (i+1)*hw] {
-			s += v
-		}
-		y[i] = s * inv
+		y[i] = vsum(x[i*hw:(i+1)*hw]) * inv
 	}
 }
 
