@@ -42,9 +42,11 @@ func (c Conv) partLen() int {
 
 // WorkspaceLen is the number of float32s of scratch that ConvForward and
 // ConvBackward need for a batch of this size when running on up to
-// runtime.GOMAXPROCS(0) goroutines (a smaller workspace runs on fewer). The caller
-// allocates it once and reuses it across calls and layers of the same shape or
-// smaller. It returns 0 for an invalid geometry.
+// runtime.GOMAXPROCS(0) goroutines (a smaller workspace runs on fewer, down to
+// one). The caller allocates it once and reuses it across calls and across
+// layers, sized for the largest; calls running at the same time need workspaces
+// of their own. Nothing is carried in it from one call to the next. It returns 0
+// for an invalid geometry.
 func (c Conv) WorkspaceLen(batch int) int {
 	if c.Validate() != nil || batch <= 0 {
 		return 0
