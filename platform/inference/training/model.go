@@ -74,7 +74,9 @@ func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration)
 	metrics := res.Validation.Metrics()
 	meta.Metrics = &metrics
 	for c, name := range r.train.Classes {
-		meta.Labels = append(meta.Labels, modelfile.Label{Name: name})
+		label := o.Labels[name]
+		label.Name = name
+		meta.Labels = append(meta.Labels, label)
 		meta.Training.Classes = append(meta.Training.Classes, modelfile.ClassCount{Label: name, Train: trainCounts[c], Val: valCounts[c]})
 	}
 	for _, e := range res.History {

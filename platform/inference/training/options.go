@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/aquaml/aquaml/platform/inference/evaluation"
+	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
 // ErrOptions reports options that cannot describe a training run.
@@ -66,6 +69,12 @@ type Options struct {
 	Version string // model version in the metadata (default "1")
 	Command string // the command line, recorded in the metadata
 	Licence string // notice the training data requires, recorded in the metadata
+	// Labels gives the scientific and common names of labels by folder
+	// name; labels missing from it keep only their folder name.
+	Labels map[string]modelfile.Label
+	// References are other models' scores for the model card's comparison
+	// table (e.g. the PyTorch reference on the same validation split).
+	References []evaluation.Reference
 
 	Workers    int   // image decoding goroutines (default GOMAXPROCS)
 	CacheBytes int64 // decoded-image cache for later epochs (default 1 GiB; negative: none)

@@ -21,7 +21,7 @@ func reportPaths(model string) (card, curves, confusion string) {
 }
 
 // writeReport writes the model card and its plots next to the model file.
-func writeReport(model, archName string, arch *nn.Arch, res *Result) error {
+func writeReport(model, archName string, arch *nn.Arch, res *Result, refs []evaluation.Reference) error {
 	cardPath, curvesPath, confPath := reportPaths(model)
 	meta := &res.Model.Meta
 	err := writeFile(curvesPath, func(w io.Writer) error { return evaluation.PlotCurves(w, meta.Training.History) })
@@ -39,7 +39,8 @@ func writeReport(model, archName string, arch *nn.Arch, res *Result) error {
 		Meta: meta,
 		Architecture: fmt.Sprintf("%s: %d layers, %.2f M parameters, %.0f MFLOPs per image",
 			archName, len(arch.Layers()), float64(params)/1e6, float64(arch.FLOPs())/1e6),
-		Result: res.Validation,
+		Result:     res.Validation,
+		References: refs,
 		Figures: []evaluation.Figure{
 			{Title: "Training curves", Path: filepath.Base(curvesPath)},
 			{Title: fmt.Sprintf("Validation confusion (epoch %d)", res.BestEpoch), Path: filepath.Base(confPath)},

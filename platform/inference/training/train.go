@@ -115,7 +115,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err := modelfile.WriteFile(o.Out, res.Model); err != nil {
 			return nil, fmt.Errorf("training: writing the model: %w", err)
 		}
-		if err := writeReport(o.Out, o.Arch, r.arch, res); err != nil {
+		if err := writeReport(o.Out, o.Arch, r.arch, res, o.References); err != nil {
 			return nil, err
 		}
 	}
