@@ -63,9 +63,6 @@ func (s *service) authenticateToken(ctx context.Context, raw string) (principal.
 		return principal.Principal{}, nil, err
 	}
 	revoked, st, cached := s.state.lookup(ctx, c.ID, c.SessionID, c.Subject)
-	if revoked {
-		return principal.Principal{}, nil, errTokenRevoked
-	}
 	if !cached {
 		u, err := s.store.userByID(ctx, c.Subject)
 		if errors.Is(err, errNoRows) {
@@ -77,8 +74,13 @@ func (s *service) authenticateToken(ctx context.Context, raw string) (principal.
 		st = accountState{active: u.IsActive, role: u.Role}
 		s.state.cacheUser(ctx, u.ID, st)
 	}
+	// A deactivated account says so even though its sessions were ended
+	// too: the client should stop, not try to sign in again.
 	if !st.active {
 		return principal.Principal{}, nil, errInactive
+	}
+	if revoked {
+		return principal.Principal{}, nil, errTokenRevoked
 	}
 	return principal.Principal{ID: c.Subject, Role: st.role, Method: principal.MethodToken}, &c, nil
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -12,28 +13,6 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// slidingWindow counts requests in the current and the previous fixed
-// window and weighs the previous one by how much of it still overlaps the
-// sliding window ending now (the "sliding window counter"). It needs two
-// counters per caller, never lets a caller double its rate across a window
-// edge the way a fixed window does, and runs atomically in Redis so every
-// replica shares one count. Refused requests are not counted.
-var slidingWindow = rueidis.NewLuaScript(`
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local weight = (window - tonumber(ARGV[3])) / window
-local curr = tonumber(redis.call('GET', KEYS[1]) or '0')
-local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
-if prev * weight + curr + 1 > limit + 1e-9 then
-  return {0, curr, prev}
-end
-curr = redis.call('INCR', KEYS[1])
-if curr == 1 then
-  redis.call('PEXPIRE', KEYS[1], 2 * window)
-end
-return {1, curr, prev}
-`)
-
 // verdict is one rate-limit decision.
 type verdict struct {
 	allowed    bool
@@ -43,7 +22,15 @@ type verdict struct {
 	retryAfter time.Duration // when refused: until one more request fits
 }
 
-// limiter applies sliding-window limits kept in Redis.
+// limiter applies "sliding window counter" limits kept in Redis. Each
+// caller has a counter per fixed window; the count that matters is this
+// window's plus the previous window's weighted by how much of it still
+// overlaps the sliding window ending now. That takes two small keys per
+// caller and, unlike a plain fixed window, never lets a caller double its
+// rate across a window edge. One round trip increments this window and
+// reads the previous one (INCR, PEXPIRE, GET, pipelined), so every replica
+// shares one count. Refused requests count too: a client that ignores
+// Retry-After stays refused.
 type limiter struct {
 	state  *sharedState
 	window time.Duration
@@ -53,7 +40,7 @@ type limiter struct {
 // allow counts one request for key against limit per window. ok is false
 // when Redis could not be asked; the caller then lets the request through.
 func (l *limiter) allow(ctx context.Context, key string, limit int) (v verdict, ok bool) {
-	if l.state.client == nil || limit <= 0 {
+	if !l.state.usable() || limit <= 0 {
 		return verdict{allowed: true}, false
 	}
 	w := l.window.Milliseconds()
@@ -63,31 +50,41 @@ func (l *limiter) allow(ctx context.Context, key string, limit int) (v verdict, 
 	weight := float64(w-elapsed) / float64(w)
 	// The braces keep both windows of a key on one Redis Cluster slot.
 	base := "rl:{" + key + "}:"
-	keys := []string{base + strconv.FormatInt(idx, 10), base + strconv.FormatInt(idx-1, 10)}
-	// The script computes the weight itself from the same integers, so
-	// Go and Lua agree on it to the last bit.
-	args := []string{strconv.Itoa(limit), strconv.FormatInt(w, 10), strconv.FormatInt(elapsed, 10)}
+	curKey, prevKey := base+strconv.FormatInt(idx, 10), base+strconv.FormatInt(idx-1, 10)
 
 	ctx, cancel := l.state.ctx(ctx)
 	defer cancel()
-	res, err := slidingWindow.Exec(ctx, l.state.client, keys, args).AsIntSlice()
-	if err != nil || len(res) != 3 {
+	c := l.state.client
+	res := c.DoMulti(ctx,
+		c.B().Incr().Key(curKey).Build(),
+		c.B().Pexpire().Key(curKey).Milliseconds(2*w).Build(),
+		c.B().Get().Key(prevKey).Build())
+	cur, err := res[0].AsInt64()
+	if err == nil {
+		err = res[1].Error()
+	}
+	prev, perr := res[2].AsInt64()
+	if rueidis.IsRedisNil(perr) {
+		prev, perr = 0, nil
+	}
+	if err = errors.Join(err, perr); err != nil {
 		l.state.outage("rate limit", err)
 		return verdict{allowed: true}, false
 	}
-	curr, prev := float64(res[1]), float64(res[2])
-	v = verdict{allowed: res[0] == 1, limit: limit, reset: time.Duration(w-elapsed) * time.Millisecond}
+	count := float64(prev)*weight + float64(cur)
+	v = verdict{allowed: count <= float64(limit)+1e-9, limit: limit, reset: time.Duration(w-elapsed) * time.Millisecond}
 	if v.allowed {
-		v.remaining = max(int(math.Floor(float64(limit)-prev*weight-curr+1e-9)), 0)
+		v.remaining = max(int(math.Floor(float64(limit)-count+1e-9)), 0)
 		return v, true
 	}
-	v.retryAfter = retryAfter(float64(limit), curr, prev, float64(w), float64(elapsed))
+	v.retryAfter = retryAfter(float64(limit), float64(cur), float64(prev), float64(w), float64(elapsed))
 	return v, true
 }
 
-// retryAfter solves for the wait after which prev*weight+curr+1 <= limit:
-// within this window if the current count alone leaves room, else in the
-// next one, where this window's count becomes the decaying one.
+// retryAfter solves for the wait after which one more request fits,
+// prev*weight+curr+1 <= limit, if nothing is sent meanwhile: within this
+// window if the current count alone leaves room, else in the next one,
+// where this window's count becomes the decaying one.
 func retryAfter(limit, curr, prev, w, elapsed float64) time.Duration {
 	var ms float64
 	if curr+1 <= limit && prev > 0 {

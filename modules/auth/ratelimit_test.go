@@ -41,10 +41,10 @@ func TestLimiterCountsAndRefuses(t *testing.T) {
 		t.Fatalf("fourth request: %+v", v)
 	}
 	// The previous window was empty, so room comes back only when this
-	// window's three requests have mostly slid out: (50s to the end of
-	// the window) + 60s*(1-2/3) = 70s.
-	if v.retryAfter != 70*time.Second {
-		t.Errorf("retryAfter %v, want 70s", v.retryAfter)
+	// window's four requests (the refused one counts) have mostly slid
+	// out: 50s to the end of the window + 60s*(1-2/4) = 80s.
+	if v.retryAfter != 80*time.Second {
+		t.Errorf("retryAfter %v, want 80s", v.retryAfter)
 	}
 	if v, _ := l.allow(ctx, "other", 3); !v.allowed {
 		t.Error("another key shares the count")
@@ -68,17 +68,12 @@ func TestLimiterSlidesAcrossTheWindowEdge(t *testing.T) {
 	if v.allowed {
 		t.Fatal("the limit doubled across the window edge")
 	}
-	wait := v.retryAfter
-	// 4 requests weigh 4*(60-x)/60 after x seconds; one more fits when that
-	// is at most 3, at x = 15s.
-	if wait != 15*time.Second {
-		t.Errorf("retryAfter %v, want 15s", wait)
+	// 4 requests weigh 4*(60-x)/60 after x seconds, plus the refused one
+	// and the next: room at 4*(60-x)/60 + 2 <= 4, x = 30s.
+	if v.retryAfter != 30*time.Second {
+		t.Errorf("retryAfter %v, want 30s", v.retryAfter)
 	}
-	clock.t = clock.t.Add(wait - time.Millisecond)
-	if v, _ := l.allow(ctx, "k", 4); v.allowed {
-		t.Error("allowed before Retry-After elapsed")
-	}
-	clock.t = clock.t.Add(time.Millisecond)
+	clock.t = clock.t.Add(v.retryAfter)
 	if v, _ := l.allow(ctx, "k", 4); !v.allowed {
 		t.Errorf("refused when Retry-After elapsed: %+v", v)
 	}
@@ -90,30 +85,40 @@ func TestLimiterSlidesAcrossTheWindowEdge(t *testing.T) {
 }
 
 func TestLimiterRetryAfterIsExact(t *testing.T) {
-	// Whatever the counts, waiting retryAfter must be enough and waiting
-	// a little less must not be.
+	// Whatever the counts, a client that waits retryAfter gets through,
+	// and one that comes back a little earlier does not.
 	ctx := context.Background()
 	for _, tc := range []struct{ limit, prevCount, offsetS int }{
-		{5, 0, 0}, {5, 5, 5}, {5, 3, 30}, {10, 7, 42}, {1, 1, 59}, {2, 9, 1},
+		{5, 0, 0}, {5, 5, 5}, {5, 3, 30}, {10, 7, 42}, {1, 1, 59}, {2, 9, 1}, {3, 2, 58},
 	} {
 		base := time.UnixMilli(int64(3_000+tc.limit*10+tc.prevCount) * 60_000)
-		clock := &fixedClock{base.Add(-30 * time.Second)}
+		clock := &fixedClock{}
 		l := newTestLimiter(t, clock)
-		for range tc.prevCount {
-			l.allow(ctx, "k", 1_000) // fill the previous window without a limit in the way
+		// Two callers driven identically, one retrying early, one on time.
+		var waits [2]time.Duration
+		var refusedAt time.Time
+		for i, key := range []string{"early", "on-time"} {
+			clock.t = base.Add(-30 * time.Second)
+			for range tc.prevCount {
+				l.allow(ctx, key, 1_000) // fill the previous window, no limit in the way
+			}
+			clock.t = base.Add(time.Duration(tc.offsetS) * time.Second)
+			v := verdict{allowed: true}
+			for v.allowed {
+				v, _ = l.allow(ctx, key, tc.limit)
+			}
+			waits[i], refusedAt = v.retryAfter, clock.t
 		}
-		clock.t = base.Add(time.Duration(tc.offsetS) * time.Second)
-		var v verdict
-		for v.allowed = true; v.allowed; v, _ = l.allow(ctx, "k", tc.limit) {
+		if waits[0] != waits[1] {
+			t.Fatalf("%+v: same history, different waits %v", tc, waits)
 		}
-		refusedAt := clock.t
-		clock.t = refusedAt.Add(v.retryAfter - 5*time.Millisecond)
-		if w, _ := l.allow(ctx, "k", tc.limit); w.allowed {
-			t.Errorf("%+v: allowed %v before retryAfter %v", tc, 5*time.Millisecond, v.retryAfter)
+		clock.t = refusedAt.Add(waits[0] - 5*time.Millisecond)
+		if w, _ := l.allow(ctx, "early", tc.limit); w.allowed {
+			t.Errorf("%+v: allowed 5ms before retryAfter %v", tc, waits[0])
 		}
-		clock.t = refusedAt.Add(v.retryAfter)
-		if w, _ := l.allow(ctx, "k", tc.limit); !w.allowed {
-			t.Errorf("%+v: refused after retryAfter %v", tc, v.retryAfter)
+		clock.t = refusedAt.Add(waits[1])
+		if w, _ := l.allow(ctx, "on-time", tc.limit); !w.allowed {
+			t.Errorf("%+v: refused after retryAfter %v", tc, waits[1])
 		}
 	}
 }
@@ -129,7 +134,7 @@ func TestLimiterFailsOpenWhenRedisIsDown(t *testing.T) {
 	}
 	defer r.Close()
 	var logs bytes.Buffer
-	state := &sharedState{client: r.Client, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	state := &sharedState{client: r.Client, log: slog.New(slog.NewTextHandler(&logs, nil)), pause: 100 * time.Millisecond}
 	l := &limiter{state: state, window: time.Minute, now: time.Now}
 	if v, ok := l.allow(context.Background(), "k", 1); !ok || !v.allowed {
 		t.Fatalf("with Redis up: %+v %v", v, ok)
@@ -137,7 +142,7 @@ func TestLimiterFailsOpenWhenRedisIsDown(t *testing.T) {
 	server.Close() // the outage: the client stays, the server is gone
 
 	start := time.Now()
-	for range 5 {
+	for range 50 {
 		v, ok := l.allow(context.Background(), "k", 1)
 		if ok || !v.allowed {
 			t.Fatalf("with Redis down: allowed=%v ok=%v, want a pass without a verdict", v.allowed, ok)
@@ -147,9 +152,24 @@ func TestLimiterFailsOpenWhenRedisIsDown(t *testing.T) {
 		t.Error("with Redis down, lookup reported state")
 	}
 	if took := time.Since(start); took > 5*redisTimeout {
-		t.Errorf("six calls against a dead Redis took %v", took)
+		t.Errorf("51 calls against a dead Redis took %v", took)
 	}
 	if n := strings.Count(logs.String(), "redis unavailable"); n != 1 {
 		t.Errorf("logged the outage %d times, want once (throttled):\n%s", n, logs.String())
+	}
+
+	// Back after the pause once Redis is.
+	if err := server.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := l.allow(context.Background(), "k", 1); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the limiter did not resume after Redis came back")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -22,17 +22,24 @@ const (
 	// redisTimeout keeps a Redis outage from stalling requests: every
 	// call gives up after this and the request carries on without it.
 	redisTimeout = 200 * time.Millisecond
+	// redisPause is how long calls are skipped after Redis failed to
+	// answer, so an outage costs one timeout per pause, not one per call.
+	redisPause = time.Second
 )
 
 // sharedState is the auth state kept in Redis: revoked access tokens,
 // signed-out sessions and a short cache of account state. A nil client
 // turns it off (the user command runs without Redis). Every method fails
 // open: on a Redis error it logs and behaves as if nothing were stored,
-// and account state is then read from the database.
+// and account state is then read from the database. After a failure it
+// stops trying for a moment, so an outage adds at most one timeout per
+// pause instead of one per call.
 type sharedState struct {
-	client rueidis.Client
-	log    *slog.Logger
-	warned atomic.Int64 // unix nanos of the last outage warning
+	client    rueidis.Client
+	log       *slog.Logger
+	warned    atomic.Int64  // unix nanos of the last outage warning
+	downUntil atomic.Int64  // unix nanos; calls are skipped before it
+	pause     time.Duration // 0 means redisPause
 }
 
 // accountState is what every authenticated request needs to know.
@@ -55,10 +62,23 @@ func decodeState(s string) (accountState, bool) {
 	return accountState{active: s[0] == '1', role: s[1:]}, true
 }
 
-// outage logs a Redis failure at most every ten seconds, so an outage
-// does not write one line per request.
+// usable reports whether Redis calls should be tried at all.
+func (s *sharedState) usable() bool {
+	return s.client != nil && time.Now().UnixNano() >= s.downUntil.Load()
+}
+
+// outage records a failed call. Unless Redis itself answered with an
+// error (a bug, not an outage), calls pause for redisPause. It logs at
+// most every ten seconds, so an outage does not write a line per request.
 func (s *sharedState) outage(what string, err error) {
 	now := time.Now().UnixNano()
+	if _, replied := rueidis.IsRedisErr(err); !replied {
+		pause := s.pause
+		if pause == 0 {
+			pause = redisPause
+		}
+		s.downUntil.Store(now + int64(pause))
+	}
 	last := s.warned.Load()
 	if now-last > int64(10*time.Second) && s.warned.CompareAndSwap(last, now) {
 		s.log.Warn("redis unavailable; auth continues without it (fail open)", "operation", what, "error", err)
@@ -72,7 +92,7 @@ func (s *sharedState) ctx(parent context.Context) (context.Context, context.Canc
 // lookup reads, in one round trip, whether the token or its session was
 // revoked and the cached state of its user (ok false when not cached).
 func (s *sharedState) lookup(ctx context.Context, jti, sid, userID string) (revoked bool, st accountState, ok bool) {
-	if s.client == nil {
+	if !s.usable() {
 		return false, accountState{}, false
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -99,7 +119,7 @@ func (s *sharedState) lookup(ctx context.Context, jti, sid, userID string) (revo
 }
 
 func (s *sharedState) cacheUser(ctx context.Context, userID string, st accountState) {
-	if s.client == nil {
+	if !s.usable() {
 		return
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -113,7 +133,7 @@ func (s *sharedState) cacheUser(ctx context.Context, userID string, st accountSt
 // forgetUser drops the cached state so the next request reads the
 // database: a deactivation or role change takes effect at once.
 func (s *sharedState) forgetUser(ctx context.Context, userID string) {
-	if s.client == nil {
+	if !s.usable() {
 		return
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -140,7 +160,7 @@ func (s *sharedState) endSessions(ctx context.Context, sids []string, ttl time.D
 }
 
 func (s *sharedState) setAll(ctx context.Context, what string, keys []string, ttl time.Duration) {
-	if s.client == nil || len(keys) == 0 {
+	if !s.usable() || len(keys) == 0 {
 		return
 	}
 	ctx, cancel := s.ctx(ctx)

@@ -1,0 +1,132 @@
+package auth_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/aquaml/aquaml/app/apptest"
+)
+
+type userPage struct {
+	Items []struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+		Role     string `json:"role"`
+		IsActive bool   `json:"is_active"`
+	} `json:"items"`
+	Total   int `json:"total"`
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+}
+
+func TestAdminListsUsers(t *testing.T) {
+	ta := apptest.New(t, nil)
+	admin := ta.Admin()
+	alice, bob := ta.NewUser("alice"), ta.NewUser("bob")
+	ta.Do("PATCH", ta.API("/users/"+bob.UserID), map[string]any{"is_active": false}, admin.Auth()).Want(200)
+	key := createKey(t, ta, alice, "script")
+
+	page := func(want int, wantNames ...string) func(t *testing.T, r *apptest.Response) {
+		return func(t *testing.T, r *apptest.Response) {
+			var p userPage
+			r.JSON(&p)
+			var names []string
+			for _, u := range p.Items {
+				names = append(names, u.Username)
+			}
+			if p.Total != want || len(names) != len(wantNames) {
+				t.Fatalf("total %d, items %v; want %d, %v", p.Total, names, want, wantNames)
+			}
+			for i := range names {
+				if names[i] != wantNames[i] {
+					t.Errorf("items %v, want %v", names, wantNames)
+				}
+			}
+		}
+	}
+	cases := []apiCase{
+		{name: "everyone, oldest first", path: "/users", headers: admin.Auth(), wantStatus: 200, check: page(3, "admin", "alice", "bob")},
+		{name: "second page of two", path: "/users?per_page=2&page=2", headers: admin.Auth(), wantStatus: 200, check: page(3, "bob")},
+		{name: "admins", path: "/users?role=admin", headers: admin.Auth(), wantStatus: 200, check: page(1, "admin")},
+		{name: "deactivated", path: "/users?is_active=false", headers: admin.Auth(), wantStatus: 200, check: page(1, "bob")},
+		{name: "active users", path: "/users?is_active=true&role=user", headers: admin.Auth(), wantStatus: 200, check: page(1, "alice")},
+		{name: "page 0", path: "/users?page=0", headers: admin.Auth(), wantStatus: 422, wantFields: []string{"page"}},
+		{name: "page not a number", path: "/users?page=two", headers: admin.Auth(), wantStatus: 422, wantFields: []string{"page"}},
+		{name: "per_page 101", path: "/users?per_page=101", headers: admin.Auth(), wantStatus: 422, wantFields: []string{"per_page"}},
+		{name: "is_active maybe", path: "/users?is_active=maybe", headers: admin.Auth(), wantStatus: 422, wantFields: []string{"is_active"}},
+		{name: "role king", path: "/users?role=king", headers: admin.Auth(), wantStatus: 422, wantFields: []string{"role"}},
+		{name: "a user", path: "/users", headers: alice.Auth(), wantStatus: 403, wantCode: "admin_required"},
+		{name: "a user's API key", path: "/users", headers: apptest.Bearer(key.Key), wantStatus: 403, wantCode: "admin_required"},
+		{name: "nobody", path: "/users", wantStatus: 401, wantCode: "not_authenticated"},
+	}
+	for i := range cases {
+		cases[i].method = "GET"
+	}
+	runCases(t, ta, cases)
+}
+
+func TestAdminUpdatesUsers(t *testing.T) {
+	ta := apptest.New(t, nil)
+	admin := ta.Admin()
+	alice := ta.NewUser("alice")
+	cases := []apiCase{
+		{name: "unknown user", path: "/users/nope", body: map[string]any{"is_active": false}, wantStatus: 404, wantCode: "user_not_found"},
+		{name: "unknown role", path: "/users/" + alice.UserID, body: map[string]any{"role": "king"}, wantStatus: 422, wantFields: []string{"role"}},
+		{name: "is_active not a boolean", path: "/users/" + alice.UserID, body: `{"is_active":"no"}`, wantStatus: 422, wantFields: []string{"is_active"}},
+		{name: "not JSON", path: "/users/" + alice.UserID, body: url.Values{"role": {"admin"}}, wantStatus: 415},
+		{name: "nothing", path: "/users/" + alice.UserID, body: `{}`, wantStatus: 200},
+		{name: "the last admin cannot step down", path: "/users/" + admin.UserID, body: map[string]any{"role": "user"},
+			wantStatus: 409, wantCode: "last_admin"},
+		{name: "the last admin cannot deactivate", path: "/users/" + admin.UserID, body: map[string]any{"is_active": false},
+			wantStatus: 409, wantCode: "last_admin"},
+	}
+	for i := range cases {
+		cases[i].method, cases[i].headers = "PATCH", admin.Auth()
+	}
+	runCases(t, ta, cases)
+
+	// A role change applies to tokens already issued, at once.
+	wantCode(t, ta.Do("GET", ta.API("/users"), nil, alice.Auth()), 403, "admin_required")
+	var u struct{ Role string }
+	ta.Do("PATCH", ta.API("/users/"+alice.UserID), map[string]any{"role": "admin"}, admin.Auth()).Want(200).JSON(&u)
+	if u.Role != "admin" {
+		t.Fatalf("role %q", u.Role)
+	}
+	ta.Do("GET", ta.API("/users"), nil, alice.Auth()).Want(200)
+	// With a second admin the first may step down, and loses access at once.
+	ta.Do("PATCH", ta.API("/users/"+admin.UserID), map[string]any{"role": "user"}, admin.Auth()).Want(200)
+	wantCode(t, ta.Do("GET", ta.API("/users"), nil, admin.Auth()), 403, "admin_required")
+}
+
+// TestDeactivationIsImmediate: every credential of a deactivated account
+// stops on its next request, even one whose state was just cached.
+func TestDeactivationIsImmediate(t *testing.T) {
+	ta := apptest.New(t, nil)
+	admin := ta.Admin()
+	bob := ta.NewUser("bob")
+	key := createKey(t, ta, bob, "camera")
+	me(ta, bob.AccessToken).Want(200) // bob's state is now cached
+	me(ta, key.Key).Want(200)
+
+	var u struct {
+		IsActive bool `json:"is_active"`
+	}
+	ta.Do("PATCH", ta.API("/users/"+bob.UserID), map[string]any{"is_active": false}, admin.Auth()).Want(200).JSON(&u)
+	if u.IsActive {
+		t.Fatal("still active")
+	}
+	wantCode(t, me(ta, bob.AccessToken), 403, "account_inactive")
+	wantCode(t, me(ta, key.Key), 403, "account_inactive")
+	wantCode(t, ta.Do("GET", ta.API("/auth/me"), nil, map[string]string{"X-API-Key": key.Key}), 403, "account_inactive")
+	wantCode(t, refresh(ta, bob.RefreshToken), 401, "invalid_refresh_token")
+	wantCode(t, ta.Do("POST", ta.API("/auth/login"), url.Values{"username": {"bob"}, "password": {apptest.Password}}, nil),
+		403, "account_inactive")
+
+	// Reactivation lets bob sign in again, but the old sessions stay ended.
+	ta.Do("PATCH", ta.API("/users/"+bob.UserID), map[string]any{"is_active": true}, admin.Auth()).Want(200)
+	fresh := ta.Login("bob", apptest.Password)
+	me(ta, fresh.AccessToken).Want(200)
+	me(ta, key.Key).Want(200)
+	wantCode(t, me(ta, bob.AccessToken), 401, "token_revoked")
+	wantCode(t, refresh(ta, bob.RefreshToken), 401, "invalid_refresh_token")
+}

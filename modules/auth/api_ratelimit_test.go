@@ -1,0 +1,226 @@
+package auth_test
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/platform/config"
+)
+
+func header(r *apptest.Response, name string) int {
+	n, err := strconv.Atoi(r.Header.Get(name))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// spend sends requests until one is refused and returns the
+// X-RateLimit-Remaining of each accepted one, and the refusal.
+func spend(t *testing.T, max int, send func() *apptest.Response) ([]int, *apptest.Response) {
+	t.Helper()
+	var remaining []int
+	for range max {
+		r := send()
+		if r.Status == 429 {
+			return remaining, r
+		}
+		remaining = append(remaining, header(r, "X-RateLimit-Remaining"))
+	}
+	t.Fatalf("no 429 after %d requests", max)
+	return nil, nil
+}
+
+func checkRefusal(t *testing.T, r *apptest.Response, limit int) {
+	t.Helper()
+	wantCode(t, r, 429, "rate_limited")
+	if ra := header(r, "Retry-After"); ra < 1 || ra > 120 {
+		t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
+	}
+	if header(r, "X-RateLimit-Limit") != limit || header(r, "X-RateLimit-Remaining") != 0 {
+		t.Errorf("limit headers on the 429: %v", r.Header)
+	}
+	if reset := header(r, "X-RateLimit-Reset"); reset < 1 || reset > 60 {
+		t.Errorf("X-RateLimit-Reset %d", reset)
+	}
+}
+
+func TestAPIRateLimitPerCaller(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 5 })
+	alice := ta.NewUser("alice") // the last step, GET /auth/me, counts for alice
+	bob := ta.Login(ta.NewUser("bob").Username, apptest.Password)
+
+	remaining, refused := spend(t, 10, func() *apptest.Response { return me(ta, alice.AccessToken) })
+	if fmt.Sprint(remaining) != "[3 2 1 0]" {
+		t.Errorf("X-RateLimit-Remaining went %v, want [3 2 1 0]", remaining)
+	}
+	checkRefusal(t, refused, 5)
+	if r := me(ta, bob.AccessToken).Want(200); header(r, "X-RateLimit-Limit") != 5 {
+		t.Errorf("bob's limit headers: %v", r.Header)
+	}
+
+	// An API key has its own budget, apart from its owner's tokens.
+	var k keyView
+	ta.Do("POST", ta.API("/auth/api-keys"), map[string]string{"name": "cam"}, bob.Auth()).Want(201).JSON(&k)
+	remaining, refused = spend(t, 10, func() *apptest.Response { return me(ta, k.Key) })
+	if len(remaining) != 5 {
+		t.Errorf("the key got %d requests, want 5", len(remaining))
+	}
+	checkRefusal(t, refused, 5)
+}
+
+func TestAPIRateLimitPerAnonymousIP(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 3 })
+	from := func(ip string) func() *apptest.Response {
+		return func() *apptest.Response {
+			return ta.Do("POST", ta.API("/auth/refresh"), map[string]string{"refresh_token": "x"},
+				map[string]string{"X-Forwarded-For": ip})
+		}
+	}
+	remaining, refused := spend(t, 10, from("203.0.113.7"))
+	if len(remaining) != 3 {
+		t.Errorf("%d anonymous requests before 429, want 3", len(remaining))
+	}
+	checkRefusal(t, refused, 3)
+	wantCode(t, from("203.0.113.8")(), 401, "invalid_refresh_token") // another client is not affected
+	// A bad credential is no way around the limit: it counts for the IP.
+	r := ta.Do("GET", ta.API("/auth/me"), nil, map[string]string{"X-Forwarded-For": "203.0.113.7", "Authorization": "Bearer forged"})
+	wantCode(t, r, 429, "rate_limited")
+}
+
+func TestProbesAreNeverLimitedNorAuthenticated(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 1 })
+	for range 5 {
+		for _, path := range []string{"/health", "/live", "/ready", "/metrics"} {
+			r := ta.Do("GET", path, nil, map[string]string{"Authorization": "Bearer forged"}).Want(200)
+			if r.Header.Get("X-RateLimit-Limit") != "" {
+				t.Fatalf("%s carries rate-limit headers", path)
+			}
+		}
+	}
+}
+
+func TestAPIRateLimitZeroTurnsItOff(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 0 })
+	s := ta.NewUser("fish")
+	for range 20 {
+		if r := me(ta, s.AccessToken).Want(200); r.Header.Get("X-RateLimit-Limit") != "" {
+			t.Fatal("limit headers with the limit off")
+		}
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.Auth.LoginRatePerMinute = 3 })
+	for _, name := range []string{"alice", "bob", "carol"} {
+		ta.Do("POST", ta.API("/auth/register"), register(name+"@example.com", name, apptest.Password), nil).Want(201)
+	}
+	login := func(ip, name, password string) *apptest.Response {
+		return ta.Do("POST", ta.API("/auth/login"), url.Values{"username": {name}, "password": {password}},
+			map[string]string{"X-Forwarded-For": ip})
+	}
+
+	t.Run("per IP", func(t *testing.T) {
+		for _, name := range []string{"nobody1", "nobody2", "nobody3"} {
+			wantCode(t, login("198.51.100.1", name, "wrong-password"), 401, "invalid_credentials")
+		}
+		r := login("198.51.100.1", "alice", apptest.Password) // even the right password
+		wantCode(t, r, 429, "rate_limited")
+		if header(r, "Retry-After") < 1 {
+			t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
+		}
+		login("198.51.100.2", "alice", apptest.Password).Want(200)
+	})
+	t.Run("per account", func(t *testing.T) {
+		// alice spent one attempt above; two more from two new IPs.
+		wantCode(t, login("198.51.100.3", "alice", "wrong-password"), 401, "invalid_credentials")
+		wantCode(t, login("198.51.100.4", "ALICE@example.com", "wrong-password"), 401, "invalid_credentials")
+		wantCode(t, login("198.51.100.5", "alice", apptest.Password), 429, "rate_limited")
+		login("198.51.100.5", "bob", apptest.Password).Want(200)
+	})
+	t.Run("password checks count for the account", func(t *testing.T) {
+		carol := ta.Login("carol", apptest.Password) // 1
+		change := map[string]string{"password": "new-password-1", "current_password": "guess-1234"}
+		for range 2 {
+			ta.Do("PATCH", ta.API("/auth/me"), change, carol.Auth()).Want(422)
+		}
+		wantCode(t, ta.Do("PATCH", ta.API("/auth/me"), change, carol.Auth()), 429, "rate_limited")
+	})
+}
+
+// TestRateLimitIsSharedByReplicas: two Apps on one Redis (and database)
+// draw from one budget per caller.
+func TestRateLimitIsSharedByReplicas(t *testing.T) {
+	redisURL := apptest.SharedRedisURL(t)
+	a := apptest.New(t, func(c *config.Config) { c.Redis.URL = redisURL; c.RateLimitPerMinute = 6 })
+	b := apptest.New(t, func(c *config.Config) {
+		c.Redis.URL, c.Database = redisURL, a.Config().Database
+		c.RateLimitPerMinute = 6
+	})
+	s := a.NewUser("fish") // one request counted, on a
+	apps := []*apptest.TestApp{b, a}
+	i := 0
+	remaining, refused := spend(t, 12, func() *apptest.Response { i++; return me(apps[i%2], s.AccessToken) })
+	if fmt.Sprint(remaining) != "[4 3 2 1 0]" {
+		t.Errorf("remaining across both replicas %v, want [4 3 2 1 0]", remaining)
+	}
+	checkRefusal(t, refused, 6)
+	wantCode(t, me(a, s.AccessToken), 429, "rate_limited")
+	wantCode(t, me(b, s.AccessToken), 429, "rate_limited")
+}
+
+// TestReplicasShareRevocations: a logout or deactivation on one replica
+// holds on the other at once, although the other just cached the account.
+func TestReplicasShareRevocations(t *testing.T) {
+	redisURL := apptest.SharedRedisURL(t)
+	a := apptest.New(t, func(c *config.Config) { c.Redis.URL = redisURL })
+	b := apptest.New(t, func(c *config.Config) { c.Redis.URL, c.Database = redisURL, a.Config().Database })
+	alice, bob := a.NewUser("alice"), a.NewUser("bob")
+
+	me(b, alice.AccessToken).Want(200)
+	a.Do("POST", a.API("/auth/logout"), nil, alice.Auth()).Want(204)
+	wantCode(t, me(b, alice.AccessToken), 401, "token_revoked")
+
+	me(b, bob.AccessToken).Want(200) // cached on b now
+	a.Do("PATCH", a.API("/users/"+bob.UserID), map[string]any{"is_active": false}, a.Admin().Auth()).Want(200)
+	wantCode(t, me(b, bob.AccessToken), 403, "account_inactive")
+	if n := strings.Count(b.Logs(), "created the first admin") + strings.Count(a.Logs(), "created the first admin"); n != 1 {
+		t.Errorf("the first admin was created %d times by two replicas", n)
+	}
+}
+
+// TestRedisOutageFailsOpen: with Redis gone, requests are served without
+// limits and the outage is logged; account checks fall back to the
+// database, so deactivation still holds.
+func TestRedisOutageFailsOpen(t *testing.T) {
+	server := miniredis.NewMiniRedis()
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ta := apptest.New(t, func(c *config.Config) {
+		c.Redis.URL = "redis://" + server.Addr()
+		c.RateLimitPerMinute, c.Auth.LoginRatePerMinute = 3, 3
+	})
+	alice := ta.NewUser("alice")
+	admin := ta.Admin()
+	server.Close()
+
+	for range 6 {
+		if r := me(ta, alice.AccessToken).Want(200); r.Header.Get("X-RateLimit-Limit") != "" {
+			t.Fatal("limit headers without Redis")
+		}
+	}
+	for range 4 {
+		ta.Login("alice", apptest.Password)
+	}
+	ta.Do("PATCH", ta.API("/users/"+alice.UserID), map[string]any{"is_active": false}, admin.Auth()).Want(200)
+	wantCode(t, me(ta, alice.AccessToken), 403, "account_inactive")
+	if !strings.Contains(ta.Logs(), "redis unavailable; auth continues without it") {
+		t.Error("the outage was not logged")
+	}
+}

@@ -1,0 +1,95 @@
+package auth_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// forge signs claims for the App's users the way an attacker would try;
+// with the App's own key and settings it makes a genuine token, which the
+// control row checks.
+type forge struct {
+	t       *testing.T
+	key     []byte
+	subject string
+}
+
+func (f forge) claims(edit func(jwt.MapClaims)) jwt.MapClaims {
+	now := time.Now()
+	c := jwt.MapClaims{
+		"sub": f.subject, "role": "user", "jti": "forged-" + now.Format(time.RFC3339Nano),
+		"iss": "aquaml", "aud": "aquaml-api",
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+	}
+	if edit != nil {
+		edit(c)
+	}
+	return c
+}
+
+func (f forge) sign(method jwt.SigningMethod, key any, edit func(jwt.MapClaims)) string {
+	s, err := jwt.NewWithClaims(method, f.claims(edit)).SignedString(key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
+}
+
+// TestTokenAttacksThroughTheRouter presents each forged or spoiled token
+// to a protected route of the running App; only the genuine one passes.
+func TestTokenAttacksThroughTheRouter(t *testing.T) {
+	ta := apptest.New(t, nil)
+	alice := ta.NewUser("alice")
+	admin := ta.Admin()
+	f := forge{t: t, key: []byte(ta.Config().Auth.JWTSecretKey), subject: alice.UserID}
+
+	genuine := f.sign(jwt.SigningMethodHS256, f.key, nil)
+	parts := strings.Split(alice.AccessToken, ".")
+	asAdmin := strings.Split(f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["sub"] = admin.UserID; c["role"] = "admin" }), ".")
+	none := f.sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, nil)
+
+	cases := []struct {
+		name, token, wantCode string
+	}{
+		{"control: a genuine token", genuine, ""},
+		{"alg none", none, "invalid_token"},
+		{"alg none, header swapped onto a real token", strings.Split(none, ".")[0] + "." + parts[1] + "." + parts[2], "invalid_token"},
+		{"HS512 with the right key", f.sign(jwt.SigningMethodHS512, f.key, nil), "invalid_token"},
+		{"HS384 with the right key", f.sign(jwt.SigningMethodHS384, f.key, nil), "invalid_token"},
+		{"wrong key", f.sign(jwt.SigningMethodHS256, []byte("not-the-server-secret-0123456789"), nil), "invalid_token"},
+		{"the development secret", f.sign(jwt.SigningMethodHS256, []byte("aquaml-development-secret-change-me"), nil), "invalid_token"},
+		{"payload swapped for the admin's", parts[0] + "." + asAdmin[1] + "." + parts[2], "invalid_token"},
+		{"signature removed", parts[0] + "." + parts[1] + ".", "invalid_token"},
+		{"expired", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) {
+			c["iat"], c["nbf"], c["exp"] = time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-time.Hour).Unix()
+		}), "token_expired"},
+		{"no expiry", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { delete(c, "exp") }), "invalid_token"},
+		{"not valid before next hour", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["nbf"] = time.Now().Add(time.Hour).Unix() }), "invalid_token"},
+		{"wrong issuer", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["iss"] = "someone-else" }), "invalid_token"},
+		{"wrong audience", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["aud"] = "billing-api" }), "invalid_token"},
+		{"a user that does not exist", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["sub"] = "ghost" }), "invalid_token"},
+		{"garbage", "not.a.token", "invalid_token"},
+		{"a refresh token", alice.RefreshToken, "invalid_token"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := me(ta, tc.token)
+			if tc.wantCode == "" {
+				r.Want(200)
+				return
+			}
+			wantCode(t, r, 401, tc.wantCode)
+			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Error("401 without WWW-Authenticate")
+			}
+		})
+	}
+	// The role claim is not trusted: a genuine token claiming admin for a
+	// user grants nothing.
+	claimsAdmin := f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["role"] = "admin" })
+	wantCode(t, ta.Do("GET", ta.API("/users"), nil, apptest.Bearer(claimsAdmin)), 403, "admin_required")
+}
