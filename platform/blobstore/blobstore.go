@@ -1,0 +1,116 @@
+// Package blobstore keeps files on disk under the SHA-256 of their content:
+// the same bytes are stored once, a name can never point at other bytes,
+// and writes are atomic (temp file, fsync, rename), so a crash leaves
+// either the whole file or nothing.
+package blobstore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// ErrNotFound means no blob has that sum.
+var ErrNotFound = errors.New("blobstore: not found")
+
+// Store is a directory of blobs, sharded by the first two hex digits.
+type Store struct {
+	dir string
+}
+
+// New returns a store rooted at dir (created on first write).
+func New(dir string) *Store { return &Store{dir: dir} }
+
+// Sum is the hex SHA-256 of data, the name Put stores it under.
+func Sum(data []byte) string {
+	s := sha256.Sum256(data)
+	return hex.EncodeToString(s[:])
+}
+
+// Put stores data and returns its sum. Storing existing content is a no-op.
+func (s *Store) Put(data []byte) (string, error) {
+	sum := Sum(data)
+	path := s.path(sum)
+	if _, err := os.Stat(path); err == nil {
+		return sum, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", fmt.Errorf("blobstore: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("blobstore: %w", err)
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("blobstore: %w", err)
+	}
+	return sum, nil
+}
+
+// Get reads the blob with this sum.
+func (s *Store) Get(sum string) ([]byte, error) {
+	if !valid(sum) {
+		return nil, ErrNotFound
+	}
+	b, err := os.ReadFile(s.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blobstore: %w", err)
+	}
+	return b, nil
+}
+
+// Has reports whether the blob exists.
+func (s *Store) Has(sum string) bool {
+	if !valid(sum) {
+		return false
+	}
+	_, err := os.Stat(s.path(sum))
+	return err == nil
+}
+
+// Delete removes the blob; a missing blob is not an error.
+func (s *Store) Delete(sum string) error {
+	if !valid(sum) {
+		return nil
+	}
+	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blobstore: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) path(sum string) string {
+	return filepath.Join(s.dir, sum[:2], sum)
+}
+
+// valid keeps caller-supplied names from reaching outside the store.
+func valid(sum string) bool {
+	if len(sum) != 64 {
+		return false
+	}
+	for i := 0; i < len(sum); i++ {
+		c := sum[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
