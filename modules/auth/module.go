@@ -43,7 +43,7 @@ type Module struct {
 	svc      *service
 	limiter  *limiter
 	apiLimit int
-	admin    config.Auth
+	cfg      config.Auth
 	log      *slog.Logger
 }
 
@@ -75,7 +75,7 @@ func New(deps Deps) (*Module, error) {
 		store: newStore(deps.DB, now), hash: h, tokens: tok, state: state, limiter: lim,
 		loginLimit: deps.Auth.LoginRatePerMinute, refreshTTL: deps.Auth.RefreshTokenExpire, log: log, now: now,
 	}
-	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, admin: deps.Auth, log: log}, nil
+	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, cfg: deps.Auth, log: log}, nil
 }
 
 // Routes mounts the endpoints on the versioned API group, which must run
@@ -111,7 +111,7 @@ func (m *Module) CreateUser(ctx context.Context, in NewUser) (UserView, error) {
 // FIRST_ADMIN_PASSWORD when no admin exists yet; it does nothing once one
 // does, so it is safe on every start and on many replicas at once.
 func (m *Module) Bootstrap(ctx context.Context) error {
-	email := normalizeEmail(m.admin.FirstAdminEmail)
+	email := normalizeEmail(m.cfg.FirstAdminEmail)
 	if email == "" {
 		return nil
 	}
@@ -130,7 +130,7 @@ func (m *Module) Bootstrap(ctx context.Context) error {
 	base := usernameFrom(email)
 	name := base
 	for i := 2; ; i++ {
-		_, err := m.CreateUser(ctx, NewUser{Email: email, Username: name, Password: m.admin.FirstAdminPassword, Admin: true})
+		_, err := m.CreateUser(ctx, NewUser{Email: email, Username: name, Password: m.cfg.FirstAdminPassword, Admin: true})
 		if err == nil {
 			m.log.Info("created the first admin", "email", email, "username", name)
 			return nil
