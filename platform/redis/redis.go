@@ -34,7 +34,8 @@ type Redis struct {
 	DB       int
 	TLS      *tls.Config
 
-	embedded *miniredis.Miniredis
+	embedded  *miniredis.Miniredis
+	stopClock func()
 }
 
 // Open connects. A server that is down at start is not fatal: the client
@@ -51,6 +52,7 @@ func Open(opts Options) (*Redis, error) {
 			return nil, fmt.Errorf("redis: start in-process server: %w", err)
 		}
 		r.embedded, r.Addr = mr, mr.Addr()
+		r.stopClock = runClock(mr)
 		log.Warn("REDIS_URL is not set: using an in-process Redis that keeps nothing across restarts and cannot be shared between replicas")
 	} else if err := r.parseURL(opts.URL); err != nil {
 		return nil, err
@@ -112,6 +114,31 @@ func (r *Redis) Close() error {
 
 func (r *Redis) closeEmbedded() {
 	if r.embedded != nil {
+		r.stopClock()
 		r.embedded.Close()
 	}
+}
+
+// runClock makes the in-process server expire keys as time passes:
+// miniredis, built for tests, only ages TTLs when told to, so without this
+// every key with a TTL (rate-limit windows, revoked tokens, caches) would
+// live until restart.
+func runClock(mr *miniredis.Miniredis) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-tick.C:
+				mr.SetTime(now)
+				mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() { close(done) }
 }
