@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/config"
+	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/rueidis"
 	"gorm.io/gorm"
@@ -116,7 +117,7 @@ func (m *Module) Bootstrap(ctx context.Context) error {
 		return nil
 	}
 	st := m.svc.store
-	if any, err := st.exists(ctx, "role = ?", "admin"); err != nil || any {
+	if found, err := st.exists(ctx, "role = ?", principal.RoleAdmin); err != nil || found {
 		return err
 	}
 	if taken, err := st.exists(ctx, "lower(email) = ?", email); err != nil || taken {
