@@ -41,6 +41,7 @@ type Config struct {
 	Metrics  Metrics
 	CORS     CORS
 	Worker   Worker
+	Classify Classify
 
 	RateLimitPerMinute int
 }
@@ -98,6 +99,14 @@ type Model struct {
 	QueueSize       int
 	MaxPixels       int64
 	InferenceDevice string
+	SyncInterval    time.Duration
+}
+
+// Classify holds the classification API's settings.
+type Classify struct {
+	CacheTTL    time.Duration
+	StoreImages bool
+	ImageDir    string
 }
 
 // Metrics controls the Prometheus endpoint.

@@ -54,6 +54,10 @@ var Keys = []Key{
 	{"INFERENCE_QUEUE_SIZE", "256", "Images that may wait for inference before 503", false},
 	{"MAX_IMAGE_PIXELS", "40000000", "Largest accepted image in pixels (413 beyond)", false},
 	{"INFERENCE_DEVICE", "cpu", "cpu (the only device of this build)", false},
+	{"MODEL_SYNC_INTERVAL", "15s", "How often each process re-checks which model is active (activations are also announced over Redis)", false},
+	{"CLASSIFY_CACHE_TTL", "1h", "How long a classification is answered from the Redis cache for the same photo; 0 turns the cache off", false},
+	{"STORE_IMAGES", "false", "Keep every classified photo (content-addressed) for later retraining", false},
+	{"IMAGE_DIR", "./data/images", "Where photos are kept when STORE_IMAGES is true", false},
 
 	{"PROMETHEUS_ENABLED", "true", "Serve /metrics", false},
 	{"METRICS_PORT", "0", "Separate port for /metrics; 0 serves it on the API port", false},

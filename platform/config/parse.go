@@ -57,6 +57,12 @@ func parse(v *viper.Viper) (Config, error) {
 			QueueSize:       r.int("INFERENCE_QUEUE_SIZE"),
 			MaxPixels:       int64(r.int("MAX_IMAGE_PIXELS")),
 			InferenceDevice: strings.ToLower(r.str("INFERENCE_DEVICE")),
+			SyncInterval:    r.duration("MODEL_SYNC_INTERVAL"),
+		},
+		Classify: Classify{
+			CacheTTL:    r.duration("CLASSIFY_CACHE_TTL"),
+			StoreImages: r.bool("STORE_IMAGES"),
+			ImageDir:    r.str("IMAGE_DIR"),
 		},
 		Metrics: Metrics{
 			Enabled: r.bool("PROMETHEUS_ENABLED"),

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Validate checks ranges and the rules production imposes. Each failure is
@@ -41,6 +42,9 @@ func (c Config) Validate() error {
 		{c.Model.MaxPixels >= 1, "MAX_IMAGE_PIXELS", "must be at least 1"},
 		{c.Model.InferenceDevice == "cpu" || c.Model.InferenceDevice == "auto", "INFERENCE_DEVICE", "must be cpu: this build runs inference on the CPU"},
 		{c.Worker.Concurrency >= 1, "WORKER_CONCURRENCY", "must be at least 1"},
+		{c.Model.SyncInterval >= time.Second, "MODEL_SYNC_INTERVAL", "must be at least 1s"},
+		{c.Classify.CacheTTL >= 0, "CLASSIFY_CACHE_TTL", "must not be negative"},
+		{!c.Classify.StoreImages || c.Classify.ImageDir != "", "IMAGE_DIR", "must be set when STORE_IMAGES is true"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

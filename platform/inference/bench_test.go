@@ -1,0 +1,93 @@
+package inference
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/inference/modelfile"
+	"github.com/aquaml/aquaml/platform/inference/nn"
+)
+
+// benchModel is an architecture at random weights: speed does not depend on
+// what the weights learned.
+func benchModel(b *testing.B, arch string) *modelfile.Model {
+	b.Helper()
+	a, err := nn.Named(arch, 64, 23)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, _ := a.MarshalJSON()
+	labels := make([]modelfile.Label, 23)
+	for i := range labels {
+		labels[i].Name = fmt.Sprint("l", i)
+	}
+	return &modelfile.Model{Meta: modelfile.Metadata{Name: arch, Version: "bench", Architecture: raw,
+		Input: modelfile.Input{Channels: 3, Height: 64, Width: 64}, Mean: [3]float32{.5, .5, .5},
+		Std: [3]float32{.25, .25, .25}, Labels: labels}, Tensors: a.Init(1)}
+}
+
+// BenchmarkEngineParallel is 32 callers, each classifying one image at a
+// time, as 32 camera rigs would: dynamic batching has to gather them. Its
+// img/s is meant to be read beside nn's BenchmarkPredictor at batch 32.
+func BenchmarkEngineParallel(b *testing.B) {
+	for _, arch := range []string{"fishnet", "smallcnn"} {
+		b.Run(arch+"64/callers=32", func(b *testing.B) {
+			e, err := New(benchModel(b, arch), Options{MaxBatch: 32, QueueSize: 1024})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close()
+			x := make([]float32, 3*64*64)
+			for i := range x {
+				x[i] = float32(i%97)/50 - 1
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				mine := make([]time.Duration, 0, 1024)
+				for pb.Next() {
+					t := time.Now()
+					if _, err := e.ClassifyTensor(context.Background(), x, 3); err != nil {
+						b.Error(err)
+						return
+					}
+					mine = append(mine, time.Since(t))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "img/s")
+			slices.Sort(lat)
+			if len(lat) > 0 {
+				b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+			}
+		})
+	}
+}
+
+// BenchmarkEngineSequential is one caller at a time: no batching, so it
+// must add nothing to the network's batch-1 latency.
+func BenchmarkEngineSequential(b *testing.B) {
+	e, err := New(benchModel(b, "fishnet"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	x := make([]float32, 3*64*64)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.ClassifyTensor(context.Background(), x, 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/img")
+}
