@@ -8,6 +8,7 @@ package config
 
 import (
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -60,6 +61,8 @@ type HTTP struct {
 	WriteTimeout  time.Duration
 	IdleTimeout   time.Duration
 	ShutdownGrace time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 }
 
 // Database selects Postgres (URL set) or the embedded SQLite file.

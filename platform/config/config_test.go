@@ -121,6 +121,7 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"REDIS_URL", "http://x", "config: REDIS_URL: must be a redis:// or rediss:// URL (or empty for the in-process Redis)"},
 		{"INFERENCE_DEVICE", "cuda", "config: INFERENCE_DEVICE: must be cpu: this build runs inference on the CPU"},
 		{"BATCH_SIZE", "0", "config: BATCH_SIZE: must be between 1 and 256"},
+		{"TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33", `config: TRUSTED_PROXIES: "10.0.0.0/33" is not an IP address or CIDR range`},
 		{"FIRST_ADMIN_EMAIL", "a@b.c", "config: FIRST_ADMIN_PASSWORD: FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD go together"},
 	}
 	for _, tt := range tests {

@@ -26,6 +26,7 @@ var Keys = []Key{
 	{"WRITE_TIMEOUT", "60s", "Time allowed to write a response", false},
 	{"IDLE_TIMEOUT", "120s", "Keep-alive idle timeout", false},
 	{"SHUTDOWN_GRACE", "20s", "How long in-flight requests may run after SIGTERM", false},
+	{"TRUSTED_PROXIES", "", "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated); empty trusts loopback and private networks", false},
 
 	{"DATABASE_URL", "", "postgres://user:pass@host:5432/db; empty uses the embedded SQLite file", true},
 	{"DATABASE_POOL_SIZE", "10", "Idle connections kept open to Postgres", false},

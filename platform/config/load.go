@@ -185,6 +185,29 @@ func (r *reader) list(key string) []string {
 	return out
 }
 
+// cidrs reads a list of networks; a bare IP means that one address.
+func (r *reader) cidrs(key string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, item := range r.list(key) {
+		if !strings.Contains(item, "/") {
+			if ip := net.ParseIP(item); ip != nil {
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				item = fmt.Sprintf("%s/%d", item, bits)
+			}
+		}
+		_, n, err := net.ParseCIDR(item)
+		if err != nil {
+			r.fail(key, item, "is not an IP address or CIDR range")
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
 func (r *reader) level(key string) slog.Level {
 	raw := r.str(key)
 	switch strings.ToUpper(raw) {

@@ -21,11 +21,12 @@ func parse(v *viper.Viper) (Config, error) {
 			V1Prefix: "/" + strings.Trim(r.str("API_V1_PREFIX"), "/"),
 		},
 		HTTP: HTTP{
-			BodyLimit:     int64(r.int("BODY_LIMIT_MB")) << 20,
-			ReadTimeout:   r.duration("READ_TIMEOUT"),
-			WriteTimeout:  r.duration("WRITE_TIMEOUT"),
-			IdleTimeout:   r.duration("IDLE_TIMEOUT"),
-			ShutdownGrace: r.duration("SHUTDOWN_GRACE"),
+			BodyLimit:      int64(r.int("BODY_LIMIT_MB")) << 20,
+			ReadTimeout:    r.duration("READ_TIMEOUT"),
+			WriteTimeout:   r.duration("WRITE_TIMEOUT"),
+			IdleTimeout:    r.duration("IDLE_TIMEOUT"),
+			ShutdownGrace:  r.duration("SHUTDOWN_GRACE"),
+			TrustedProxies: r.cidrs("TRUSTED_PROXIES"),
 		},
 		Database: Database{
 			URL:            r.str("DATABASE_URL"),

@@ -60,8 +60,13 @@ func RequestIDOf(c echo.Context) string {
 	return id
 }
 
-// AccessLog writes one structured line per request.
-func AccessLog(log *slog.Logger) echo.MiddlewareFunc {
+// AccessLog writes one structured line per request. Successful requests to
+// quiet routes (probes, scrapes) are logged at debug level.
+func AccessLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
+	quietSet := make(map[string]bool, len(quiet))
+	for _, r := range quiet {
+		quietSet[r] = true
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -73,8 +78,14 @@ func AccessLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			req, res := c.Request(), c.Response()
 			level := slog.LevelInfo
-			if res.Status >= 500 {
+			switch {
+			case res.Status >= 500:
 				level = slog.LevelError
+			case res.Status < 400 && quietSet[c.Path()]:
+				level = slog.LevelDebug
+			}
+			if !log.Enabled(req.Context(), level) {
+				return nil
 			}
 			log.LogAttrs(req.Context(), level, "request",
 				slog.String("request_id", RequestIDOf(c)),

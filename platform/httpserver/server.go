@@ -29,6 +29,12 @@ type Options struct {
 	// metrics recorder. It must write errors itself with c.Error to know
 	// the final status.
 	Middleware []echo.MiddlewareFunc
+	// TrustedProxies are the CIDR ranges whose X-Forwarded-For is believed;
+	// empty trusts loopback and private networks (a proxy in front of us).
+	TrustedProxies []*net.IPNet
+	// QuietRoutes are route templates (probes, scrapes) whose successful
+	// requests are logged at debug level, so they do not flood the log.
+	QuietRoutes []string
 	// NoGzip lists path prefixes whose responses are streamed (SSE) and
 	// must not be buffered by the gzip writer.
 	NoGzip []string
@@ -62,8 +68,15 @@ func New(opts Options) *Server {
 	// believed from loopback and private-network peers (our own proxies);
 	// echo's default would let any client pick its IP.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.Pre(RequestID())
-	e.Use(AccessLog(log))
+	e.Use(AccessLog(log, opts.QuietRoutes...))
 	e.Use(opts.Middleware...)
 	e.Use(Recover(log))
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
