@@ -71,7 +71,7 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	for range parts {
 		bw.usedPart = append(bw.usedPart, false)
 	}
-	parallelFor(bw, batch, parts)
+	parallelRanges(bw, batch, parts)
 	if bw.doDW {
 		sumParts(dw[:m*k], bw.ws, c.partLen(), bw.usedPart)
 	}

@@ -90,3 +90,42 @@ func parallelFor(t task, chunks, parts int) {
 	j.t = nil
 	jobs.put(j)
 }
+
+// ranges runs a task's chunks in a fixed number of contiguous ranges, each
+// from start to end on one goroutine, and tells the task the range number
+// as its participant. Which goroutine takes a range still varies, but what
+// each partial sum contains, and the order it is built in, no longer does:
+// reductions give the same bits on every run (training with a seed is
+// reproducible).
+type ranges struct {
+	t      task
+	chunks int
+	n      int
+}
+
+var rangeTasks = newFreeList(freeListSize, func() *ranges { return new(ranges) })
+
+func (r *ranges) run(_, rng int) {
+	lo, hi := rng*r.chunks/r.n, (rng+1)*r.chunks/r.n
+	for i := lo; i < hi; i++ {
+		r.t.run(rng, i)
+	}
+}
+
+// parallelRanges is parallelFor for reductions: chunks are split into
+// min(parts, chunks) fixed ranges, and participant numbers are range
+// numbers, so per-participant partial results are deterministic.
+func parallelRanges(t task, chunks, parts int) {
+	n := min(parts, chunks)
+	if n <= 1 {
+		for i := range chunks {
+			t.run(0, i)
+		}
+		return
+	}
+	r := rangeTasks.get()
+	*r = ranges{t: t, chunks: chunks, n: n}
+	parallelFor(r, n, n)
+	*r = ranges{}
+	rangeTasks.put(r)
+}
