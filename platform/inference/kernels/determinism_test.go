@@ -35,4 +35,3 @@ func TestConvBackwardIsDeterministic(t *testing.T) {
 		}
 	}
 }
-
