@@ -1,0 +1,170 @@
+package classification
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The Open Inference Protocol (v2), the REST protocol of KServe and
+// Triton, lets tools built for those servers (clients, load generators,
+// gateways) talk to AquaML unchanged. Its JSON differs from the rest of the
+// API: errors are {"error": "message"}, so the handlers here answer their
+// own errors instead of handing them to the central error handler.
+
+// V2Server describes this server in the protocol's server metadata.
+type V2Server struct {
+	Name    string
+	Version string
+}
+
+// Names and types the served model shows through the protocol.
+const (
+	v2InputImage  = "image"         // BYTES [N]: encoded photos, base64
+	v2InputTensor = "tensor"        // FP32 [N,3,H,W]: preprocessed images
+	v2Output      = "probabilities" // FP32 [N,classes]
+	v2Platform    = "gorgonia_aqm"  // <framework>_<model format>
+	// v2Classification is Triton's extension returning top-k labels.
+	v2Classification = "classification"
+)
+
+// RoutesV2 mounts the protocol's endpoints at the root (/v2/...). The
+// metadata and health endpoints are open, since orchestrators probe them;
+// infer runs behind the given middleware (authentication, rate limit).
+func (m *Module) RoutesV2(e *echo.Echo, server V2Server, infer ...echo.MiddlewareFunc) {
+	e.GET("/v2", m.v2(func(c echo.Context) error {
+		return c.JSON(http.StatusOK, v2ServerMetadata{Name: server.Name, Version: server.Version, Extensions: []string{v2Classification}})
+	}))
+	e.GET("/v2/health/live", m.v2(func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]bool{"live": true})
+	}))
+	e.GET("/v2/health/ready", m.v2(m.v2ServerReady))
+	for _, p := range []string{"/v2/models/:name", "/v2/models/:name/versions/:version"} {
+		e.GET(p, m.v2(m.v2ModelMetadata))
+		e.GET(p+"/ready", m.v2(m.v2ModelReady))
+		e.POST(p+"/infer", m.v2(m.v2Infer), infer...)
+	}
+}
+
+type v2ServerMetadata struct {
+	Name       string   `json:"name"`
+	Version    string   `json:"version"`
+	Extensions []string `json:"extensions"`
+}
+
+type v2TensorMetadata struct {
+	Name     string  `json:"name"`
+	Datatype string  `json:"datatype"`
+	Shape    []int64 `json:"shape"`
+}
+
+type v2ModelMetadata struct {
+	Name     string             `json:"name"`
+	Versions []string           `json:"versions"`
+	Platform string             `json:"platform"`
+	Inputs   []v2TensorMetadata `json:"inputs"`
+	Outputs  []v2TensorMetadata `json:"outputs"`
+}
+
+// v2Error is an error the protocol reports as {"error": msg} with status.
+type v2Error struct {
+	status int
+	msg    string
+}
+
+func (e *v2Error) Error() string { return e.msg }
+
+func v2Errorf(status int, format string, args ...any) *v2Error {
+	return &v2Error{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// v2 answers h's errors in the protocol's shape. Anything that is not a
+// v2Error is a fault of ours: logged, and a bare 500.
+func (m *Module) v2(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := h(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		var pe *v2Error
+		if !errors.As(err, &pe) {
+			m.log.Error("v2 request failed", "method", c.Request().Method, "route", c.Path(), "error", err)
+			pe = &v2Error{status: http.StatusInternalServerError, msg: "internal server error"}
+		}
+		if pe.status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "1")
+		}
+		return c.JSON(pe.status, map[string]string{"error": pe.msg})
+	}
+}
+
+func (m *Module) v2ServerReady(c echo.Context) error {
+	if m.runtime.activeID() == "" {
+		return c.JSON(http.StatusServiceUnavailable, map[string]bool{"ready": false})
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"ready": true})
+}
+
+// v2Acquire returns the served model named by the path (its name or
+// registry id, and optionally its version), with a reference the caller
+// must release.
+func (m *Module) v2Acquire(c echo.Context) (*served, error) {
+	name, version := pathParam(c, "name"), pathParam(c, "version")
+	s := m.runtime.acquire()
+	if s == nil {
+		return nil, v2Errorf(http.StatusServiceUnavailable, "model '%s' is not ready: no model is loaded yet", name)
+	}
+	if name != s.record.Name && name != s.record.ID {
+		s.release()
+		return nil, v2Errorf(http.StatusNotFound, "unknown model '%s': this server serves '%s'", name, s.record.Name)
+	}
+	if version != "" && version != s.record.Version {
+		s.release()
+		return nil, v2Errorf(http.StatusNotFound, "model '%s' has no version '%s' in service: version '%s' is", name, version, s.record.Version)
+	}
+	return s, nil
+}
+
+func (m *Module) v2ModelMetadata(c echo.Context) error {
+	s, err := m.v2Acquire(c)
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	size := int64(s.engine.InputSize())
+	return c.JSON(http.StatusOK, v2ModelMetadata{
+		Name: s.record.Name, Versions: []string{s.record.Version}, Platform: v2Platform,
+		// A request carries one of the two inputs: photos or tensors.
+		Inputs: []v2TensorMetadata{
+			{Name: v2InputImage, Datatype: "BYTES", Shape: []int64{-1}},
+			{Name: v2InputTensor, Datatype: "FP32", Shape: []int64{-1, 3, size, size}},
+		},
+		Outputs: []v2TensorMetadata{{Name: v2Output, Datatype: "FP32", Shape: []int64{-1, int64(s.engine.Classes())}}},
+	})
+}
+
+func (m *Module) v2ModelReady(c echo.Context) error {
+	s, err := m.v2Acquire(c)
+	if err != nil {
+		var pe *v2Error
+		if errors.As(err, &pe) && pe.status == http.StatusServiceUnavailable {
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"name": pathParam(c, "name"), "ready": false})
+		}
+		return err
+	}
+	defer s.release()
+	return c.JSON(http.StatusOK, map[string]any{"name": s.record.Name, "ready": true})
+}
+
+// pathParam is the unescaped path parameter: the router hands over the
+// raw segment when the path was percent-encoded.
+func pathParam(c echo.Context, name string) string {
+	v := c.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
