@@ -21,15 +21,17 @@ const configFile = "configs/config.yaml"
 
 // configSections titles the groups of config.Keys, by their first key.
 var configSections = map[string]string{
-	"PROJECT_NAME":       "Service",
-	"API_HOST":           "HTTP API",
-	"DATABASE_URL":       "Database",
-	"REDIS_URL":          "Redis",
-	"SECRET_KEY":         "Secrets, tokens and accounts",
-	"MODEL_PATH":         "Model and inference",
-	"PROMETHEUS_ENABLED": "Metrics",
-	"CORS_ORIGINS":       "CORS",
-	"WORKER_ENABLED":     "Queue worker",
+	"PROJECT_NAME":          "Service",
+	"API_HOST":              "HTTP API",
+	"DATABASE_URL":          "Database",
+	"REDIS_URL":             "Redis",
+	"SECRET_KEY":            "Secrets, tokens and accounts",
+	"MODEL_PATH":            "Model and inference",
+	"PROMETHEUS_ENABLED":    "Metrics",
+	"CORS_ORIGINS":          "CORS",
+	"WORKER_ENABLED":        "Queue worker",
+	"BATCH_DIR":             "Batch jobs",
+	"WEBHOOK_ALLOW_PRIVATE": "Batch webhooks",
 }
 
 const configHeader = `# AquaML configuration file, read from configs/config.yaml (relative to the

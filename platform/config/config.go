@@ -43,6 +43,8 @@ type Config struct {
 	CORS     CORS
 	Worker   Worker
 	Classify Classify
+	Batch    Batch
+	Webhook  Webhook
 
 	RateLimitPerMinute int
 }
@@ -124,6 +126,24 @@ type CORS struct {
 	AllowCredentials bool
 	AllowMethods     []string
 	AllowHeaders     []string
+}
+
+// Batch holds the limits and timing of batch jobs.
+type Batch struct {
+	Dir               string
+	MaxImages         int
+	MaxUnzipped       int64 // bytes
+	ChunkSize         int
+	Lease             time.Duration
+	ReconcileInterval time.Duration
+}
+
+// Webhook controls how batch callbacks are delivered.
+type Webhook struct {
+	AllowPrivate bool
+	Timeout      time.Duration
+	MaxAttempts  int
+	RetryBase    time.Duration
 }
 
 // Worker controls the in-process queue consumer.

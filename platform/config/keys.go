@@ -70,4 +70,15 @@ var Keys = []Key{
 
 	{"WORKER_ENABLED", "true", "Run the queue worker inside serve (same as --worker)", false},
 	{"WORKER_CONCURRENCY", "2", "Queue tasks processed at once per worker process", false},
+
+	{"BATCH_DIR", "./data/batches", "Where the photos of batch jobs are kept until the batch is deleted", false},
+	{"BATCH_MAX_IMAGES", "1000", "Most photos one batch may hold (BODY_LIMIT_MB bounds the upload too)", false},
+	{"BATCH_MAX_UNZIPPED_MB", "1024", "Most bytes a batch's zip archive may expand to, in MB", false},
+	{"BATCH_CHUNK_SIZE", "64", "Photos per queue task; a multiple of BATCH_SIZE keeps inference batches full", false},
+	{"BATCH_LEASE", "1m", "How long a worker holds batch photos without renewing before another worker takes them over", false},
+	{"BATCH_RECONCILE_INTERVAL", "30s", "How often workers look for batch work lost to a crash or a Redis restart", false},
+	{"WEBHOOK_ALLOW_PRIVATE", "false", "Allow batch callback URLs that resolve to loopback, link-local or private addresses", false},
+	{"WEBHOOK_TIMEOUT", "10s", "Time allowed for one webhook delivery", false},
+	{"WEBHOOK_MAX_ATTEMPTS", "8", "Webhook delivery attempts before giving up", false},
+	{"WEBHOOK_RETRY_BASE", "30s", "Wait before the second webhook attempt; it doubles for each later one", false},
 }

@@ -79,6 +79,20 @@ func parse(v *viper.Viper) (Config, error) {
 			Enabled:     r.bool("WORKER_ENABLED"),
 			Concurrency: r.int("WORKER_CONCURRENCY"),
 		},
+		Batch: Batch{
+			Dir:               r.str("BATCH_DIR"),
+			MaxImages:         r.int("BATCH_MAX_IMAGES"),
+			MaxUnzipped:       int64(r.int("BATCH_MAX_UNZIPPED_MB")) << 20,
+			ChunkSize:         r.int("BATCH_CHUNK_SIZE"),
+			Lease:             r.duration("BATCH_LEASE"),
+			ReconcileInterval: r.duration("BATCH_RECONCILE_INTERVAL"),
+		},
+		Webhook: Webhook{
+			AllowPrivate: r.bool("WEBHOOK_ALLOW_PRIVATE"),
+			Timeout:      r.duration("WEBHOOK_TIMEOUT"),
+			MaxAttempts:  r.int("WEBHOOK_MAX_ATTEMPTS"),
+			RetryBase:    r.duration("WEBHOOK_RETRY_BASE"),
+		},
 		RateLimitPerMinute: r.int("RATE_LIMIT_PER_MINUTE"),
 	}
 	return c, r.err

@@ -45,6 +45,15 @@ func (c Config) Validate() error {
 		{c.Model.SyncInterval >= time.Second, "MODEL_SYNC_INTERVAL", "must be at least 1s"},
 		{c.Classify.CacheTTL >= 0, "CLASSIFY_CACHE_TTL", "must not be negative"},
 		{!c.Classify.StoreImages || c.Classify.ImageDir != "", "IMAGE_DIR", "must be set when STORE_IMAGES is true"},
+		{c.Batch.Dir != "", "BATCH_DIR", "must be set"},
+		{c.Batch.MaxImages >= 1 && c.Batch.MaxImages <= 50000, "BATCH_MAX_IMAGES", "must be between 1 and 50000"},
+		{c.Batch.MaxUnzipped >= 1<<20, "BATCH_MAX_UNZIPPED_MB", "must be at least 1"},
+		{c.Batch.ChunkSize >= 1 && c.Batch.ChunkSize <= 1024, "BATCH_CHUNK_SIZE", "must be between 1 and 1024"},
+		{c.Batch.Lease >= time.Second, "BATCH_LEASE", "must be at least 1s"},
+		{c.Batch.ReconcileInterval >= 100*time.Millisecond, "BATCH_RECONCILE_INTERVAL", "must be at least 100ms"},
+		{c.Webhook.Timeout > 0, "WEBHOOK_TIMEOUT", "must be positive"},
+		{c.Webhook.MaxAttempts >= 1 && c.Webhook.MaxAttempts <= 50, "WEBHOOK_MAX_ATTEMPTS", "must be between 1 and 50"},
+		{c.Webhook.RetryBase > 0, "WEBHOOK_RETRY_BASE", "must be positive"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
