@@ -35,8 +35,9 @@ type Options struct {
 	// QuietRoutes are route templates (probes, scrapes) whose successful
 	// requests are logged at debug level, so they do not flood the log.
 	QuietRoutes []string
-	// NoGzip lists path prefixes whose responses are streamed (SSE) and
-	// must not be buffered by the gzip writer.
+	// NoGzip lists responses that are streamed (SSE) and must not be
+	// buffered by the gzip writer: URL path prefixes ("/metrics"), or
+	// route templates matched exactly ("/api/v1/batches/:id/events").
 	NoGzip []string
 }
 
@@ -91,7 +92,7 @@ func New(opts Options) *Server {
 		MinLength: 1000,
 		Skipper: func(c echo.Context) bool {
 			for _, p := range opts.NoGzip {
-				if strings.HasPrefix(c.Request().URL.Path, p) {
+				if strings.HasPrefix(c.Request().URL.Path, p) || c.Path() == p {
 					return true
 				}
 			}

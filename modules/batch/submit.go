@@ -1,0 +1,128 @@
+package batch
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+// submit accepts a batch. Every photo is stored and every item written
+// (in one transaction) before the 202: nothing accepted can be lost. The
+// tasks are enqueued after the commit; if Redis misses them, the
+// reconciler enqueues them again.
+func (m *Module) submit(c echo.Context) error {
+	ctx := c.Request().Context()
+	caller, _ := principal.From(ctx)
+	id := uuid.Must(uuid.NewV7()).String()
+	u := &upload{cfg: m.cfg, photos: m.photos(id)}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(m.batchDir(id))
+		}
+	}()
+	if err := u.read(c); err != nil {
+		return err
+	}
+	topK, err := m.validate(ctx, u)
+	if err != nil {
+		return err
+	}
+
+	now := time.Now().UTC()
+	b := batchRow{ID: id, UserID: caller.ID, Name: u.name, Status: StatusQueued, TopK: topK, Total: len(u.items),
+		CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
+	queued, failed := 0, 0
+	for i := range u.items {
+		it := &u.items[i]
+		it.BatchID, it.Predictions = id, "[]"
+		if it.Status != itemQueued {
+			it.Chunk, it.FinishedAt = -1, &now
+			failed++
+			continue
+		}
+		it.Chunk = queued / m.cfg.ChunkSize
+		it.TaskID, it.EnqueuedAt = chunkTaskID(id, it.Chunk, "0"), unixMS(now)
+		queued++
+	}
+	if err := m.store.create(ctx, &b, u.items); err != nil {
+		return err
+	}
+	committed = true
+	m.metrics.items.WithLabelValues(itemFailed).Add(float64(failed))
+
+	// The batch is accepted: a client that hangs up now must not stop
+	// its tasks from being enqueued.
+	ctx = context.WithoutCancel(ctx)
+	chunks := (queued + m.cfg.ChunkSize - 1) / m.cfg.ChunkSize
+	for chunk := range chunks {
+		if err := m.enqueueChunk(ctx, id, chunk, chunkTaskID(id, chunk, "0")); err != nil {
+			m.log.Warn("enqueueing a batch chunk; the reconciler will retry", "batch", id, "chunk", chunk, "error", err)
+			break
+		}
+	}
+	if queued == 0 {
+		if err := m.finish(ctx, id); err != nil {
+			return err
+		}
+	}
+	m.log.Info("batch accepted", "batch", id, "user", caller.ID, "photos", queued, "rejected", failed)
+	v, err := m.current(ctx, id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, v.Links.Self)
+	return c.JSON(http.StatusAccepted, v)
+}
+
+// validate checks the form fields once the body is read.
+func (m *Module) validate(ctx context.Context, u *upload) (int, error) {
+	fields := map[string]string{}
+	topK := defaultTopK
+	if u.topK != "" {
+		n, err := strconv.Atoi(u.topK)
+		if err != nil || n < 1 || n > maxTopK {
+			fields["top_k"] = "must be an integer from 1 to 10"
+		}
+		topK = n
+	}
+	if utf8.RuneCountInString(u.name) > maxNameLen || !utf8.ValidString(u.name) {
+		fields["name"] = "must be valid text of at most 200 characters"
+	}
+	if len(u.callback) > maxCallbackLen {
+		fields["callback_url"] = "must be at most 2048 characters"
+	}
+	if len(u.items) == 0 {
+		fields["files"] = "send at least one photo (multipart field \"files\") or a zip archive of photos"
+	}
+	if len(fields) > 0 {
+		return 0, apperr.Validation(fields)
+	}
+	if u.callback != "" {
+		if err := m.hooks.checkURL(ctx, u.callback); err != nil {
+			return 0, err
+		}
+	}
+	return topK, nil
+}
+
+// current reads a batch with its counts.
+func (m *Module) current(ctx context.Context, id string) (batchView, error) {
+	b, err := m.store.get(ctx, id)
+	if err != nil {
+		return batchView{}, err
+	}
+	cs, err := m.store.counts(ctx, id)
+	if err != nil {
+		return batchView{}, err
+	}
+	return m.view(b, cs[id]), nil
+}

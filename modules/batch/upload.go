@@ -1,0 +1,180 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/labstack/echo/v4"
+)
+
+// Limits of a submission's fields.
+const (
+	defaultTopK     = 3
+	maxTopK         = 10
+	maxNameLen      = 200
+	maxCallbackLen  = 2048
+	maxFilenameLen  = 255
+	fieldReadLimit  = 4096
+	contentTypeZip  = "application/zip"
+	contentTypeZipX = "application/x-zip-compressed"
+)
+
+// imageTypes are the formats the classifier decodes, as sniffed from the
+// first bytes; anything else becomes a failed item at once.
+var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/bmp": true, "image/webp": true}
+
+// upload is a submission being received. Photos are stored as they
+// arrive (only one is in memory at a time); the items are written by the
+// caller once the whole body was read.
+type upload struct {
+	cfg    Config
+	photos *blobstore.Store
+	items  []itemRow
+	// fields as sent; validated once the body is read, since a form may
+	// send them after the files.
+	name, topK, callback string
+	zipBytes             int64 // expanded so far, over every archive
+}
+
+// read parses a multipart form (files in "files", or any file part; zip
+// archives among them are expanded) or a raw zip body.
+func (u *upload) read(c echo.Context) error {
+	req := c.Request()
+	u.topK = c.QueryParam("top_k")
+	mt, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	switch mt {
+	case echo.MIMEMultipartForm:
+		return u.readMultipart(multipart.NewReader(req.Body, params["boundary"]))
+	case contentTypeZip, contentTypeZipX:
+		data, err := io.ReadAll(req.Body)
+		if err != nil {
+			return apperr.Wrap(apperr.BadRequest, "bad_body", "the upload was cut short", err)
+		}
+		u.name, u.callback = c.QueryParam("name"), c.QueryParam("callback_url")
+		return u.expandZip(data)
+	}
+	return apperr.New(apperr.Unsupported, "unsupported_media_type",
+		"send multipart/form-data with the photos (or a zip archive of them) in field \"files\", or a zip archive with Content-Type application/zip")
+}
+
+func (u *upload) readMultipart(mr *multipart.Reader) error {
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return apperr.Wrap(apperr.BadRequest, "bad_multipart", "the multipart body is malformed", err)
+		}
+		switch field := part.FormName(); {
+		case field == "name":
+			u.name, err = readField(part)
+		case field == "top_k":
+			u.topK, err = readField(part)
+		case field == "callback_url":
+			u.callback, err = readField(part)
+		case part.FileName() != "" || field == "files" || field == "files[]" || field == "file" || field == "archive":
+			err = u.readFile(part)
+		default:
+			_, err = io.Copy(io.Discard, part)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func readField(p *multipart.Part) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(p, fieldReadLimit))
+	if err != nil {
+		return "", apperr.Wrap(apperr.BadRequest, "bad_multipart", "the upload was cut short", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (u *upload) readFile(p *multipart.Part) error {
+	// The server's body limit bounds what one part can hold.
+	data, err := io.ReadAll(p)
+	if err != nil {
+		return apperr.Wrap(apperr.BadRequest, "bad_multipart", "the upload was cut short", err)
+	}
+	ct := p.Header.Get(echo.HeaderContentType)
+	if isZip(data) || ct == contentTypeZip || ct == contentTypeZipX {
+		return u.expandZip(data)
+	}
+	return u.add(p.FileName(), data)
+}
+
+// add makes one item of a file: queued with its photo stored, or failed
+// at once when it is not an image.
+func (u *upload) add(filename string, data []byte) error {
+	if len(u.items) >= u.cfg.MaxImages {
+		return tooManyImages(u.cfg.MaxImages)
+	}
+	it := itemRow{Seq: len(u.items), Filename: cleanFilename(filename, len(u.items)), SizeBytes: int64(len(data)), Status: itemQueued}
+	switch {
+	case len(data) == 0:
+		it.Status, it.ErrorCode, it.Error = itemFailed, "empty_file", "the file is empty"
+	case int64(len(data)) > u.cfg.MaxFileBytes:
+		it.Status, it.ErrorCode, it.Error = itemFailed, "file_too_large", fmt.Sprintf("the file is larger than %d MB", u.cfg.MaxFileBytes>>20)
+	case !imageTypes[http.DetectContentType(data)]:
+		it.Status, it.ErrorCode, it.Error = itemFailed, "unsupported_image", "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)"
+	}
+	if it.Status == itemFailed {
+		if len(data) > 0 {
+			it.ImageSHA256 = blobstore.Sum(data)
+		}
+		u.items = append(u.items, it)
+		return nil
+	}
+	sum, err := u.photos.Put(data)
+	if err != nil {
+		return apperr.Wrap(apperr.Unavailable, "storage_unavailable", "the photos could not be stored; retry later", err)
+	}
+	it.ImageSHA256 = sum
+	u.items = append(u.items, it)
+	return nil
+}
+
+// failed adds an item that failed before it could be read.
+func (u *upload) failed(filename string, size int64, code, reason string) error {
+	if len(u.items) >= u.cfg.MaxImages {
+		return tooManyImages(u.cfg.MaxImages)
+	}
+	u.items = append(u.items, itemRow{Seq: len(u.items), Filename: cleanFilename(filename, len(u.items)), SizeBytes: size,
+		Status: itemFailed, ErrorCode: code, Error: reason})
+	return nil
+}
+
+func tooManyImages(limit int) error {
+	return apperr.New(apperr.TooLarge, "too_many_images", fmt.Sprintf("a batch holds at most %d photos", limit))
+}
+
+// cleanFilename keeps a client's file name printable and short; it is
+// only ever shown back, never used as a path.
+func cleanFilename(name string, seq int) string {
+	name = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	name = strings.TrimSpace(name)
+	for len(name) > maxFilenameLen {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" {
+		return fmt.Sprintf("file-%d", seq+1)
+	}
+	return name
+}

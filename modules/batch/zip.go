@@ -1,0 +1,144 @@
+package batch
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/aquaml/aquaml/platform/apperr"
+)
+
+// Zip bomb guards. An archive entry of photos barely compresses; one that
+// shrinks more than maxRatio times (and is big enough to matter) is not a
+// photo but an attempt to make the server expand it.
+const (
+	maxRatio      = 200
+	ratioMinBytes = 1 << 20
+)
+
+// maxEntries bounds the entries an archive may list, folders and ignored
+// files included (a Mac archive doubles every file under __MACOSX).
+func (u *upload) maxEntries() int { return 3*u.cfg.MaxImages + 100 }
+
+func isZip(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte("PK\x05\x06"))
+}
+
+func badArchive(msg string, err error) error {
+	return apperr.Wrap(apperr.Invalid, "bad_archive", msg, err)
+}
+
+// expandZip adds the photos of an in-memory zip archive (bounded by the
+// body limit). Folders, __MACOSX and dotfiles are ignored; other files
+// that are not photos become failed items. Archives that would expand
+// beyond the limits, or that name paths outside themselves, are refused
+// as a whole before any entry is read.
+func (u *upload) expandZip(data []byte) error {
+	if n, ok := declaredEntries(data); ok && n > u.maxEntries() {
+		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive lists more than %d entries", u.maxEntries()))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return badArchive("the zip archive is malformed", err)
+	}
+	if len(zr.File) > u.maxEntries() {
+		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive lists more than %d entries", u.maxEntries()))
+	}
+	var keep []*zip.File
+	var declared uint64
+	for _, f := range zr.File {
+		if !safePath(f.Name) {
+			return apperr.New(apperr.Invalid, "unsafe_archive_path", fmt.Sprintf("the archive names a path outside itself: %q", cleanFilename(f.Name, 0)))
+		}
+		if ignored(f) {
+			continue
+		}
+		size := f.UncompressedSize64
+		if size > ratioMinBytes && size > maxRatio*max(f.CompressedSize64, 1) {
+			return apperr.New(apperr.Invalid, "suspicious_archive", fmt.Sprintf("%q expands %d times: not a photo", cleanFilename(f.Name, 0), size/max(f.CompressedSize64, 1)))
+		}
+		if size <= uint64(u.cfg.MaxFileBytes) {
+			declared += size
+		}
+		keep = append(keep, f)
+	}
+	if int64(declared)+u.zipBytes > u.cfg.MaxUnzipped {
+		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive expands to more than %d MB", u.cfg.MaxUnzipped>>20))
+	}
+	for _, f := range keep {
+		if err := u.addEntry(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addEntry reads one entry, never more than the photo size limit (the
+// reader also refuses bytes beyond the declared size).
+func (u *upload) addEntry(f *zip.File) error {
+	if f.UncompressedSize64 > uint64(u.cfg.MaxFileBytes) {
+		return u.failed(f.Name, int64(min(f.UncompressedSize64, 1<<62)), "file_too_large",
+			fmt.Sprintf("the file is larger than %d MB", u.cfg.MaxFileBytes>>20))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return u.failed(f.Name, int64(f.UncompressedSize64), "unreadable_entry", "the archive entry cannot be read: "+err.Error())
+	}
+	data, err := io.ReadAll(io.LimitReader(rc, u.cfg.MaxFileBytes+1))
+	rc.Close()
+	if err != nil {
+		return u.failed(f.Name, int64(f.UncompressedSize64), "unreadable_entry", "the archive entry cannot be read: "+err.Error())
+	}
+	u.zipBytes += int64(len(data))
+	if u.zipBytes > u.cfg.MaxUnzipped {
+		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive expands to more than %d MB", u.cfg.MaxUnzipped>>20))
+	}
+	return u.add(f.Name, data)
+}
+
+// safePath refuses absolute paths, parent references, backslashes and
+// NULs: nothing is ever written under an entry's name, but an archive
+// that tries is not one a camera made.
+func safePath(name string) bool {
+	if name == "" || strings.ContainsAny(name, "\\\x00") {
+		return false
+	}
+	return fs.ValidPath(strings.TrimSuffix(name, "/"))
+}
+
+// ignored reports entries that are not the user's files: folders, links,
+// macOS resource forks and dotfiles.
+func ignored(f *zip.File) bool {
+	if strings.HasSuffix(f.Name, "/") || !f.Mode().IsRegular() {
+		return true
+	}
+	for _, part := range strings.Split(f.Name, "/") {
+		if strings.HasPrefix(part, ".") || part == "__MACOSX" {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredEntries reads the entry count from the end-of-central-directory
+// record, so an archive claiming millions of entries is refused before
+// its directory is parsed. A ZIP64 count reads as the 16-bit maximum.
+func declaredEntries(data []byte) (int, bool) {
+	const recLen = 22
+	for pos := len(data) - recLen; pos >= 0 && pos >= len(data)-recLen-0xFFFF; pos-- {
+		if data[pos] != 'P' || !bytes.HasPrefix(data[pos:], []byte("PK\x05\x06")) {
+			continue
+		}
+		rec := data[pos:]
+		comment := int(binary.LittleEndian.Uint16(rec[20:22]))
+		if pos+recLen+comment == len(data) {
+			return int(binary.LittleEndian.Uint16(rec[10:12])), true
+		}
+	}
+	return 0, false
+}
