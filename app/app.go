@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/db"
+	"github.com/aquaml/aquaml/modules/batch"
+	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/httpserver"
@@ -52,6 +54,9 @@ type App struct {
 	metricsSrv *http.Server
 	metricsLn  net.Listener
 
+	classifier *classification.Module
+	batches    *batch.Module
+
 	// startHooks run once the database is migrated, before the process
 	// reports ready (first admin, model registration, ...).
 	startHooks []func(context.Context) error
@@ -82,7 +87,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 	}
 	a.Queue = queue.New(queue.Options{
 		Addr: a.Redis.Addr, Username: a.Redis.Username, Password: a.Redis.Password, DB: a.Redis.DB, TLS: a.Redis.TLS,
-		Concurrency: cfg.Worker.Concurrency, ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
+		Concurrency: cfg.Worker.Concurrency, Queues: queues(), ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
 	})
 	a.HTTP = httpserver.New(httpserver.Options{
 		Logger:       log,
@@ -94,8 +99,10 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 			Origins: cfg.CORS.Origins, AllowCredentials: cfg.CORS.AllowCredentials,
 			AllowMethods: cfg.CORS.AllowMethods, AllowHeaders: cfg.CORS.AllowHeaders,
 		},
-		Middleware: []echo.MiddlewareFunc{a.Metrics.Middleware()},
-		NoGzip:     []string{"/metrics"},
+		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware()},
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
+		NoGzip:         []string{"/metrics", a.batchEventsRoute()},
 	})
 	if err := a.mount(); err != nil {
 		return nil, err
@@ -211,7 +218,7 @@ func (a *App) migrate(ctx context.Context) error {
 
 func (a *App) shutdown() {
 	a.draining.Store(true)
-	a.log.Info("shutting down", "grace", a.cfg.HTTP.ShutdownGrace)
+	a.log.Info("shutting down", "grace", a.cfg.HTTP.ShutdownGrace.String())
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownGrace)
 	defer cancel()
 	if err := a.HTTP.Shutdown(ctx); err != nil {

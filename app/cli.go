@@ -14,7 +14,7 @@ import (
 
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRoot(ctx, stdout, stderr)
+	root := newRoot(ctx, args, stdout, stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		if !errors.Is(err, errQuiet) {
@@ -29,13 +29,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var errQuiet = errors.New("failed")
 
 type cli struct {
+	args           []string // the command line, recorded with trained models
 	stdout, stderr io.Writer
 	configFile     string
 	envFile        string
 }
 
-func newRoot(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
-	c := &cli{stdout: stdout, stderr: stderr}
+func newRoot(ctx context.Context, args []string, stdout, stderr io.Writer) *cobra.Command {
+	c := &cli{args: args, stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:           "aquaml",
 		Short:         "Fish-species classification service",

@@ -107,4 +107,3 @@ func TestServeAndHealthcheckCommands(t *testing.T) {
 		t.Errorf("healthcheck on a stopped server exited %d, want 1", code)
 	}
 }
-

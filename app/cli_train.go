@@ -58,7 +58,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 			if warmup == 0 {
 				o.WarmupEpochs = -1 // the flag's 0 means none; the option's 0 means default
 			}
-			o.Command = "aquaml " + strings.Join(os.Args[1:], " ")
+			o.Command = "aquaml " + strings.Join(c.args, " ")
 			o.Progress = c.stderr
 			res, err := training.Run(cmd.Context(), o)
 			if err != nil {

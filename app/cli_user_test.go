@@ -14,7 +14,7 @@ import (
 func runUserCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRoot(context.Background(), &out, &errb)
+	root := newRoot(context.Background(), args, &out, &errb)
 	root.SetIn(strings.NewReader(stdin))
 	root.SetArgs(args)
 	if err := root.ExecuteContext(context.Background()); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/aquaml/aquaml/platform/nettest"
 )
 
 type detailed struct {
@@ -33,18 +34,18 @@ func getDetailed(t *testing.T, r *running) (int, detailed) {
 
 // redisBehindProxy points the config's Redis at a proxy in front of this
 // test's Redis (the real server under TEST_REDIS_URL, else a miniredis).
-func redisBehindProxy(t *testing.T, cfg *configT) *proxy {
+func redisBehindProxy(t *testing.T, cfg *configT) *nettest.Proxy {
 	t.Helper()
 	target := ""
 	if cfg.Redis.URL != "" {
-		target = hostPort(t, cfg.Redis.URL)
+		target = nettest.HostPort(cfg.Redis.URL)
 	} else {
 		mr := miniredis.RunT(t)
 		target = mr.Addr()
 		cfg.Redis.URL = "redis://" + target + "/0"
 	}
-	p := newProxy(t, target)
-	cfg.Redis.URL = strings.Replace(cfg.Redis.URL, target, p.addr(), 1)
+	p := nettest.NewProxy(t, target)
+	cfg.Redis.URL = strings.Replace(cfg.Redis.URL, target, p.Addr(), 1)
 	return p
 }
 
@@ -67,7 +68,7 @@ func TestHealthWithRedisUpThenDown(t *testing.T) {
 		t.Errorf("checks: %+v", d.Checks)
 	}
 
-	p.cut()
+	p.Cut()
 	code, d = getDetailed(t, r)
 	if code != 200 || d.Status != "degraded" || d.Checks["redis"].Status != "down" || d.Checks["database"].Status != "up" {
 		t.Errorf("redis down: %d %+v", code, d)
@@ -81,11 +82,9 @@ func TestHealthWithRedisUpThenDown(t *testing.T) {
 
 func TestHealthWithDatabaseDown(t *testing.T) {
 	cfg := testConfig(t)
-	var p *proxy
+	var p *nettest.Proxy
 	if cfg.Database.URL != "" {
-		target := hostPort(t, cfg.Database.URL)
-		p = newProxy(t, target)
-		cfg.Database.URL = strings.Replace(cfg.Database.URL, target, p.addr(), 1)
+		cfg.Database.URL, p = nettest.Behind(t, cfg.Database.URL)
 	}
 	r := start(t, cfg, Mode{API: true})
 	r.waitReady(t)
@@ -94,7 +93,7 @@ func TestHealthWithDatabaseDown(t *testing.T) {
 	}
 
 	if p != nil {
-		p.cut() // Postgres unreachable
+		p.Cut() // Postgres unreachable
 	} else {
 		r.DB.SQL.Close() // the SQLite handle is gone
 	}
@@ -117,13 +116,13 @@ func TestNotReadyUntilMigrated(t *testing.T) {
 	// for it, not die. Without a test Postgres the proxy leads nowhere.
 	target := "127.0.0.1:" + itoa(freePort(t))
 	if cfg.Database.URL != "" {
-		target = hostPort(t, cfg.Database.URL)
+		target = nettest.HostPort(cfg.Database.URL)
 	} else {
 		cfg.Database.URL = "postgres://postgres@" + target + "/test?sslmode=disable"
 	}
-	p := newProxy(t, target)
-	p.pause()
-	cfg.Database.URL = strings.Replace(cfg.Database.URL, target, p.addr(), 1)
+	p := nettest.NewProxy(t, target)
+	p.Pause()
+	cfg.Database.URL = strings.Replace(cfg.Database.URL, target, p.Addr(), 1)
 	r := start(t, cfg, Mode{API: true})
 	time.Sleep(300 * time.Millisecond)
 	resp, body := r.do(t, "GET", "/ready", nil, nil)
@@ -136,7 +135,7 @@ func TestNotReadyUntilMigrated(t *testing.T) {
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		return // the rest needs a Postgres to appear
 	}
-	p.resume() // the database comes up: the App migrates and turns ready
+	p.Resume() // the database comes up: the App migrates and turns ready
 	r.waitReady(t)
 }
 

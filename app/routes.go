@@ -5,14 +5,37 @@ import (
 	"net/http"
 
 	"github.com/aquaml/aquaml/app/apidocs"
+	"github.com/aquaml/aquaml/app/bundled"
 	"github.com/aquaml/aquaml/modules/auth"
+	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/health"
+	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/labstack/echo/v4"
 )
 
-// mount builds the modules and registers their routes.
+// mount builds the modules and registers their routes. The API process
+// serves them; a worker process builds the same modules for the background
+// work they own but serves only the probes and metrics.
 func (a *App) mount() error {
 	e := a.HTTP.Echo
+	accounts, err := auth.New(auth.Deps{
+		DB: a.DB.DB, Redis: a.Redis.Client, Auth: a.cfg.Auth,
+		APIRatePerMinute: a.cfg.RateLimitPerMinute, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	a.RequireUser, a.RequireAdmin = accounts.RequireUser(), accounts.RequireAdmin()
+	if a.classifier, err = a.newClassification(); err != nil {
+		return err
+	}
+	a.startHooks = append(a.startHooks, a.classifier.Start)
+	a.closers = append(a.closers, func() error { a.classifier.Close(); return nil })
+	if err := a.mountBatch(); err != nil {
+		return err
+	}
+
 	health.New(health.Deps{
 		Service:  a.cfg.ProjectName,
 		Version:  a.version(),
@@ -30,17 +53,12 @@ func (a *App) mount() error {
 	// Everything under the versioned prefix knows its caller and is rate
 	// limited per caller; the probes and /metrics above are neither.
 	api := e.Group(a.cfg.API.V1Prefix)
-	accounts, err := auth.New(auth.Deps{
-		DB: a.DB.DB, Redis: a.Redis.Client, Auth: a.cfg.Auth,
-		APIRatePerMinute: a.cfg.RateLimitPerMinute, Logger: a.log,
-	})
-	if err != nil {
-		return err
-	}
 	api.Use(accounts.Identify(), accounts.RateLimit())
 	accounts.Routes(api)
-	a.RequireUser, a.RequireAdmin = accounts.RequireUser(), accounts.RequireAdmin()
 	a.startHooks = append(a.startHooks, accounts.Bootstrap)
+	a.classifier.Routes(api)
+	a.batches.Routes(api)
+	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, a.RequireUser, accounts.RateLimit())
 
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)
 	if err != nil {
@@ -50,6 +68,23 @@ func (a *App) mount() error {
 	e.GET("/docs", docs.HTML)
 	e.GET(a.cfg.API.V1Prefix+"/openapi.json", docs.JSON)
 	return nil
+}
+
+func (a *App) newClassification() (*classification.Module, error) {
+	m := a.cfg.Model
+	return classification.New(classification.Deps{
+		DB: a.DB.DB, Redis: a.Redis.Client, Metrics: a.Metrics.Registry, Logger: a.log,
+		RequireUser: a.RequireUser, RequireAdmin: a.RequireAdmin,
+		Bundled: classification.Bundled{File: bundled.File(), Card: bundled.Card()},
+		Config: classification.Config{
+			ModelPath: m.Path, ModelDir: m.Dir, SyncInterval: m.SyncInterval,
+			Engine: inference.Options{
+				MaxBatch: m.BatchSize, BatchWait: m.BatchWait, QueueSize: m.QueueSize,
+				Limits: imageio.Limits{MaxPixels: m.MaxPixels, MaxBytes: a.cfg.HTTP.BodyLimit},
+			},
+			CacheTTL: a.cfg.Classify.CacheTTL, StoreImages: a.cfg.Classify.StoreImages, ImageDir: a.cfg.Classify.ImageDir,
+		},
+	})
 }
 
 func (a *App) version() string {
@@ -85,8 +120,6 @@ func (a *App) healthChecks() []health.Check {
 			n, err := a.Queue.WorkersSeen(ctx)
 			return map[string]any{"workers": n, "worker_in_process": a.mode.Worker}, err
 		}},
-		{Name: "model", Probe: func(context.Context) (map[string]any, error) {
-			return map[string]any{"loaded": false}, nil
-		}},
+		{Name: "model", Critical: true, Probe: a.classifier.Health},
 	}
 }

@@ -77,6 +77,9 @@ func Config(t testing.TB) config.Config {
 	cfg.Metrics.Port = 0
 	cfg.Worker.Enabled = false
 	cfg.HTTP.ShutdownGrace = 5 * time.Second
+	cfg.Model.Dir = t.TempDir()
+	cfg.Classify.ImageDir = t.TempDir()
+	cfg.Batch.Dir = t.TempDir()
 	return cfg
 }
 

@@ -1,0 +1,156 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/loadtest"
+	"github.com/spf13/cobra"
+)
+
+func init() { extraCommands = append(extraCommands, (*cli).loadtestCmd) }
+
+func (c *cli) loadtestCmd() *cobra.Command {
+	var (
+		url, image, images, token, apiKey, field string
+		concurrency                              int
+		duration                                 time.Duration
+		requests                                 int64
+		maxImages                                int
+		asJSON                                   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "loadtest --url URL [--image FILE | --images DIR] [--token T] [-c 8] [-d 30s]",
+		Short: "Load an AquaML endpoint and print requests/s, errors and latency percentiles",
+		Long: `Send requests from -c concurrent clients for -d (or -n requests). With --image or --images
+each request uploads a photo as multipart field "file" (POST); --images cycles through every image
+under DIR so the result cache does not answer. Without either, it sends GET requests (e.g. /health).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			bodies, err := loadBodies(image, images, field, maxImages)
+			if err != nil {
+				return err
+			}
+			header := http.Header{}
+			if token != "" {
+				header.Set("Authorization", "Bearer "+token)
+			}
+			if apiKey != "" {
+				header.Set("X-API-Key", apiKey)
+			}
+			build := func(ctx context.Context, client, i int) (*http.Request, error) {
+				if len(bodies) == 0 {
+					req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+					if err == nil {
+						req.Header = header.Clone()
+					}
+					return req, err
+				}
+				// Clients start at different photos and stride through all.
+				b := bodies[(client*len(bodies)/max(concurrency, 1)+i)%len(bodies)]
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b.data))
+				if err == nil {
+					req.Header = header.Clone()
+					req.Header.Set("Content-Type", b.contentType)
+				}
+				return req, err
+			}
+			fmt.Fprintf(c.stderr, "loading %s with %d clients for %s (%d distinct bodies)\n", url, concurrency, duration, max(len(bodies), 1))
+			res := loadtest.Run(cmd.Context(), build, loadtest.Options{Concurrency: concurrency, Duration: duration, Requests: requests})
+			if asJSON {
+				return json.NewEncoder(c.stdout).Encode(map[string]any{
+					"requests": res.Requests, "errors": res.Errors, "seconds": res.Elapsed.Seconds(),
+					"requests_per_second": res.PerSecond(), "p50_ms": ms(res.P50), "p95_ms": ms(res.P95),
+					"p99_ms": ms(res.P99), "max_ms": ms(res.Max), "statuses": res.Statuses, "first_error": res.FirstErr,
+				})
+			}
+			fmt.Fprintln(c.stdout, res)
+			codes := make([]int, 0, len(res.Statuses))
+			for code := range res.Statuses {
+				codes = append(codes, code)
+			}
+			sort.Ints(codes)
+			for _, code := range codes {
+				fmt.Fprintf(c.stdout, "  %d: %d\n", code, res.Statuses[code])
+			}
+			if res.FirstErr != "" {
+				fmt.Fprintf(c.stdout, "first error: %.300s\n", res.FirstErr)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&url, "url", "http://127.0.0.1:8000/api/v1/classify", "endpoint to load")
+	f.StringVar(&image, "image", "", "photo to upload with every request")
+	f.StringVar(&images, "images", "", "folder of photos to upload in turn (searched recursively)")
+	f.IntVar(&maxImages, "max-images", 10000, "at most this many photos from --images")
+	f.StringVar(&field, "field", "file", "multipart field name of the photo")
+	f.StringVar(&token, "token", "", "access token (Authorization: Bearer)")
+	f.StringVar(&apiKey, "api-key", "", "API key (X-API-Key)")
+	f.IntVarP(&concurrency, "concurrency", "c", 8, "concurrent clients")
+	f.DurationVarP(&duration, "duration", "d", 30*time.Second, "how long to run")
+	f.Int64VarP(&requests, "requests", "n", 0, "stop after this many requests (0: run for the duration)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+type body struct {
+	data        []byte
+	contentType string
+}
+
+// loadBodies prepares every multipart body up front, so the client's own
+// encoding is not part of what is measured.
+func loadBodies(image, dir, field string, limit int) ([]body, error) {
+	var paths []string
+	if image != "" {
+		paths = append(paths, image)
+	}
+	if dir != "" {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := strings.ToLower(filepath.Ext(p))
+			if !d.IsDir() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".bmp" || ext == ".gif") && len(paths) < limit {
+				paths = append(paths, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(paths) == 0 {
+			return nil, fmt.Errorf("--images %s: no images found", dir)
+		}
+	}
+	out := make([]body, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		fw, err := w.CreateFormFile(field, filepath.Base(p))
+		if err != nil {
+			return nil, err
+		}
+		fw.Write(data)
+		w.Close()
+		out = append(out, body{buf.Bytes(), w.FormDataContentType()})
+	}
+	return out, nil
+}

@@ -1,0 +1,107 @@
+// Package classification is the API camera rigs and scripts call: classify
+// a photo, read the prediction history, send feedback, manage the model
+// registry, and speak the Open Inference Protocol (v2) for tools that do.
+package classification
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/rueidis"
+	"gorm.io/gorm"
+)
+
+// Config is what the module reads from the configuration.
+type Config struct {
+	// ModelPath is a model file to serve by default; empty serves the
+	// bundled model.
+	ModelPath string
+	ModelDir  string
+	Engine    inference.Options
+	CacheTTL  time.Duration // 0 turns the result cache off
+	// StoreImages keeps every classified photo under ImageDir for later
+	// retraining.
+	StoreImages bool
+	ImageDir    string
+	// SyncInterval is how often the active model is re-read from the
+	// database, in case an announcement over Redis was missed.
+	SyncInterval time.Duration
+}
+
+// Deps is what the module needs from the application.
+type Deps struct {
+	DB           *gorm.DB
+	Redis        rueidis.Client
+	Config       Config
+	Bundled      Bundled
+	RequireUser  echo.MiddlewareFunc
+	RequireAdmin echo.MiddlewareFunc
+	Metrics      prometheus.Registerer
+	Logger       *slog.Logger
+}
+
+// Module serves classification.
+type Module struct {
+	deps     Deps
+	cfg      Config
+	log      *slog.Logger
+	registry *registry
+	runtime  runtime
+	images   *blobstore.Store
+	cache    *cache
+	metrics  *metrics
+	serveMu  sync.Mutex // one model load at a time
+	stop     context.CancelFunc
+	done     chan struct{}
+}
+
+// New builds the module. Models are loaded by Start, once the database is
+// migrated.
+func New(d Deps) (*Module, error) {
+	log := d.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	m := &Module{
+		deps: d, cfg: d.Config, log: log,
+		registry: &registry{db: d.DB, files: blobstore.New(d.Config.ModelDir), bundled: d.Bundled},
+		images:   blobstore.New(d.Config.ImageDir),
+		cache:    &cache{client: d.Redis, ttl: d.Config.CacheTTL, log: log},
+	}
+	var err error
+	if m.metrics, err = newMetrics(d.Metrics); err != nil {
+		return nil, err
+	}
+	m.cache.metrics = m.metrics
+	m.cfg.Engine.OnBatch = m.metrics.observeBatch
+	return m, nil
+}
+
+// Routes mounts the REST endpoints under the API group.
+func (m *Module) Routes(g *echo.Group) {
+	user, admin := m.deps.RequireUser, m.deps.RequireAdmin
+	g.POST("/classify", m.classify, user)
+	g.GET("/predictions", m.listPredictions, user)
+	g.GET("/predictions/:id", m.getPrediction, user)
+	g.POST("/predictions/:id/feedback", m.putFeedback, user)
+	g.GET("/models", m.listModels, user)
+	g.GET("/models/:id", m.getModel, user)
+	g.POST("/models", m.uploadModel, admin)
+	g.POST("/models/:id/activate", m.activateModel, admin)
+	g.GET("/models/:id/feedback-summary", m.feedbackSummary, admin)
+}
+
+// Close stops following activations and retires the model in service.
+func (m *Module) Close() {
+	if m.stop != nil {
+		m.stop()
+		<-m.done
+	}
+	m.runtime.close()
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Serving side by side: GET /health with wrk, POST /api/v1/classify with
+# `aquaml loadtest` at concurrency 8 over every photo of the val split (so the
+# cache cannot help), the cached case, the server's memory over 10,000
+# classifications, then the same loads against FastAPI + PyTorch (serve.py,
+# same network, 2 uvicorn workers). Called by compare.sh.
+#   usage: serve_compare.sh OUT_DIR VAL_DIR
+set -euo pipefail
+out=$1 val=$2
+here=$(cd "$(dirname "$0")" && pwd)
+py=${PYTHON:-/usr/bin/python3}
+port=18080 tport=18000 dur=${DURATION:-30s}
+aq="$out/aquaml"
+
+wait_up() { for _ in $(seq 1 200); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
+wrk_rps() { wrk -t2 -c8 -d10s "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+start_aquaml() {
+  rm -rf "$out/srv"; mkdir -p "$out/srv"
+  (cd "$out/srv" && exec env CLASSIFY_CACHE_TTL="$1" RATE_LIMIT_PER_MINUTE=0 LOG_LEVEL=WARNING API_PORT=$port \
+     BCRYPT_COST=4 "$aq" serve --worker=false >"$out/srv/log" 2>&1) &
+  pid=$!
+  wait_up "http://127.0.0.1:$port/ready"
+  curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/register" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@aquaml.test","username":"bench","password":"bench-password"}' >/dev/null
+  token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/login" -d 'username=bench&password=bench-password' |
+    $py -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+one_image=$(find "$val" -type f | sort | head -n1)
+
+echo; echo "== AquaML: GET /health"
+start_aquaml 0
+aq_health=$(wrk_rps "http://127.0.0.1:$port/health"); echo "aquaml /health: $aq_health req/s"
+echo; echo "== AquaML: POST /api/v1/classify, distinct photos, concurrency 8, cache off"
+rss0=$(rss $pid)
+"$aq" loadtest --url "http://127.0.0.1:$port/api/v1/classify" --images "$val" --token "$token" -c 8 -d "$dur" --json | tee "$out/aq_classify.json"
+echo; echo "== AquaML: memory over 10,000 more classifications (RSS in MB every 2,000)"
+samples="$rss0"
+for _ in 1 2 3 4 5; do
+  "$aq" loadtest --url "http://127.0.0.1:$port/api/v1/classify" --images "$val" --token "$token" -c 8 -n 2000 -d 10m --json >/dev/null
+  samples="$samples $(rss $pid)"
+done
+echo "rss MB: $samples"
+stop $pid
+echo; echo "== AquaML: the same photo again and again (cache on)"
+start_aquaml 1h
+"$aq" loadtest --url "http://127.0.0.1:$port/api/v1/classify" --image "$one_image" --token "$token" -c 8 -d 15s --json | tee "$out/aq_cached.json"
+stop $pid
+
+echo; echo "== FastAPI + PyTorch (serve.py, fishnet, 2 workers)"
+(cd "$here" && exec env ARCH=fishnet SIZE=64 $py -m uvicorn serve:app --port $tport --workers 2 --http httptools \
+   --loop uvloop --log-level warning >"$out/uvicorn.log" 2>&1) &
+upid=$!
+wait_up "http://127.0.0.1:$tport/health"
+sleep 2
+fa_health=$(wrk_rps "http://127.0.0.1:$tport/health"); echo "fastapi /health: $fa_health req/s"
+"$aq" loadtest --url "http://127.0.0.1:$tport/api/v1/classify" --images "$val" -c 8 -d "$dur" --json | tee "$out/fa_classify.json"
+pkill -P $upid 2>/dev/null || true; stop $upid
+
+$py - "$out" "$aq_health" "$fa_health" "$samples" <<'PY'
+import json, sys
+out, aqh, fah, samples = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+aq, fa, cached = (json.load(open(f"{out}/{n}.json")) for n in ("aq_classify", "fa_classify", "aq_cached"))
+print("\n== Serving ratios (AquaML / FastAPI + PyTorch)")
+print(f"GET /health: {aqh:.0f} vs {fah:.0f} req/s ({aqh/fah:.2f}x)")
+print(f"POST /classify, c=8, distinct photos: {aq['requests_per_second']:.0f} vs {fa['requests_per_second']:.0f} req/s "
+      f"({aq['requests_per_second']/fa['requests_per_second']:.2f}x); p95 {aq['p95_ms']:.1f} vs {fa['p95_ms']:.1f} ms; "
+      f"errors {aq['errors']} vs {fa['errors']}")
+print(f"POST /classify, cached: {cached['requests_per_second']:.0f} req/s, p95 {cached['p95_ms']:.1f} ms, errors {cached['errors']}")
+print(f"AquaML resident set (MB) at start of load and after each 2,000 of 10,000 classifications: {samples}")
+PY
