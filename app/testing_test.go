@@ -15,7 +15,7 @@ import (
 
 // testConfig is the default configuration pointed at this test's own
 // database and Redis, listening on a free port.
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	t.Helper()
 	t.Chdir(t.TempDir()) // no stray .env or configs/ from the developer's tree
 	cfg, err := config.Load(config.Options{})

@@ -133,6 +133,9 @@ func BodyLimit(limit int64) echo.MiddlewareFunc {
 			if req.ContentLength > limit {
 				return tooLarge(limit)
 			}
+			if req.Body == nil || req.Body == http.NoBody {
+				return next(c) // nothing to read, nothing to bound
+			}
 			body := &limitedBody{ReadCloser: http.MaxBytesReader(c.Response(), req.Body, limit)}
 			req.Body = body
 			err := next(c)
