@@ -195,9 +195,10 @@ func TestListAndResultPages(t *testing.T) {
 	ta.Do("POST", ta.API("/batches/"+queued.ID+"/cancel"), nil, alice.Auth()).Want(http.StatusOK)
 
 	var list struct {
-		Items          []batchJSON
-		Page, PageSize int `json:"page_size"`
-		Total          int
+		Items    []batchJSON
+		Page     int
+		PageSize int `json:"page_size"`
+		Total    int
 	}
 	ta.Do("GET", ta.API("/batches?page_size=1"), nil, alice.Auth()).Want(http.StatusOK).JSON(&list)
 	if list.Total != 2 || len(list.Items) != 1 || list.Items[0].Name != "second" {

@@ -22,14 +22,18 @@ func (m *Module) submit(c echo.Context) error {
 	ctx := c.Request().Context()
 	caller, _ := principal.From(ctx)
 	id := uuid.Must(uuid.NewV7()).String()
-	u := &upload{cfg: m.cfg, photos: m.photos(id)}
+	u := &upload{cfg: m.cfg, writer: newPhotoWriter(m.photos(id))}
 	committed := false
 	defer func() {
 		if !committed {
+			u.writer.wait() // no write may land after the removal
 			os.RemoveAll(m.batchDir(id))
 		}
 	}()
 	if err := u.read(c); err != nil {
+		return err
+	}
+	if err := u.flush(); err != nil {
 		return err
 	}
 	topK, err := m.validate(ctx, u)

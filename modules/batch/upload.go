@@ -37,7 +37,7 @@ var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/g
 // caller once the whole body was read.
 type upload struct {
 	cfg    Config
-	photos *blobstore.Store
+	writer *photoWriter
 	items  []itemRow
 	// fields as sent; validated once the body is read, since a form may
 	// send them after the files.
@@ -85,7 +85,9 @@ func (u *upload) readMultipart(mr *multipart.Reader) error {
 		case part.FileName() != "" || field == "files" || field == "files[]" || field == "file" || field == "archive":
 			err = u.readFile(part)
 		default:
-			_, err = io.Copy(io.Discard, part)
+			if _, err = io.Copy(io.Discard, part); err != nil {
+				err = apperr.Wrap(apperr.BadRequest, "bad_multipart", "the upload was cut short", err)
+			}
 		}
 		if err != nil {
 			return err
@@ -136,12 +138,16 @@ func (u *upload) add(filename string, data []byte) error {
 		u.items = append(u.items, it)
 		return nil
 	}
-	sum, err := u.photos.Put(data)
-	if err != nil {
+	it.ImageSHA256 = u.writer.put(data)
+	u.items = append(u.items, it)
+	return nil
+}
+
+// flush waits until every photo is on disk (synced).
+func (u *upload) flush() error {
+	if err := u.writer.wait(); err != nil {
 		return apperr.Wrap(apperr.Unavailable, "storage_unavailable", "the photos could not be stored; retry later", err)
 	}
-	it.ImageSHA256 = sum
-	u.items = append(u.items, it)
 	return nil
 }
 

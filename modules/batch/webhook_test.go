@@ -1,0 +1,193 @@
+package batch_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/platform/config"
+)
+
+// delivery is one request a webhook receiver got.
+type delivery struct {
+	header http.Header
+	body   []byte
+}
+
+// receiver is an httptest webhook endpoint answering the statuses in
+// order (then 200), recording every request.
+type receiver struct {
+	*httptest.Server
+	mu       sync.Mutex
+	statuses []int
+	got      []delivery
+}
+
+func newReceiver(t *testing.T, statuses ...int) *receiver {
+	r := &receiver{statuses: statuses}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, delivery{req.Header.Clone(), body})
+		status := http.StatusOK
+		if len(r.got) <= len(r.statuses) {
+			status = r.statuses[len(r.got)-1]
+		}
+		r.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
+
+func hmacHex(key string, msg []byte) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(msg)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+type hookBody struct {
+	Event   string    `json:"event"`
+	Attempt int       `json:"attempt"`
+	Batch   batchJSON `json:"batch"`
+}
+
+func webhookApp(t *testing.T) *apptest.TestApp {
+	return apptest.New(t, withWorker(func(c *config.Config) {
+		c.Webhook.AllowPrivate = true // the receiver is on loopback
+		c.Webhook.RetryBase = 100 * time.Millisecond
+		c.Webhook.MaxAttempts = 3
+	}))
+}
+
+// TestWebhookIsSigned: the global secret signs by default; a user's own
+// secret replaces it once made.
+func TestWebhookIsSigned(t *testing.T) {
+	ta := webhookApp(t)
+	alice := ta.NewUser("alice")
+	hook := newReceiver(t)
+	b := submitPhotos(t, ta, alice, photos(t, 3, 32), map[string]string{"callback_url": hook.URL + "/fish"})
+	waitFor(t, 30*time.Second, "the webhook", func() bool { return len(hook.deliveries()) == 1 })
+	d := hook.deliveries()[0]
+
+	// The global secret as an operator computes it: HMAC-SHA256 of
+	// "aquaml-webhook" keyed with SECRET_KEY.
+	global := hmacHex(ta.Config().Auth.SecretKey, []byte("aquaml-webhook"))
+	if got, want := d.header.Get("X-AquaML-Signature"), "sha256="+hmacHex(global, d.body); got != want {
+		t.Errorf("signature %q, want %q", got, want)
+	}
+	body := decode[hookBody](t, d.body)
+	if body.Event != "batch.completed" || body.Attempt != 1 || body.Batch.ID != b.ID || body.Batch.Done != 3 ||
+		len(body.Batch.Species) == 0 || d.header.Get("X-AquaML-Event") != "batch.completed" ||
+		d.header.Get("X-AquaML-Delivery") != b.ID || d.header.Get("Content-Type") != "application/json" {
+		t.Errorf("delivery %v %s", d.header, d.body)
+	}
+	waitFor(t, 10*time.Second, "the delivery to be recorded", func() bool {
+		w := getBatch(t, ta, alice, b.ID).Webhook
+		return w != nil && w.State == "delivered" && w.Attempts == 1
+	})
+
+	var own struct{ Secret string }
+	ta.Do("POST", ta.API("/batches/webhook-secret"), nil, alice.Auth()).Want(http.StatusCreated).JSON(&own)
+	if len(own.Secret) < 32 {
+		t.Fatalf("secret %q", own.Secret)
+	}
+	submitPhotos(t, ta, alice, photos(t, 1, 32), map[string]string{"callback_url": hook.URL})
+	waitFor(t, 30*time.Second, "the second webhook", func() bool { return len(hook.deliveries()) == 2 })
+	d = hook.deliveries()[1]
+	if got := d.header.Get("X-AquaML-Signature"); got != "sha256="+hmacHex(own.Secret, d.body) || got == "sha256="+hmacHex(global, d.body) {
+		t.Errorf("signature %q is not by the user's own secret", got)
+	}
+	ta.Do("DELETE", ta.API("/batches/webhook-secret"), nil, alice.Auth()).Want(http.StatusNoContent)
+	ta.Do("DELETE", ta.API("/batches/webhook-secret"), nil, alice.Auth()).Want(http.StatusNotFound)
+}
+
+// TestWebhookRetries: failed attempts are retried with backoff under one
+// delivery id until the receiver accepts, or given up after
+// WEBHOOK_MAX_ATTEMPTS.
+func TestWebhookRetries(t *testing.T) {
+	ta := webhookApp(t)
+	alice := ta.NewUser("alice")
+	flaky := newReceiver(t, 500, 503)
+	dead := newReceiver(t, 500, 500, 500, 500)
+	ok := submitPhotos(t, ta, alice, photos(t, 1, 32), map[string]string{"callback_url": flaky.URL})
+	gone := submitPhotos(t, ta, alice, photos(t, 1, 32), map[string]string{"callback_url": dead.URL})
+
+	waitFor(t, 30*time.Second, "the third attempt to be delivered", func() bool {
+		w := getBatch(t, ta, alice, ok.ID).Webhook
+		return w != nil && w.State == "delivered"
+	})
+	got := flaky.deliveries()
+	if len(got) != 3 {
+		t.Fatalf("%d attempts, want 3", len(got))
+	}
+	for i, d := range got {
+		if a := d.header.Get("X-AquaML-Attempt"); a != string(rune('1'+i)) || d.header.Get("X-AquaML-Delivery") != ok.ID {
+			t.Errorf("attempt %d headers %v", i+1, d.header)
+		}
+		var body hookBody
+		json.Unmarshal(d.body, &body)
+		if body.Attempt != i+1 {
+			t.Errorf("attempt %d body says %d", i+1, body.Attempt)
+		}
+	}
+
+	waitFor(t, 30*time.Second, "the webhook to be given up", func() bool {
+		w := getBatch(t, ta, alice, gone.ID).Webhook
+		return w != nil && w.State == "failed"
+	})
+	w := getBatch(t, ta, alice, gone.ID).Webhook
+	if w.Attempts != 3 || len(dead.deliveries()) != 3 || w.LastError == "" {
+		t.Errorf("gave up after %d attempts (%d received), last error %q", w.Attempts, len(dead.deliveries()), w.LastError)
+	}
+}
+
+// TestCallbackURLRefusedWhenPrivate: without WEBHOOK_ALLOW_PRIVATE a
+// callback that resolves to loopback, link-local or private addresses is
+// refused at submission, before anything is stored.
+func TestCallbackURLRefusedWhenPrivate(t *testing.T) {
+	ta := apptest.New(t, nil)
+	alice := ta.NewUser("alice")
+	hook := newReceiver(t)
+	img := photos(t, 1, 32)
+	for _, tc := range []struct{ url, code string }{
+		{hook.URL, "callback_url_forbidden"},
+		{"http://localhost:8080/hook", "callback_url_forbidden"},
+		{"http://[::1]/hook", "callback_url_forbidden"},
+		{"http://[::ffff:127.0.0.1]/hook", "callback_url_forbidden"},
+		{"http://10.1.2.3/hook", "callback_url_forbidden"},
+		{"http://172.16.0.9/hook", "callback_url_forbidden"},
+		{"https://192.168.1.10/hook", "callback_url_forbidden"},
+		{"http://169.254.169.254/latest/meta-data/", "callback_url_forbidden"},
+		{"http://100.64.0.1/hook", "callback_url_forbidden"},
+		{"http://0.0.0.0:8000/", "callback_url_forbidden"},
+		{"ftp://example.com/hook", "validation_error"},
+		{"http://user:secret@example.com/hook", "validation_error"},
+		{"/relative/hook", "validation_error"},
+	} {
+		body, ct := form(t, img, map[string]string{"callback_url": tc.url})
+		res := submit(t, ta, alice, body, ct)
+		if res.Status != http.StatusUnprocessableEntity || res.Error().Code != tc.code {
+			t.Errorf("%s: %d %s, want 422 %s", tc.url, res.Status, res.Body, tc.code)
+		}
+	}
+	var n int64
+	ta.DB.Table("batches").Count(&n)
+	if n != 0 || len(hook.deliveries()) != 0 {
+		t.Errorf("%d batches stored, %d deliveries", n, len(hook.deliveries()))
+	}
+}
