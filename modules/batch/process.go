@@ -10,36 +10,98 @@ import (
 	"github.com/aquaml/aquaml/platform/blobstore"
 )
 
+// flushEvery bounds how long a finished photo waits before its result is
+// written (progress stays live even when the engine is slow).
+const flushEvery = 250 * time.Millisecond
+
 // process classifies the held items, Parallel at a time, so the engine
-// sees enough photos at once to run full batches. While it works it
-// renews the lease; if the claim is lost (cancel, or a lease that ran out
-// while this process was stalled) it stops early, since nothing it
-// computes could be written.
-func (m *Module) process(ctx context.Context, b batchRow, token string, held []itemRow) []outcome {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go m.heartbeat(ctx, cancel, b.ID, token)
+// always has enough photos to run full batches, and writes the results in
+// groups as they come: progress moves smoothly, a chunk can be large
+// without a pause between chunks, and a crash loses only the photos in
+// flight. While it works it renews the lease; if the claim is lost
+// (cancel, or a lease that ran out while this process stalled) it stops,
+// since nothing it computes could be written. It returns how many items
+// reached each status (itemQueued: handed back for a retry).
+func (m *Module) process(ctx context.Context, b batchRow, token string, held []itemRow) (map[string]int, error) {
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	go m.heartbeat(work, stop, b.ID, token)
 
 	photos := m.photos(b.ID)
-	outs := make([]outcome, len(held))
-	sem := make(chan struct{}, m.cfg.Parallel)
+	todo := make(chan itemRow)
+	outs := make(chan outcome, m.cfg.Parallel)
 	var wg sync.WaitGroup
-	for i, it := range held {
+	for range min(m.cfg.Parallel, len(held)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				outs[i] = outcome{seq: it.Seq, status: itemQueued}
-				return
+			for it := range todo {
+				if work.Err() != nil {
+					outs <- outcome{seq: it.Seq, status: itemQueued}
+					continue
+				}
+				outs <- m.classifyItem(work, photos, b.TopK, it)
 			}
-			outs[i] = m.classifyItem(ctx, photos, b.TopK, it)
 		}()
 	}
-	wg.Wait()
-	return outs
+	go func() {
+		for _, it := range held {
+			todo <- it
+		}
+		close(todo)
+		wg.Wait()
+		close(outs)
+	}()
+	return m.writeOutcomes(ctx, stop, b.ID, token, outs)
+}
+
+// writeOutcomes writes outcomes as they arrive, in groups of half the
+// photos in flight or every flushEvery. Writes go on after ctx ends (at
+// shutdown): the work done is kept and the rest handed back at once. If a
+// write fails, the remaining work is stopped; the items stay claimed until
+// their lease runs out and another worker takes them.
+func (m *Module) writeOutcomes(ctx context.Context, stop context.CancelFunc, batchID, token string, outs <-chan outcome) (map[string]int, error) {
+	wctx := context.WithoutCancel(ctx)
+	group := max(m.cfg.Parallel/2, 1)
+	applied := map[string]int{}
+	var pending []outcome
+	var werr error
+	flush := func() {
+		if len(pending) == 0 || werr != nil {
+			return
+		}
+		c, cancel := context.WithTimeout(wctx, 30*time.Second)
+		got, err := m.store.complete(c, batchID, token, pending, time.Now().UTC())
+		cancel()
+		if err != nil {
+			werr = err
+			stop()
+			return
+		}
+		for status, n := range got {
+			applied[status] += n
+		}
+		m.metrics.items.WithLabelValues(itemDone).Add(float64(got[itemDone]))
+		m.metrics.items.WithLabelValues(itemFailed).Add(float64(got[itemFailed]))
+		pending = pending[:0]
+	}
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case o, ok := <-outs:
+			if !ok {
+				flush()
+				return applied, werr
+			}
+			pending = append(pending, o)
+			if len(pending) >= group {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
 }
 
 // heartbeat renews the claim's lease every third of it until ctx ends.

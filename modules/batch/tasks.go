@@ -95,23 +95,19 @@ func (m *Module) handleChunk(ctx context.Context, t *asynq.Task) error {
 		// still need ending if that worker died before it could.
 		return m.finish(ctx, b.ID)
 	}
-	outs := m.process(ctx, b, token, held)
-	// Write what was done even when the task's context ended: the work
-	// is kept and the rest handed back at once.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	applied, err := m.store.complete(wctx, b.ID, token, outs, time.Now().UTC())
+	applied, err := m.process(ctx, b, token, held)
 	if err != nil {
 		return fmt.Errorf("batch %s chunk %d: write results: %w", b.ID, p.Chunk, err)
 	}
-	m.metrics.items.WithLabelValues(itemDone).Add(float64(applied[itemDone]))
-	m.metrics.items.WithLabelValues(itemFailed).Add(float64(applied[itemFailed]))
 	if applied[itemQueued] > 0 {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return fmt.Errorf("batch %s chunk %d: %d photos handed back for a retry", b.ID, p.Chunk, applied[itemQueued])
 	}
+	// The batch may end even if this task's context just did.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	return m.finish(wctx, b.ID)
 }
 
