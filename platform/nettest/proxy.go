@@ -45,6 +45,17 @@ func (p *Proxy) Pause() { p.mu.Lock(); p.paused = true; p.mu.Unlock() }
 // Resume forwards new connections again.
 func (p *Proxy) Resume() { p.mu.Lock(); p.paused = false; p.mu.Unlock() }
 
+// Drop closes every open connection but keeps listening: with Pause, an
+// outage the clients must reconnect from once Resume ends it.
+func (p *Proxy) Drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
 // Cut closes the listener and every connection: the dependency is gone.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
