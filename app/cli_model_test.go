@@ -143,3 +143,11 @@ func TestTrainRefusesBadArguments(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordedCommandPastesIntoAShell(t *testing.T) {
+	got := shellJoin([]string{"train", "--group-by", `^fish_(\d+)_`, "--reference", "Team net:0.9:0.5", "--name", "it's"})
+	want := `train --group-by '^fish_(\d+)_' --reference 'Team net:0.9:0.5' --name 'it'\''s'`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -58,7 +58,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 			if warmup == 0 {
 				o.WarmupEpochs = -1 // the flag's 0 means none; the option's 0 means default
 			}
-			o.Command = "aquaml " + strings.Join(c.args, " ")
+			o.Command = "aquaml " + shellJoin(c.args)
 			o.Progress = c.stderr
 			res, err := training.Run(cmd.Context(), o)
 			if err != nil {
@@ -155,4 +155,20 @@ func parseReferences(refs []string) ([]evaluation.Reference, error) {
 		out = append(out, evaluation.Reference{Name: r[:j], Accuracy: acc, MacroF1: f1})
 	}
 	return out, nil
+}
+
+// shellJoin quotes arguments so the recorded command can be pasted into a
+// shell as is.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@%+", r))
+		}) < 0 {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
 }
