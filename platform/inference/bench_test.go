@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,7 +38,9 @@ func benchModel(b *testing.B, arch string) *modelfile.Model {
 func BenchmarkEngineParallel(b *testing.B) {
 	for _, arch := range []string{"fishnet", "smallcnn"} {
 		b.Run(arch+"64/callers=32", func(b *testing.B) {
-			e, err := New(benchModel(b, arch), Options{MaxBatch: 32, QueueSize: 1024})
+			var batches, images atomic.Int64
+			e, err := New(benchModel(b, arch), Options{MaxBatch: 32, QueueSize: 1024,
+				OnBatch: func(n int, _ time.Duration) { batches.Add(1); images.Add(int64(n)) }})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -66,6 +69,7 @@ func BenchmarkEngineParallel(b *testing.B) {
 				mu.Unlock()
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "img/s")
+			b.ReportMetric(float64(images.Load())/float64(max(batches.Load(), 1)), "img/batch")
 			slices.Sort(lat)
 			if len(lat) > 0 {
 				b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")

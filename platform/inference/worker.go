@@ -25,6 +25,7 @@ type worker struct {
 	batch      []*request
 	x, probs   []float32
 	timer      *time.Timer
+	last       int // size of the previous batch: recent demand
 }
 
 func newWorker(e *Engine) (*worker, error) {
@@ -68,10 +69,15 @@ func (w *worker) loop() {
 	}
 }
 
-// collect adds queued images to the batch. It waits for more only while
-// callers are still preprocessing (they will arrive within moments), and
-// never longer than BatchWait in all.
+// collect adds queued images to the batch. It waits, never longer than
+// BatchWait in all, while more images are surely coming: callers still
+// preprocessing, or a demand (callers in flight, or the previous batch)
+// larger than the batch so far. Callers whose answers were just delivered
+// resubmit within moments, and without the wait every other batch would be
+// half full. A lone caller never waits.
 func (w *worker) collect() {
+	limit := w.e.opts.MaxBatch
+	target := min(limit, max(int(w.e.inflight.Load()), w.last))
 	armed := false
 	defer func() {
 		if armed {
@@ -79,7 +85,7 @@ func (w *worker) collect() {
 		}
 	}()
 loop:
-	for len(w.batch) < w.e.opts.MaxBatch {
+	for len(w.batch) < limit {
 		select {
 		case r, ok := <-w.e.queue:
 			if !ok {
@@ -89,7 +95,7 @@ loop:
 			continue
 		default:
 		}
-		if w.e.coming.Load() == 0 || w.e.opts.BatchWait == 0 {
+		if w.e.opts.BatchWait == 0 || w.e.coming.Load() == 0 && len(w.batch) >= target {
 			return
 		}
 		if !armed {
@@ -120,6 +126,7 @@ func (w *worker) run() {
 		live = append(live, r)
 	}
 	n := len(live)
+	w.last = n
 	if n == 0 {
 		return
 	}
