@@ -102,7 +102,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware()},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
-		NoGzip:         []string{"/metrics", a.batchEventsRoute()},
+		NoGzip:         []string{"/metrics", a.batchEventsRoute(), cfg.API.V1Prefix + "/classify"},
 	})
 	if err := a.mount(); err != nil {
 		return nil, err

@@ -15,8 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-const requestIDKey = "request_id"
-
 // RequestID honours a well-formed incoming X-Request-ID (so a trace spans
 // the caller and us) and otherwise makes one; either way it is echoed back.
 func RequestID() echo.MiddlewareFunc {
@@ -26,8 +24,10 @@ func RequestID() echo.MiddlewareFunc {
 			if !validRequestID(id) {
 				id = newRequestID()
 			}
-			c.Set(requestIDKey, id)
-			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			// The response header is the one place it lives: no per-request
+			// map in the context, and it cannot disagree with what the
+			// client is told.
+			c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 			return next(c)
 		}
 	}
@@ -56,8 +56,10 @@ func newRequestID() string {
 
 // RequestIDOf returns the request id of c.
 func RequestIDOf(c echo.Context) string {
-	id, _ := c.Get(requestIDKey).(string)
-	return id
+	if v := c.Response().Header()[echo.HeaderXRequestID]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // AccessLog writes one structured line per request. Successful requests to

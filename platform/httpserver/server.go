@@ -36,8 +36,10 @@ type Options struct {
 	// requests are logged at debug level, so they do not flood the log.
 	QuietRoutes []string
 	// NoGzip lists responses that are streamed (SSE) and must not be
-	// buffered by the gzip writer: URL path prefixes ("/metrics"), or
-	// route templates matched exactly ("/api/v1/batches/:id/events").
+	// buffered by the gzip writer, or are always small (a gzip writer is
+	// reset for every response it might compress, which costs more than
+	// a small answer saves): URL path prefixes ("/metrics"), or route
+	// templates matched exactly ("/api/v1/batches/:id/events").
 	NoGzip []string
 }
 
@@ -81,6 +83,11 @@ func New(opts Options) *Server {
 	e.Use(opts.Middleware...)
 	e.Use(Recover(log))
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		// Same-origin and server-to-server calls (cameras, scripts,
+		// probes) send no Origin: nothing to decide, nothing to add.
+		Skipper: func(c echo.Context) bool {
+			return c.Request().Header.Get(echo.HeaderOrigin) == ""
+		},
 		AllowOrigins:     opts.CORS.Origins,
 		AllowCredentials: opts.CORS.AllowCredentials,
 		AllowMethods:     opts.CORS.AllowMethods,
@@ -91,6 +98,9 @@ func New(opts Options) *Server {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		MinLength: 1000,
 		Skipper: func(c echo.Context) bool {
+			if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+				return true // the client cannot read it anyway
+			}
 			for _, p := range opts.NoGzip {
 				if strings.HasPrefix(c.Request().URL.Path, p) || c.Path() == p {
 					return true

@@ -1,8 +1,11 @@
 package inference
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"runtime"
 	"slices"
 	"sync"
@@ -94,4 +97,46 @@ func BenchmarkEngineSequential(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/img")
+}
+
+// BenchmarkEngineImages is the engine on encoded photos, decoding and
+// resizing included, from 32 callers: the ceiling a batch job or the HTTP
+// API can reach, to read beside the decode-free figures above.
+func BenchmarkEngineImages(b *testing.B) {
+	e, err := New(benchModel(b, "fishnet"), Options{MaxBatch: 32, QueueSize: 1024})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	photos := make([][]byte, 64)
+	for i := range photos {
+		photos[i] = jpegPhoto(b, i, 96, 88) // the shared data's median size
+	}
+	var next atomic.Int64
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.Classify(context.Background(), photos[next.Add(1)%64], 3); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "img/s")
+}
+
+func jpegPhoto(b *testing.B, seed, w, h int) []byte {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	for i := range img.Y {
+		img.Y[i] = uint8(i*seed + i/w*7)
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = uint8(i*3+seed), uint8(i*5-seed)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
 }

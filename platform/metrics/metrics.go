@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,19 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	// series caches each (method, route, status)'s instruments: the label
+	// lookup hashes strings and formats the status on every request.
+	series sync.Map // seriesKey -> *series
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // New creates a registry with Go runtime, process and build-info collectors
@@ -81,9 +95,16 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 			if route == "" {
 				route = UnmatchedRoute
 			}
-			method := c.Request().Method
-			m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
-			m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+			key := seriesKey{c.Request().Method, route, c.Response().Status}
+			s, ok := m.series.Load(key)
+			if !ok {
+				s, _ = m.series.LoadOrStore(key, &series{
+					count:    m.requests.WithLabelValues(key.method, route, strconv.Itoa(key.status)),
+					duration: m.duration.WithLabelValues(key.method, route),
+				})
+			}
+			s.(*series).count.Inc()
+			s.(*series).duration.Observe(time.Since(start).Seconds())
 			return nil
 		}
 	}
