@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"sync"
 	"text/tabwriter"
@@ -72,7 +71,7 @@ DIR the model does not know are reported apart, not counted as errors.`,
 	f.StringVar(&dir, "data", "", "ImageFolder to score (required)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.StringVar(&confusion, "confusion", "", "write the confusion matrix as a PNG here")
-	f.IntVar(&workers, "workers", 0, "images decoded at once (default: two per core)")
+	f.IntVar(&workers, "workers", 0, "images in flight at once (default 48, enough to fill batches of 32)")
 	cmd.MarkFlagRequired("data")
 	return cmd
 }
@@ -90,7 +89,9 @@ func evaluate(ctx context.Context, m *modelfile.Model, dir string, workers int) 
 		labels[i], index[l.Name] = l.Name, i
 	}
 	if workers <= 0 {
-		workers = 2 * runtime.GOMAXPROCS(0)
+		// Enough images in flight to fill the engine's batches; decoding
+		// itself is bounded by the engine to a few per core.
+		workers = 48
 	}
 	eng, err := inference.New(m, inference.Options{QueueSize: 4 * workers})
 	if err != nil {

@@ -45,9 +45,11 @@ for arch in ("fishnet", "smallcnn"):
     _, tr = gof(f"BenchmarkTrainerStep/{arch}64/batch=32")
     tb1, _ = tf(arch, "infer", 1); _, tb32 = tf(arch, "infer", 32); _, ttr = tf(arch, "train", 32)
     print(f"{arch:9s} batch-1 latency {b1:.2f} ms vs {tb1:.2f} ms ({tb1/b1:.2f}x) | batch-32 {b32:.0f} vs {tb32:.0f} img/s ({b32/tb32:.2f}x) | training {tr:.0f} vs {ttr:.0f} img/s ({tr/ttr:.2f}x)")
-    m = re.search(rf"BenchmarkEngineParallel/{arch}64/callers=32\S*\s+\d+\s+[\d.]+ ns/op\s+([\d.]+) img/s\s+([\d.]+) p95-ms", go)
-    if m:
-        print(f"{'':9s} 32 single-image callers: {float(m.group(1)):.0f} img/s = {float(m.group(1))/b32:.2f}x the raw batch-32 rate, p95 {m.group(2)} ms")
+    line = re.search(rf"BenchmarkEngineParallel/{arch}64/callers=32.*", go)
+    if line:
+        ips = float(re.search(r"([\d.]+) img/s", line.group(0)).group(1))
+        p95 = re.search(r"([\d.]+) p95-ms", line.group(0)).group(1)
+        print(f"{'':9s} 32 single-image callers: {ips:.0f} img/s = {ips/b32:.2f}x the raw batch-32 rate, p95 {p95} ms")
 ev = json.load(open(f"{out}/eval.json"))
 te = open(f"{out}/torch_eval.txt").read()
 for arch in ("fishnet", "smallcnn"):
