@@ -6,10 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -20,34 +16,12 @@ import (
 	"github.com/aquaml/aquaml/platform/config"
 )
 
-// photo draws a small picture whose content depends on seed.
-func photo(t testing.TB, seed, w, h int, format string) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			img.Set(x, y, color.RGBA{uint8(x*seed + y), uint8(y * (seed + 5)), uint8((x ^ y) * seed), 255})
-		}
-	}
-	var buf bytes.Buffer
-	var err error
-	if format == "jpeg" {
-		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85})
-	} else {
-		err = png.Encode(&buf, img)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // photos makes n distinct JPEG photos.
 func photos(t testing.TB, n, size int) []file {
 	t.Helper()
 	out := make([]file, n)
 	for i := range out {
-		out[i] = file{name: fmt.Sprintf("cam-%04d.jpg", i), data: photo(t, i+1, size, size, "jpeg")}
+		out[i] = file{name: fmt.Sprintf("cam-%04d.jpg", i), data: apptest.Photo(t, i+1, size, size, "jpeg")}
 	}
 	return out
 }

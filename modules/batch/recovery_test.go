@@ -58,7 +58,7 @@ func heavyPhotos(t *testing.T, n int) []file {
 	}
 	distinct := make([][]byte, 16)
 	for i := range distinct {
-		distinct[i] = photo(t, i+3, size, size, "jpeg")
+		distinct[i] = apptest.Photo(t, i+3, size, size, "jpeg")
 	}
 	out := make([]file, n)
 	for i := range out {

@@ -18,7 +18,7 @@ func TestUploadForms(t *testing.T) {
 	ta := apptest.New(t, withWorker(nil))
 	alice := ta.NewUser("alice")
 	imgs := photos(t, 4, 40)
-	pngPhoto := photo(t, 9, 30, 20, "png")
+	pngPhoto := apptest.Photo(t, 9, 30, 20, "png")
 	truncated := imgs[0].data[:len(imgs[0].data)/3]
 
 	archive := zipped(t, []file{

@@ -18,7 +18,7 @@ import (
 func TestClassifyAnswersAndStores(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice := ta.NewUser("alice")
-	img := photo(t, 3, 90, 70, "jpeg")
+	img := apptest.Photo(t, 3, 90, 70, "jpeg")
 	var got classification
 	classify(t, ta, alice, img, map[string]string{"top_k": "5"}).Want(200).JSON(&got)
 
@@ -60,7 +60,7 @@ func TestClassifyAnswersAndStores(t *testing.T) {
 func TestClassifyAcceptsEveryUploadForm(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice := ta.NewUser("alice")
-	img := photo(t, 5, 40, 40, "png")
+	img := apptest.Photo(t, 5, 40, 40, "png")
 	body, ct := apptest.Multipart(t, "image", "x.png", img, nil)
 	forms := []struct {
 		name        string
@@ -114,7 +114,7 @@ func pngHeader(w, h uint32) []byte {
 func TestClassifyRejectsBadInput(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.HTTP.BodyLimit = 2 << 20 })
 	alice := ta.NewUser("alice")
-	good := photo(t, 2, 60, 60, "jpeg")
+	good := apptest.Photo(t, 2, 60, 60, "jpeg")
 	multipart := func(field string, data []byte, fields map[string]string) ([]byte, string) {
 		return apptest.Multipart(t, field, "upload", data, fields)
 	}
@@ -196,11 +196,11 @@ func twoFiles(t *testing.T, img []byte) ([]byte, string) {
 func TestRepeatedPhotoIsCached(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice, bob := ta.NewUser("alice"), ta.NewUser("bob")
-	img := photo(t, 7, 50, 50, "png")
+	img := apptest.Photo(t, 7, 50, 50, "png")
 	var first, second, other, otherK classification
 	classify(t, ta, alice, img, nil).Want(200).JSON(&first)
 	classify(t, ta, bob, img, nil).Want(200).JSON(&second)
-	classify(t, ta, alice, photo(t, 8, 50, 50, "png"), nil).Want(200).JSON(&other)
+	classify(t, ta, alice, apptest.Photo(t, 8, 50, 50, "png"), nil).Want(200).JSON(&other)
 	classify(t, ta, alice, img, map[string]string{"top_k": "4"}).Want(200).JSON(&otherK)
 	if first.Cached || !second.Cached || other.Cached || otherK.Cached {
 		t.Errorf("cached flags: first %v, repeat %v, other photo %v, other top_k %v", first.Cached, second.Cached, other.Cached, otherK.Cached)
@@ -224,7 +224,7 @@ func TestRepeatedPhotoIsCached(t *testing.T) {
 func TestStoreImagesKeepsThePhoto(t *testing.T) {
 	dir := t.TempDir()
 	ta := apptest.New(t, func(c *config.Config) { c.Classify.StoreImages, c.Classify.ImageDir = true, dir })
-	img := photo(t, 9, 30, 30, "png")
+	img := apptest.Photo(t, 9, 30, 30, "png")
 	var got classification
 	classify(t, ta, ta.NewUser("alice"), img, nil).Want(200).JSON(&got)
 	kept, err := os.ReadFile(dir + "/" + got.Image.SHA256[:2] + "/" + got.Image.SHA256)
@@ -236,7 +236,7 @@ func TestStoreImagesKeepsThePhoto(t *testing.T) {
 func TestPredictionsAreConsistentAcrossUploadForms(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice := ta.NewUser("alice")
-	img := photo(t, 11, 64, 48, "png")
+	img := apptest.Photo(t, 11, 64, 48, "png")
 	var a, b classification
 	classify(t, ta, alice, img, map[string]string{"top_k": "3"}).Want(200).JSON(&a)
 	ta.Do("POST", ta.API("/classify?top_k=3"), img, apptest.With(alice.Auth(), "Content-Type", "image/png")).Want(200).JSON(&b)

@@ -27,12 +27,12 @@ func TestHistoryIsPrivateAndFiltered(t *testing.T) {
 	labels := map[string]int{}
 	for i := range 5 {
 		var got classification
-		classify(t, ta, alice, photo(t, 20+i, 40, 40, "png"), nil).Want(200).JSON(&got)
+		classify(t, ta, alice, apptest.Photo(t, 20+i, 40, 40, "png"), nil).Want(200).JSON(&got)
 		ids = append(ids, got.PredictionID)
 		labels[got.Predictions[0].Label]++
 	}
 	var bobs classification
-	classify(t, ta, bob, photo(t, 99, 40, 40, "png"), nil).Want(200).JSON(&bobs)
+	classify(t, ta, bob, apptest.Photo(t, 99, 40, 40, "png"), nil).Want(200).JSON(&bobs)
 
 	var p historyPage
 	ta.Do("GET", ta.API("/predictions?page_size=2"), nil, alice.Auth()).Want(200).JSON(&p)
@@ -112,7 +112,7 @@ func TestFeedbackRules(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice, bob := ta.NewUser("alice"), ta.NewUser("bob")
 	var got classification
-	classify(t, ta, alice, photo(t, 31, 40, 40, "png"), nil).Want(200).JSON(&got)
+	classify(t, ta, alice, apptest.Photo(t, 31, 40, 40, "png"), nil).Want(200).JSON(&got)
 	predicted := got.Predictions[0].Label
 	other := got.Predictions[1].Label
 	url := ta.API("/predictions/" + got.PredictionID + "/feedback")
@@ -162,7 +162,7 @@ func TestFeedbackSummary(t *testing.T) {
 	agree, disagree := 0, 0
 	for i := range 6 {
 		var got classification
-		classify(t, ta, alice, photo(t, 40+i, 36, 36, "png"), nil).Want(200).JSON(&got)
+		classify(t, ta, alice, apptest.Photo(t, 40+i, 36, 36, "png"), nil).Want(200).JSON(&got)
 		modelID = got.Model.ID
 		correct := got.Predictions[0].Label
 		if i%3 == 0 {

@@ -118,7 +118,7 @@ func TestActivationUnderLoad(t *testing.T) {
 	admin := ta.Admin()
 	labels := labelsN(6)
 	files := [][]byte{modelFile(t, "reef", "1", 11, labels), modelFile(t, "reef", "2", 12, labels)}
-	img := photo(t, 3, 48, 48, "png")
+	img := apptest.Photo(t, 3, 48, 48, "png")
 	ids := make([]string, 2)
 	want := map[string]string{}
 	for i, f := range files {
@@ -199,7 +199,7 @@ func TestEveryReplicaFollowsAnActivation(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var got classification
-		classify(t, b, b.Admin(), photo(t, 1, 40, 40, "png"), nil).Want(200).JSON(&got)
+		classify(t, b, b.Admin(), apptest.Photo(t, 1, 40, 40, "png"), nil).Want(200).JSON(&got)
 		if got.Model.ID == v.ID {
 			break
 		}

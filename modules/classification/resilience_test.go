@@ -13,7 +13,7 @@ func TestRedisOutageNeverFailsAClassification(t *testing.T) {
 	redisURL, proxy := nettest.Behind(t, apptest.SharedRedisURL(t))
 	ta := apptest.New(t, func(c *config.Config) { c.Redis.URL = redisURL })
 	alice := ta.NewUser("alice")
-	img := photo(t, 4, 40, 40, "png")
+	img := apptest.Photo(t, 4, 40, 40, "png")
 	var first, again classification
 	classify(t, ta, alice, img, nil).Want(200).JSON(&first)
 	classify(t, ta, alice, img, nil).Want(200).JSON(&again)
