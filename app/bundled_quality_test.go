@@ -8,43 +8,17 @@ package app
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/aquaml/aquaml/app/bundled"
+	"github.com/aquaml/aquaml/platform/inference/sharedtest"
 )
-
-// sharedDir finds ../shared next to the repository; tests that need it skip
-// where it is absent (a user's fresh clone) and fail in CI.
-func sharedDir(t *testing.T, rel string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", p, err)
-		}
-		t.Skipf("%s is not here (it ships beside the repository, not in it): %v", p, err)
-	}
-	return p
-}
 
 // TestBundledModelQuality is the quality bar of the model shipped in the
 // binary, measured the way `aquaml eval` measures it, on fish it never
 // trained on; and the numbers in its model card must be the ones it gets.
 func TestBundledModelQuality(t *testing.T) {
-	val := sharedDir(t, "datasets/fish4knowledge/val")
+	val := sharedtest.Fish4Knowledge(t, "val")
 	m, err := bundled.Model()
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/aquaml/aquaml/app/bundled"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/sharedtest"
 )
 
 // BenchmarkBatch1000 runs 1,000-photo batches through one worker with the
@@ -130,27 +131,10 @@ func syntheticPhotos(b *testing.B, n int) []file {
 // sharedPhotos reads n real photos of the shared validation split, in a
 // fixed order.
 func sharedPhotos(b *testing.B, n int) []file {
-	dir, err := os.Getwd()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-			continue
-		}
-		b.Fatal("repository root not found")
-	}
-	val := filepath.Join(dir, "..", "shared", "datasets", "fish4knowledge", "val")
+	val := sharedtest.Fish4Knowledge(b, "val")
 	paths, _ := filepath.Glob(filepath.Join(val, "*", "*.jpg"))
 	if len(paths) < n {
-		if os.Getenv("CI") == "true" {
-			b.Fatalf("the shared dataset is missing at %s", val)
-		}
-		b.Skipf("the shared dataset is not at %s (../shared/datasets beside the repository)", val)
+		b.Fatalf("only %d photos in %s, want %d", len(paths), val, n)
 	}
 	sort.Strings(paths)
 	out := make([]file, n)

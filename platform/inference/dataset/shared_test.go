@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/aquaml/aquaml/platform/inference/internal/sharedtest"
+	"github.com/aquaml/aquaml/platform/inference/sharedtest"
 )
 
 var fishTrack = regexp.MustCompile(`^fish_(\d+)_`)
