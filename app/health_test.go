@@ -36,16 +36,11 @@ func getDetailed(t *testing.T, r *running) (int, detailed) {
 // test's Redis (the real server under TEST_REDIS_URL, else a miniredis).
 func redisBehindProxy(t *testing.T, cfg *configT) *nettest.Proxy {
 	t.Helper()
-	target := ""
-	if cfg.Redis.URL != "" {
-		target = nettest.HostPort(cfg.Redis.URL)
-	} else {
-		mr := miniredis.RunT(t)
-		target = mr.Addr()
-		cfg.Redis.URL = "redis://" + target + "/0"
+	if cfg.Redis.URL == "" {
+		cfg.Redis.URL = "redis://" + miniredis.RunT(t).Addr() + "/0"
 	}
-	p := nettest.NewProxy(t, target)
-	cfg.Redis.URL = strings.Replace(cfg.Redis.URL, target, p.Addr(), 1)
+	var p *nettest.Proxy
+	cfg.Redis.URL, p = nettest.Behind(t, cfg.Redis.URL)
 	return p
 }
 

@@ -83,11 +83,4 @@ func (r *runtime) activeID() string {
 }
 
 // close retires the model in service (at shutdown).
-func (r *runtime) close() {
-	if prev := r.current.Swap(nil); prev != nil {
-		prev.retired.Store(true)
-		if prev.refs.Load() == 0 {
-			prev.close()
-		}
-	}
-}
+func (r *runtime) close() { r.swap(nil) }
