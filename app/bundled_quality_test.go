@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/aquaml/aquaml/app/bundled"
-	"github.com/aquaml/aquaml/platform/inference/sharedtest"
+	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
 // TestBundledModelQuality is the quality bar of the model shipped in the

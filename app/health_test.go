@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/aquaml/aquaml/platform/nettest"
+	"github.com/aquaml/aquaml/platform/testkit/nettest"
 )
 
 type detailed struct {

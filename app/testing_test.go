@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
-	"github.com/aquaml/aquaml/platform/redis/redistest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
 // testConfig is the default configuration pointed at this test's own

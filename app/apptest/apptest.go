@@ -29,8 +29,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/aquaml/aquaml/app"
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
-	"github.com/aquaml/aquaml/platform/redis/redistest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
 // Credentials of the accounts every test App has or makes.

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
-	"github.com/aquaml/aquaml/platform/redis/redistest"
+	"github.com/aquaml/aquaml/platform/testkit/redistest"
 	"github.com/labstack/echo/v4"
 )
 

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
 	"gorm.io/gorm"
 )

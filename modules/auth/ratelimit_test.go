@@ -10,7 +10,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/aquaml/aquaml/platform/redis"
-	"github.com/aquaml/aquaml/platform/redis/redistest"
+	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
 // The limiter tests run on the in-process Redis by default and on the

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/database"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/google/uuid"
 )

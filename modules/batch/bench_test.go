@@ -19,7 +19,7 @@ import (
 	"github.com/aquaml/aquaml/app/bundled"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/inference"
-	"github.com/aquaml/aquaml/platform/inference/sharedtest"
+	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
 // BenchmarkBatch1000 runs 1,000-photo batches through one worker with the

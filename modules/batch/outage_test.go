@@ -8,7 +8,7 @@ import (
 
 	"github.com/aquaml/aquaml/app/apptest"
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/nettest"
+	"github.com/aquaml/aquaml/platform/testkit/nettest"
 )
 
 // TestRedisDownAtSubmission: with Redis unreachable a batch is still

@@ -13,7 +13,7 @@ import (
 	"github.com/aquaml/aquaml/modules/batch"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/redis"
-	"github.com/aquaml/aquaml/platform/redis/redistest"
+	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
 // sharedRedis returns a Redis the test App and its worker subprocesses

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aquaml/aquaml/app/apptest"
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/nettest"
+	"github.com/aquaml/aquaml/platform/testkit/nettest"
 )
 
 func TestRedisOutageNeverFailsAClassification(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aquaml/aquaml/db"
 	"github.com/aquaml/aquaml/platform/database"
-	"github.com/aquaml/aquaml/platform/database/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 )
 
 // tables lists the tables the migrations must create; the check runs on

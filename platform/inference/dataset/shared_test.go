@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/aquaml/aquaml/platform/inference/sharedtest"
+	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
 var fishTrack = regexp.MustCompile(`^fish_(\d+)_`)

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aquaml/aquaml/platform/inference/sharedtest"
+	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
 var benchMean, benchStd = [3]float32{0.5, 0.5, 0.5}, [3]float32{0.25, 0.25, 0.25}

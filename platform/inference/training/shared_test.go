@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aquaml/aquaml/platform/inference/sharedtest"
+	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
 // TestRunOnFishSubset trains briefly on four species of the shared data
