@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/testkit/redistest"
 	"github.com/labstack/echo/v4"
 )

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/config"
-	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"gorm.io/gorm"
 )
 

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/database"
-	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/google/uuid"
 )
 
