@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/labstack/echo/v4"
 )
 
@@ -166,22 +167,8 @@ func (h *handler) listUsers(c echo.Context) error {
 }
 
 func parseUserFilter(c echo.Context) (UserFilter, error) {
-	f := UserFilter{Page: 1, PerPage: defaultPerPage}
 	errs := fieldErrors{}
-	if v := c.QueryParam("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1_000_000 {
-			errs.add("page", "must be a whole number from 1")
-		}
-		f.Page = n
-	}
-	if v := c.QueryParam("per_page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPerPage {
-			errs.add("per_page", "must be a whole number from 1 to 100")
-		}
-		f.PerPage = n
-	}
+	f := UserFilter{Page: paging.Parse(c.QueryParams(), userPaging, errs)}
 	if v := c.QueryParam("is_active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

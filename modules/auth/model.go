@@ -3,6 +3,7 @@ package auth
 import (
 	"time"
 
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/aquaml/aquaml/platform/principal"
 )
 
@@ -98,20 +99,22 @@ type TokenPair struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// UserPage is one page of the admin user listing.
+// UserPage is one page of the admin user listing. PerPage repeats
+// page_size under the name this listing answered first.
 type UserPage struct {
-	Items   []UserView `json:"items"`
-	Total   int64      `json:"total"`
-	Page    int        `json:"page"`
-	PerPage int        `json:"per_page"`
+	paging.Page[UserView]
+	PerPage int `json:"per_page"`
 }
+
+// userPaging is the user listing's page sizes; per_page is its first name
+// for page_size, still accepted.
+var userPaging = paging.Options{DefaultSize: 20, MaxSize: 100, SizeAliases: []string{"per_page"}}
 
 // UserFilter narrows the admin listing; nil fields do not filter.
 type UserFilter struct {
 	IsActive *bool
 	Role     *string
-	Page     int
-	PerPage  int
+	Page     paging.Request
 }
 
 // NewUser is what registration and the user command provide.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/google/uuid"
 )
@@ -144,11 +145,11 @@ func (s *service) listUsers(ctx context.Context, f UserFilter) (UserPage, error)
 	if err != nil {
 		return UserPage{}, err
 	}
-	page := UserPage{Items: make([]UserView, len(users)), Total: total, Page: f.Page, PerPage: f.PerPage}
+	items := make([]UserView, len(users))
 	for i, u := range users {
-		page.Items[i] = u.View()
+		items[i] = u.View()
 	}
-	return page, nil
+	return UserPage{Page: paging.Of(f.Page, items, total), PerPage: f.Page.Size}, nil
 }
 
 // updateUser is an admin activating, deactivating or changing the role of

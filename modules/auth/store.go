@@ -111,7 +111,7 @@ func (s *store) listUsers(ctx context.Context, f UserFilter) ([]User, int64, err
 		return nil, 0, fmt.Errorf("auth: count users: %w", err)
 	}
 	var users []User
-	err := q.Order("created_at, id").Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&users).Error
+	err := q.Order("created_at, id").Offset(f.Page.Offset()).Limit(f.Page.Size).Find(&users).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("auth: list users: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/database"
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/aquaml/aquaml/platform/testkit/dbtest"
 	"github.com/google/uuid"
@@ -103,12 +104,12 @@ func TestStoreListUsers(t *testing.T) {
 		wantItems int
 		wantTotal int64
 	}{
-		{"first page", UserFilter{Page: 1, PerPage: 4}, 4, 6},
-		{"last page", UserFilter{Page: 2, PerPage: 4}, 2, 6},
-		{"past the end", UserFilter{Page: 9, PerPage: 4}, 0, 6},
-		{"active only", UserFilter{IsActive: &yes, Page: 1, PerPage: 20}, 4, 4},
-		{"admins", UserFilter{Role: &admin, Page: 1, PerPage: 20}, 1, 1},
-		{"active admins", UserFilter{Role: &admin, IsActive: &yes, Page: 1, PerPage: 20}, 1, 1},
+		{"first page", UserFilter{Page: paging.Request{Page: 1, Size: 4}}, 4, 6},
+		{"last page", UserFilter{Page: paging.Request{Page: 2, Size: 4}}, 2, 6},
+		{"past the end", UserFilter{Page: paging.Request{Page: 9, Size: 4}}, 0, 6},
+		{"active only", UserFilter{IsActive: &yes, Page: paging.Request{Page: 1, Size: 20}}, 4, 4},
+		{"admins", UserFilter{Role: &admin, Page: paging.Request{Page: 1, Size: 20}}, 1, 1},
+		{"active admins", UserFilter{Role: &admin, IsActive: &yes, Page: paging.Request{Page: 1, Size: 20}}, 1, 1},
 	}
 	for _, tt := range tests {
 		users, total, err := s.listUsers(ctx, tt.f)

@@ -21,8 +21,6 @@ const (
 	maxEmail       = 254
 	maxFullName    = 200 // characters
 	maxKeyName     = 100 // characters
-	defaultPerPage = 20
-	maxPerPage     = 100
 	maxKeysPerUser = 50
 	maxLoginField  = 320 // bytes; longer identifiers cannot match any account
 )

@@ -3,6 +3,7 @@ package batch
 import (
 	"encoding/csv"
 	"encoding/json"
+	"github.com/aquaml/aquaml/platform/inference"
 	"net/http"
 	"strconv"
 	"strings"
@@ -57,10 +58,10 @@ func (m *Module) resultsCSV(c echo.Context, b batchRow) error {
 }
 
 func csvRow(it itemRow) []string {
-	var preds []Prediction
+	var preds []inference.Prediction
 	_ = json.Unmarshal([]byte(it.Predictions), &preds)
 	row := make([]string, 0, len(csvHeader))
-	var top Prediction
+	var top inference.Prediction
 	if len(preds) > 0 {
 		top = preds[0]
 	}

@@ -4,40 +4,19 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/labstack/echo/v4"
 )
 
-type page[T any] struct {
-	Items    []T   `json:"items"`
-	Page     int   `json:"page"`
-	PageSize int   `json:"page_size"`
-	Total    int64 `json:"total"`
-}
-
-// pagination reads page and page_size (default def, at most most).
-func pagination(c echo.Context, fields map[string]string, def, most int) (pageNo, size int) {
-	pageNo, size = 1, def
-	if v := c.QueryParam("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1_000_000 {
-			fields["page"] = "must be a positive integer"
-		}
-		pageNo = n
-	}
-	if v := c.QueryParam("page_size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > most {
-			fields["page_size"] = "must be an integer from 1 to " + strconv.Itoa(most)
-		}
-		size = n
-	}
-	return pageNo, size
-}
+// Page sizes of the batch listing and of a batch's results.
+var (
+	batchPaging  = paging.Options{DefaultSize: 20, MaxSize: 100}
+	resultPaging = paging.Options{DefaultSize: 100, MaxSize: 1000}
+)
 
 // owned loads the batch in the path if it is the caller's.
 func (m *Module) owned(c echo.Context) (batchRow, error) {
@@ -49,7 +28,7 @@ func (m *Module) list(c echo.Context) error {
 	ctx := c.Request().Context()
 	caller, _ := principal.From(ctx)
 	fields := map[string]string{}
-	pageNo, size := pagination(c, fields, 20, 100)
+	pg := paging.Parse(c.QueryParams(), batchPaging, fields)
 	status := c.QueryParam("status")
 	if status != "" && !slices.Contains(batchStatuses, status) {
 		fields["status"] = "must be one of queued, running, completed, completed_with_errors, failed, cancelled"
@@ -57,7 +36,7 @@ func (m *Module) list(c echo.Context) error {
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
 	}
-	rows, total, err := m.store.list(ctx, caller.ID, status, pageNo, size)
+	rows, total, err := m.store.list(ctx, caller.ID, status, pg)
 	if err != nil {
 		return err
 	}
@@ -69,11 +48,11 @@ func (m *Module) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := page[batchView]{Items: make([]batchView, 0, len(rows)), Page: pageNo, PageSize: size, Total: total}
+	items := make([]batchView, 0, len(rows))
 	for _, b := range rows {
-		out.Items = append(out.Items, m.view(b, cs[b.ID]))
+		items = append(items, m.view(b, cs[b.ID]))
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paging.Of(pg, items, total))
 }
 
 func (m *Module) get(c echo.Context) error {
@@ -115,7 +94,7 @@ func (m *Module) cancel(c echo.Context) error {
 	}
 	if done {
 		m.metrics.items.WithLabelValues(itemSkipped).Add(float64(skipped))
-		m.ended(ctx, b.ID)
+		m.announceEnd(ctx, b.ID)
 	}
 	if b, err = m.store.get(ctx, b.ID); err != nil {
 		return err

@@ -35,8 +35,8 @@ const (
 
 var batchStatuses = []string{StatusQueued, StatusRunning, StatusCompleted, StatusCompletedWithErrors, StatusFailed, StatusCancelled}
 
-// ended reports whether a batch status is final.
-func ended(status string) bool {
+// final reports whether a batch status is final.
+func final(status string) bool {
 	return status != StatusQueued && status != StatusRunning
 }
 
@@ -80,7 +80,7 @@ type itemRow struct {
 	Label        string
 	Confidence   float32
 	Unknown      bool
-	Predictions  string // JSON []Prediction
+	Predictions  string // JSON []inference.Prediction
 	ModelID      string
 	ModelName    string
 	ModelVersion string

@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/inference"
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,55 +80,22 @@ type WebhookConfig struct {
 	SecretKey string
 }
 
-// Prediction is one candidate species for a photo.
-type Prediction struct {
-	Label          string  `json:"label"`
-	ScientificName string  `json:"scientific_name"`
-	CommonName     string  `json:"common_name"`
-	Confidence     float32 `json:"confidence"`
+// Classifier classifies one photo: the classification service, declared
+// here with only what batches use. A photo it cannot classify (not an
+// image, corrupt, too large, or a model no longer served) comes back as an
+// apperr error of a kind other than Unavailable, and its item fails with
+// that error's code and message; any other error is taken as passing (an
+// overloaded or reloading engine) and the photo is tried again.
+type Classifier interface {
+	Classify(ctx context.Context, req inference.Request) (inference.Answer, error)
 }
-
-// ModelRef names the model that classified a photo.
-type ModelRef struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// Classified is the answer for one photo.
-type Classified struct {
-	Model       ModelRef
-	Predictions []Prediction // best first
-	Unknown     bool
-	Width       int
-	Height      int
-	Format      string
-}
-
-// ClassifyFunc classifies one photo with the model in service. It returns
-// an *ImageError when the photo itself cannot be classified; any other
-// error is taken as passing (an overloaded or reloading engine) and the
-// photo is tried again.
-type ClassifyFunc func(ctx context.Context, data []byte, topK int) (Classified, error)
-
-// ImageError says a photo cannot be classified: not an image, corrupt, too
-// many pixels. Its item fails with Code and Message.
-type ImageError struct {
-	Code    string
-	Message string
-	Err     error
-}
-
-func (e *ImageError) Error() string { return e.Message }
-
-func (e *ImageError) Unwrap() error { return e.Err }
 
 // Deps is what the module needs from the application.
 type Deps struct {
-	DB        *gorm.DB
-	Client    *asynq.Client
-	Inspector *asynq.Inspector
-	Classify  ClassifyFunc
+	DB         *gorm.DB
+	Client     *asynq.Client
+	Inspector  *asynq.Inspector
+	Classifier Classifier
 	// RequireUser and RequireAdmin guard the routes.
 	RequireUser  echo.MiddlewareFunc
 	RequireAdmin echo.MiddlewareFunc
@@ -141,13 +109,13 @@ type Deps struct {
 
 // Module is the batch feature.
 type Module struct {
-	deps    Deps
-	cfg     Config
-	log     *slog.Logger
-	store   *store
-	metrics *metrics
-	hooks   *deliverer
-	worker  string // recorded on every result this process writes
+	deps     Deps
+	cfg      Config
+	log      *slog.Logger
+	store    *store
+	metrics  *metrics
+	webhooks *deliverer
+	worker   string // recorded on every result this process writes
 
 	mu      sync.Mutex
 	stop    context.CancelFunc
@@ -159,7 +127,7 @@ func New(d Deps) (*Module, error) {
 	if d.DB == nil || d.Client == nil || d.Inspector == nil {
 		return nil, errors.New("batch: the database and the queue are required")
 	}
-	if d.Classify == nil {
+	if d.Classifier == nil {
 		return nil, errors.New("batch: no classifier")
 	}
 	if d.Logger == nil {
@@ -185,7 +153,7 @@ func New(d Deps) (*Module, error) {
 	if m.metrics, err = newMetrics(d.Metrics, d.Inspector); err != nil {
 		return nil, err
 	}
-	m.hooks = newDeliverer(cfg.Webhook)
+	m.webhooks = newDeliverer(cfg.Webhook)
 	return m, nil
 }
 

@@ -30,14 +30,18 @@ func newPhotoWriter(photos *blobstore.Store) *photoWriter {
 	return &photoWriter{photos: photos, bytes: semaphore.NewWeighted(writeBudget), slots: semaphore.NewWeighted(writeSlots)}
 }
 
-// put starts storing data and returns the sum it is stored under; wait
-// reports whether every write succeeded.
-func (w *photoWriter) put(data []byte) string {
-	sum := blobstore.Sum(data)
+// put starts storing data under sum (its Sum, computed once by the
+// caller); wait reports whether every write succeeded. Once ctx is done
+// (the client hung up) it starts no more writes and returns ctx's error.
+func (w *photoWriter) put(ctx context.Context, sum string, data []byte) error {
 	weight := min(int64(len(data)), writeBudget) // a photo above the budget waits for all others
-	ctx := context.Background()
-	_ = w.slots.Acquire(ctx, 1)
-	_ = w.bytes.Acquire(ctx, weight)
+	if err := w.slots.Acquire(ctx, 1); err != nil {
+		return err
+	}
+	if err := w.bytes.Acquire(ctx, weight); err != nil {
+		w.slots.Release(1)
+		return err
+	}
 	w.wg.Add(1)
 	go func() {
 		defer func() {
@@ -45,7 +49,7 @@ func (w *photoWriter) put(data []byte) string {
 			w.slots.Release(1)
 			w.wg.Done()
 		}()
-		if _, err := w.photos.Put(data); err != nil {
+		if err := w.photos.PutSum(ctx, sum, data); err != nil {
 			w.mu.Lock()
 			if w.err == nil {
 				w.err = err
@@ -53,7 +57,7 @@ func (w *photoWriter) put(data []byte) string {
 			w.mu.Unlock()
 		}
 	}()
-	return sum
+	return nil
 }
 
 // wait blocks until every write started has finished.

@@ -7,7 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/aquaml/aquaml/platform/inference"
 )
 
 // flushEvery bounds how long a finished photo waits before its result is
@@ -135,7 +137,7 @@ var overloadRetries = []time.Duration{20 * time.Millisecond, 100 * time.Millisec
 
 func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK int, it itemRow) outcome {
 	o := outcome{seq: it.Seq}
-	data, err := photos.Get(it.ImageSHA256)
+	data, err := photos.Get(ctx, it.ImageSHA256)
 	if errors.Is(err, blobstore.ErrNotFound) {
 		o.status, o.code, o.reason = itemFailed, "image_missing", "the stored photo is missing"
 		return o
@@ -145,17 +147,18 @@ func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK
 		o.status = itemQueued
 		return o
 	}
+	req := inference.Request{Photo: data, SHA256: it.ImageSHA256, TopK: topK}
 	for attempt := 0; ; attempt++ {
-		res, err := m.deps.Classify(ctx, data, topK)
-		var bad *ImageError
-		switch {
-		case err == nil:
+		res, err := m.deps.Classifier.Classify(ctx, req)
+		if err == nil {
 			o.status, o.result = itemDone, res
 			return o
-		case errors.As(err, &bad):
+		}
+		if bad, ok := photoFault(err); ok {
 			o.status, o.code, o.reason = itemFailed, bad.Code, bad.Message
 			return o
-		case ctx.Err() != nil || attempt >= len(overloadRetries):
+		}
+		if ctx.Err() != nil || attempt >= len(overloadRetries) {
 			o.status = itemQueued
 			if ctx.Err() == nil {
 				m.log.Warn("classifier unavailable; handing the photo back", "batch", it.BatchID, "seq", it.Seq, "error", err)
@@ -167,6 +170,16 @@ func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK
 		case <-time.After(overloadRetries[attempt]):
 		}
 	}
+}
+
+// photoFault is the error of a photo that will never classify, as opposed
+// to a classifier that is busy or reloading.
+func photoFault(err error) (*apperr.Error, bool) {
+	e, ok := apperr.As(err)
+	if !ok || e.Kind == apperr.Unavailable || e.Kind == apperr.Internal {
+		return nil, false
+	}
+	return e, true
 }
 
 // photos is the batch's own photo store.

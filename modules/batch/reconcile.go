@@ -53,7 +53,7 @@ func (m *Module) reconcile(ctx context.Context) error {
 		return fmt.Errorf("find unfinished batches: %w", err)
 	}
 	for _, id := range ids {
-		if err := m.finish(ctx, id); err != nil {
+		if err := m.endIfDone(ctx, id); err != nil {
 			return fmt.Errorf("end batch %s: %w", id, err)
 		}
 	}

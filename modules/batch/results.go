@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/paging"
 	"github.com/labstack/echo/v4"
 )
 
@@ -26,7 +27,7 @@ func (m *Module) results(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	fields := map[string]string{}
-	pageNo, size := pagination(c, fields, 100, 1000)
+	pg := paging.Parse(c.QueryParams(), resultPaging, fields)
 	status := c.QueryParam("status")
 	if status != "" && !slices.Contains(itemStatuses, status) {
 		fields["status"] = "must be one of queued, running, done, failed, skipped"
@@ -38,17 +39,17 @@ func (m *Module) results(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := m.store.itemPage(ctx, b.ID, status, (pageNo-1)*size, size)
+	rows, err := m.store.itemPage(ctx, b.ID, status, pg)
 	if err != nil {
 		return err
 	}
-	out := struct {
+	items := make([]itemView, 0, len(rows))
+	for _, it := range rows {
+		items = append(items, viewItem(it))
+	}
+	return c.JSON(http.StatusOK, struct {
 		BatchID string `json:"batch_id"`
 		Status  string `json:"status"`
-		page[itemView]
-	}{BatchID: b.ID, Status: b.Status, page: page[itemView]{Items: make([]itemView, 0, len(rows)), Page: pageNo, PageSize: size, Total: total}}
-	for _, it := range rows {
-		out.Items = append(out.Items, viewItem(it))
-	}
-	return c.JSON(http.StatusOK, out)
+		paging.Page[itemView]
+	}{BatchID: b.ID, Status: b.Status, Page: paging.Of(pg, items, total)})
 }

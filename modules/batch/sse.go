@@ -74,7 +74,7 @@ func (m *Module) events(c echo.Context) error {
 			}
 			last, lastSent = data, time.Now()
 		}
-		if ended(v.Status) {
+		if final(v.Status) {
 			_ = send("end", data)
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/paging"
 	"gorm.io/gorm"
 )
 
@@ -120,7 +121,7 @@ func (s *store) species(ctx context.Context, id string) (map[string]int, int, er
 }
 
 // list returns one page of a user's batches, newest first.
-func (s *store) list(ctx context.Context, userID, status string, page, size int) ([]batchRow, int64, error) {
+func (s *store) list(ctx context.Context, userID, status string, pg paging.Request) ([]batchRow, int64, error) {
 	q := s.db.WithContext(ctx).Model(&batchRow{}).Where("user_id = ?", userID)
 	if status != "" {
 		q = q.Where("status = ?", status)
@@ -130,19 +131,19 @@ func (s *store) list(ctx context.Context, userID, status string, page, size int)
 		return nil, 0, err
 	}
 	var rows []batchRow
-	err := q.Order("created_at DESC, id DESC").Limit(size).Offset((page - 1) * size).Find(&rows).Error
+	err := q.Order("created_at DESC, id DESC").Limit(pg.Size).Offset(pg.Offset()).Find(&rows).Error
 	return rows, total, err
 }
 
 // itemPage returns one page of a batch's items in order, of one status
 // if given.
-func (s *store) itemPage(ctx context.Context, id, status string, offset, limit int) ([]itemRow, error) {
+func (s *store) itemPage(ctx context.Context, id, status string, pg paging.Request) ([]itemRow, error) {
 	q := s.db.WithContext(ctx).Where("batch_id = ?", id)
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
 	var rows []itemRow
-	err := q.Order("seq").Offset(offset).Limit(limit).Find(&rows).Error
+	err := q.Order("seq").Offset(pg.Offset()).Limit(pg.Size).Find(&rows).Error
 	return rows, err
 }
 

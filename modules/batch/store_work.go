@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/inference"
 	"gorm.io/gorm"
 )
 
@@ -68,7 +69,7 @@ func (s *store) renew(ctx context.Context, batchID, token string, until time.Tim
 type outcome struct {
 	seq    int
 	status string // itemDone, itemFailed, or itemQueued to hand it back
-	result Classified
+	result inference.Answer
 	code   string
 	reason string
 }
@@ -88,7 +89,7 @@ func (s *store) complete(ctx context.Context, batchID, token string, outs []outc
 			case itemDone:
 				r := o.result
 				preds, _ := json.Marshal(r.Predictions)
-				top := Prediction{}
+				top := inference.Prediction{}
 				if len(r.Predictions) > 0 {
 					top = r.Predictions[0]
 				}
@@ -96,7 +97,7 @@ func (s *store) complete(ctx context.Context, batchID, token string, outs []outc
 					confidence = ?, unknown = ?, predictions = ?, model_id = ?, model_name = ?, model_version = ?,
 					width = ?, height = ?, format = ?, error_code = '', error = ''`+held,
 					now, top.Label, top.Confidence, r.Unknown, string(preds), r.Model.ID, r.Model.Name, r.Model.Version,
-					r.Width, r.Height, r.Format, batchID, o.seq, token)
+					r.Image.Width, r.Image.Height, r.Image.Format, batchID, o.seq, token)
 			case itemFailed:
 				res = tx.Exec(`UPDATE batch_items SET status = 'failed', lease_until = 0, finished_at = ?,
 					error_code = ?, error = ?`+held, now, o.code, o.reason, batchID, o.seq, token)
@@ -114,10 +115,10 @@ func (s *store) complete(ctx context.Context, batchID, token string, outs []outc
 	return applied, err
 }
 
-// finalize ends a batch whose items are all final, choosing its status
+// markEnded ends a batch whose items are all final, choosing its status
 // from them, and marks its webhook due. Only one caller can win: it
 // reports whether this call ended the batch.
-func (s *store) finalize(ctx context.Context, id string, now time.Time) (bool, error) {
+func (s *store) markEnded(ctx context.Context, id string, now time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE batches SET
 		status = CASE
 			WHEN NOT EXISTS (SELECT 1 FROM batch_items WHERE batch_id = ? AND status = 'failed') THEN ?

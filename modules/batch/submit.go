@@ -22,7 +22,7 @@ func (m *Module) submit(c echo.Context) error {
 	ctx := c.Request().Context()
 	caller, _ := principal.From(ctx)
 	id := uuid.Must(uuid.NewV7()).String()
-	u := &upload{cfg: m.cfg, writer: newPhotoWriter(m.photos(id))}
+	u := &upload{ctx: ctx, cfg: m.cfg, writer: newPhotoWriter(m.photos(id))}
 	committed := false
 	defer func() {
 		if !committed {
@@ -74,7 +74,7 @@ func (m *Module) submit(c echo.Context) error {
 		}
 	}
 	if queued == 0 {
-		if err := m.finish(ctx, id); err != nil {
+		if err := m.endIfDone(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -111,7 +111,7 @@ func (m *Module) validate(ctx context.Context, u *upload) (int, error) {
 		return 0, apperr.Validation(fields)
 	}
 	if u.callback != "" {
-		if err := m.hooks.checkURL(ctx, u.callback); err != nil {
+		if err := m.webhooks.checkURL(ctx, u.callback); err != nil {
 			return 0, err
 		}
 	}

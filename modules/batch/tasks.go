@@ -93,7 +93,7 @@ func (m *Module) handleChunk(ctx context.Context, t *asynq.Task) error {
 	if len(held) == 0 {
 		// Another delivery of this task did the work; the batch may
 		// still need ending if that worker died before it could.
-		return m.finish(ctx, b.ID)
+		return m.endIfDone(ctx, b.ID)
 	}
 	applied, err := m.process(ctx, b, token, held)
 	if err != nil {
@@ -108,24 +108,24 @@ func (m *Module) handleChunk(ctx context.Context, t *asynq.Task) error {
 	// The batch may end even if this task's context just did.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return m.finish(wctx, b.ID)
+	return m.endIfDone(wctx, b.ID)
 }
 
-// finish ends the batch if no work is left, and announces it.
-func (m *Module) finish(ctx context.Context, id string) error {
+// endIfDone ends the batch if no work is left, and announces it.
+func (m *Module) endIfDone(ctx context.Context, id string) error {
 	now := time.Now().UTC()
-	ok, err := m.store.finalize(ctx, id, now)
+	ok, err := m.store.markEnded(ctx, id, now)
 	if err != nil || !ok {
 		return err
 	}
-	m.ended(ctx, id)
+	m.announceEnd(ctx, id)
 	return nil
 }
 
-// ended runs once per batch, in the process that ended it: the duration
+// announceEnd runs once per batch, in the process that ended it: the duration
 // metric and the first webhook attempt (the reconciler re-sends it if this
 // enqueue is lost).
-func (m *Module) ended(ctx context.Context, id string) {
+func (m *Module) announceEnd(ctx context.Context, id string) {
 	b, err := m.store.get(ctx, id)
 	if err != nil {
 		m.log.Warn("reading an ended batch", "batch", id, "error", err)

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/labstack/echo/v4"
 )
 
@@ -36,6 +39,7 @@ var imageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/g
 // arrive (only one is in memory at a time); the items are written by the
 // caller once the whole body was read.
 type upload struct {
+	ctx    context.Context // the request's: a client that hangs up stops the writes
 	cfg    Config
 	writer *photoWriter
 	items  []itemRow
@@ -129,7 +133,8 @@ func (u *upload) add(filename string, data []byte) error {
 	case int64(len(data)) > u.cfg.MaxFileBytes:
 		it.Status, it.ErrorCode, it.Error = itemFailed, "file_too_large", fmt.Sprintf("the file is larger than %d MB", u.cfg.MaxFileBytes>>20)
 	case !imageTypes[http.DetectContentType(data)]:
-		it.Status, it.ErrorCode, it.Error = itemFailed, "unsupported_image", "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)"
+		e, _ := apperr.As(inference.APIError(imageio.ErrUnsupportedFormat))
+		it.Status, it.ErrorCode, it.Error = itemFailed, e.Code, e.Message
 	}
 	if it.Status == itemFailed {
 		if len(data) > 0 {
@@ -138,7 +143,10 @@ func (u *upload) add(filename string, data []byte) error {
 		u.items = append(u.items, it)
 		return nil
 	}
-	it.ImageSHA256 = u.writer.put(data)
+	it.ImageSHA256 = blobstore.Sum(data)
+	if err := u.writer.put(u.ctx, it.ImageSHA256, data); err != nil {
+		return err
+	}
 	u.items = append(u.items, it)
 	return nil
 }

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"encoding/json"
+	"github.com/aquaml/aquaml/platform/inference"
 	"time"
 )
 
@@ -82,17 +83,17 @@ type errorView struct {
 
 // itemView is one photo's result.
 type itemView struct {
-	Index       int          `json:"index"`
-	Filename    string       `json:"filename"`
-	Status      string       `json:"status"`
-	Image       imageView    `json:"image"`
-	Label       string       `json:"label,omitempty"`
-	Confidence  *float32     `json:"confidence,omitempty"`
-	Unknown     *bool        `json:"unknown,omitempty"`
-	Predictions []Prediction `json:"predictions,omitempty"`
-	Model       *ModelRef    `json:"model,omitempty"`
-	Error       *errorView   `json:"error,omitempty"`
-	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
+	Index       int                    `json:"index"`
+	Filename    string                 `json:"filename"`
+	Status      string                 `json:"status"`
+	Image       imageView              `json:"image"`
+	Label       string                 `json:"label,omitempty"`
+	Confidence  *float32               `json:"confidence,omitempty"`
+	Unknown     *bool                  `json:"unknown,omitempty"`
+	Predictions []inference.Prediction `json:"predictions,omitempty"`
+	Model       *inference.ModelRef    `json:"model,omitempty"`
+	Error       *errorView             `json:"error,omitempty"`
+	FinishedAt  *time.Time             `json:"finished_at,omitempty"`
 }
 
 func viewItem(it itemRow) itemView {
@@ -105,7 +106,7 @@ func viewItem(it itemRow) itemView {
 		conf, unknown := it.Confidence, it.Unknown
 		v.Label, v.Confidence, v.Unknown = it.Label, &conf, &unknown
 		_ = json.Unmarshal([]byte(it.Predictions), &v.Predictions)
-		v.Model = &ModelRef{ID: it.ModelID, Name: it.ModelName, Version: it.ModelVersion}
+		v.Model = &inference.ModelRef{ID: it.ModelID, Name: it.ModelName, Version: it.ModelVersion}
 	case itemFailed, itemSkipped:
 		v.Error = &errorView{Code: it.ErrorCode, Message: it.Error}
 	}

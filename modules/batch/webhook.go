@@ -124,7 +124,7 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if secret == "" {
-		secret = m.hooks.global
+		secret = m.webhooks.global
 	}
 	cs, err := m.store.counts(ctx, b.ID)
 	if err != nil {
@@ -138,7 +138,7 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	body, _ := json.Marshal(event{Event: kind, SentAt: time.Now().UTC(), Attempt: p.Attempt,
 		Batch: batchDetail{batchView: m.view(b, cs[b.ID]), Species: species, Unknown: unknown}})
 
-	sendErr := m.hooks.post(ctx, b.CallbackURL, secret, b.ID, p.Attempt, body, kind)
+	sendErr := m.webhooks.post(ctx, b.CallbackURL, secret, b.ID, p.Attempt, body, kind)
 	now := time.Now().UTC()
 	if sendErr == nil {
 		m.metrics.webhooks.WithLabelValues("delivered").Inc()

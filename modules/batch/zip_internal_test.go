@@ -3,6 +3,7 @@ package batch
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/png"
@@ -15,6 +16,7 @@ import (
 
 func testUpload(t testing.TB) *upload {
 	return &upload{
+		ctx:    context.Background(),
 		cfg:    Config{MaxImages: 20, MaxFileBytes: 1 << 20, MaxUnzipped: 4 << 20},
 		writer: newPhotoWriter(blobstore.New(t.TempDir())),
 	}
@@ -87,7 +89,7 @@ func TestExpandZipKeepsOnlyTheUsersFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, it := range u.items {
-		if it.Status != itemQueued || !u.writer.photos.Has(it.ImageSHA256) {
+		if it.Status != itemQueued || !u.writer.photos.Has(context.Background(), it.ImageSHA256) {
 			t.Errorf("item %+v not stored", it)
 		}
 	}
@@ -128,7 +130,7 @@ func FuzzExpandZip(f *testing.F) {
 			t.Fatalf("%d items", len(u.items))
 		}
 		for _, it := range u.items {
-			if it.Status == itemQueued && !u.writer.photos.Has(it.ImageSHA256) {
+			if it.Status == itemQueued && !u.writer.photos.Has(context.Background(), it.ImageSHA256) {
 				t.Fatalf("queued item without its photo: %+v", it)
 			}
 		}

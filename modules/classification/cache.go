@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/redis/rueidis"
 )
 
@@ -24,21 +26,23 @@ type cache struct {
 // at most this much.
 const redisTimeout = 150 * time.Millisecond
 
-// cachedAnswer is what the cache keeps of a classification.
-type cachedAnswer struct {
-	Predictions []predictionJSON `json:"p"`
-	Unknown     bool             `json:"u"`
-	Image       imageJSON        `json:"i"`
+// cachedResult is what the cache keeps of a classification: the engine's
+// whole result, so every caller can be answered from it.
+type cachedResult struct {
+	Predictions   []inference.Prediction `json:"p"`
+	Unknown       bool                   `json:"u"`
+	Image         imageio.Info           `json:"i"`
+	Probabilities []float32              `json:"pr"`
 }
 
 func cacheKey(modelID string, topK int, sha string) string {
 	return "aquaml:classify:" + modelID + ":" + strconv.Itoa(topK) + ":" + sha
 }
 
-func (c *cache) get(ctx context.Context, key string) (cachedAnswer, bool) {
-	var a cachedAnswer
+func (c *cache) get(ctx context.Context, key string) (inference.Result, bool) {
+	var a cachedResult
 	if c.ttl <= 0 {
-		return a, false
+		return inference.Result{}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
 	defer cancel()
@@ -46,25 +50,27 @@ func (c *cache) get(ctx context.Context, key string) (cachedAnswer, bool) {
 	switch {
 	case rueidis.IsRedisNil(err):
 		c.metrics.cacheMisses.Inc()
-		return a, false
+		return inference.Result{}, false
 	case err != nil:
 		c.metrics.cacheErrors.Inc()
 		c.log.Warn("result cache unavailable", "error", err)
-		return a, false
+		return inference.Result{}, false
 	}
-	if json.Unmarshal(raw, &a) != nil {
+	// An entry without probabilities (written by an older release) cannot
+	// answer every caller: a miss.
+	if json.Unmarshal(raw, &a) != nil || len(a.Predictions) == 0 || len(a.Probabilities) == 0 {
 		c.metrics.cacheMisses.Inc()
-		return a, false
+		return inference.Result{}, false
 	}
 	c.metrics.cacheHits.Inc()
-	return a, true
+	return inference.Result{Predictions: a.Predictions, Unknown: a.Unknown, Image: a.Image, Probabilities: a.Probabilities}, true
 }
 
-func (c *cache) put(ctx context.Context, key string, a cachedAnswer) {
+func (c *cache) put(ctx context.Context, key string, r inference.Result) {
 	if c.ttl <= 0 {
 		return
 	}
-	raw, err := json.Marshal(a)
+	raw, err := json.Marshal(cachedResult{Predictions: r.Predictions, Unknown: r.Unknown, Image: r.Image, Probabilities: r.Probabilities})
 	if err != nil {
 		return
 	}

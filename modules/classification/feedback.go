@@ -1,8 +1,8 @@
 package classification
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,10 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aquaml/aquaml/platform/apperr"
-	"github.com/aquaml/aquaml/platform/inference/modelfile"
-	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 )
 
 // unknownLabel is the feedback for a photo that is none of the model's
@@ -21,6 +18,10 @@ import (
 const unknownLabel = "unknown"
 
 const maxNoteRunes = 1000
+
+func validNote(note string) bool {
+	return utf8.ValidString(note) && utf8.RuneCountInString(note) <= maxNoteRunes
+}
 
 type feedbackView struct {
 	PredictionID string    `json:"prediction_id"`
@@ -30,13 +31,20 @@ type feedbackView struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+func feedbackViewOf(f feedback) feedbackView {
+	return feedbackView{f.PredictionID, f.CorrectLabel, f.Note, f.CreatedAt, f.UpdatedAt}
+}
+
 type feedbackRequest struct {
 	CorrectLabel string `json:"correct_label"`
 	Note         string `json:"note"`
 }
 
 func (m *Module) putFeedback(c echo.Context) error {
-	p, err := m.ownPrediction(c)
+	ctx := c.Request().Context()
+	// The prediction is checked before the body, so another user's id is
+	// "not found" whatever the body says.
+	p, err := m.service.ownPrediction(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -46,58 +54,15 @@ func (m *Module) putFeedback(c echo.Context) error {
 	if err := dec.Decode(&req); err != nil {
 		return apperr.Wrap(apperr.BadRequest, "bad_json", "the body must be JSON: {\"correct_label\": \"...\", \"note\": \"...\"}", err)
 	}
-	req.CorrectLabel = strings.TrimSpace(req.CorrectLabel)
-	labels, err := m.modelLabels(c, p.ModelID)
+	f, created, err := m.service.putFeedback(ctx, p, strings.TrimSpace(req.CorrectLabel), req.Note)
 	if err != nil {
 		return err
 	}
-	fields := map[string]string{}
-	if req.CorrectLabel != unknownLabel && !labels[req.CorrectLabel] {
-		fields["correct_label"] = "must be one of the model's labels or \"unknown\""
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
 	}
-	if utf8.RuneCountInString(req.Note) > maxNoteRunes || !utf8.ValidString(req.Note) {
-		fields["note"] = "must be valid text of at most 1000 characters"
-	}
-	if len(fields) > 0 {
-		return apperr.Validation(fields)
-	}
-	caller, _ := principal.From(c.Request().Context())
-	now := time.Now().UTC()
-	f := feedback{PredictionID: p.ID, UserID: caller.ID, CorrectLabel: req.CorrectLabel, Note: req.Note, CreatedAt: now, UpdatedAt: now}
-	status := http.StatusCreated
-	err = m.deps.DB.WithContext(c.Request().Context()).Transaction(func(tx *gorm.DB) error {
-		var old feedback
-		err := tx.Where("prediction_id = ?", p.ID).Take(&old).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return tx.Create(&f).Error
-		}
-		if err != nil {
-			return err
-		}
-		status, f.CreatedAt = http.StatusOK, old.CreatedAt
-		return tx.Model(&feedback{}).Where("prediction_id = ?", p.ID).
-			Updates(map[string]any{"user_id": f.UserID, "correct_label": f.CorrectLabel, "note": f.Note, "updated_at": now}).Error
-	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(status, feedbackView{f.PredictionID, f.CorrectLabel, f.Note, f.CreatedAt, f.UpdatedAt})
-}
-
-func (m *Module) modelLabels(c echo.Context, modelID string) (map[string]bool, error) {
-	rec, err := m.registry.get(c.Request().Context(), modelID)
-	if err != nil {
-		return nil, err
-	}
-	var labels []modelfile.Label
-	if err := json.Unmarshal([]byte(rec.Labels), &labels); err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(labels))
-	for _, l := range labels {
-		out[l.Name] = true
-	}
-	return out, nil
+	return c.JSON(status, feedbackViewOf(f))
 }
 
 type labelAgreement struct {
@@ -116,24 +81,24 @@ type feedbackSummary struct {
 	Labels    []labelAgreement `json:"labels"`
 }
 
+func (m *Module) feedbackSummary(c echo.Context) error {
+	out, err := m.service.feedbackSummary(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 // feedbackSummary shows, per predicted label, how often users agreed, so an
 // operator sees where the model is wrong in the field.
-func (m *Module) feedbackSummary(c echo.Context) error {
-	rec, err := m.registry.get(c.Request().Context(), c.Param("id"))
+func (s *Service) feedbackSummary(ctx context.Context, modelID string) (feedbackSummary, error) {
+	rec, err := s.store.model(ctx, modelID)
 	if err != nil {
-		return err
+		return feedbackSummary{}, err
 	}
-	var rows []struct {
-		Predicted string
-		Correct   string
-		N         int
-	}
-	err = m.deps.DB.WithContext(c.Request().Context()).Table("predictions AS p").
-		Select("p.label AS predicted, f.correct_label AS correct, COUNT(*) AS n").
-		Joins("JOIN prediction_feedback f ON f.prediction_id = p.id").
-		Where("p.model_id = ?", rec.ID).Group("p.label, f.correct_label").Scan(&rows).Error
+	rows, err := s.store.verdicts(ctx, rec.ID)
 	if err != nil {
-		return err
+		return feedbackSummary{}, err
 	}
 	byLabel := map[string]*labelAgreement{}
 	out := feedbackSummary{ModelID: rec.ID, Labels: []labelAgreement{}}
@@ -163,5 +128,5 @@ func (m *Module) feedbackSummary(c echo.Context) error {
 	if out.Reviewed > 0 {
 		out.Agreement = float64(out.Confirmed) / float64(out.Reviewed)
 	}
-	return c.JSON(http.StatusOK, out)
+	return out, nil
 }

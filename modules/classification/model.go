@@ -52,6 +52,9 @@ type prediction struct {
 	Cached       bool
 	LatencyMS    float64 `gorm:"column:latency_ms"`
 	CreatedAt    time.Time
+	// ModelName is read from the models table by the queries that join it;
+	// it is never written.
+	ModelName string `gorm:"->;column:model_name"`
 }
 
 func (prediction) TableName() string { return "predictions" }
@@ -67,3 +70,4 @@ type feedback struct {
 }
 
 func (feedback) TableName() string { return "prediction_feedback" }
+

@@ -36,7 +36,7 @@ func (m *Module) view(r modelRecord, detail bool) modelView {
 	v := modelView{
 		ID: r.ID, Name: r.Name, Version: r.Version, Checksum: r.Checksum, Source: r.Source,
 		SizeBytes: r.SizeBytes, InputSize: r.InputSize, UnknownThreshold: r.UnknownThreshold,
-		Active: r.IsActive, Serving: m.runtime.activeID() == r.ID, CreatedAt: r.CreatedAt, ActivatedAt: r.ActivatedAt,
+		Active: r.IsActive, Serving: m.serving.activeID() == r.ID, CreatedAt: r.CreatedAt, ActivatedAt: r.ActivatedAt,
 	}
 	var metrics modelfile.Metrics
 	if json.Unmarshal([]byte(r.Metrics), &metrics) == nil && metrics.Split != "" {
@@ -53,7 +53,7 @@ func (m *Module) view(r modelRecord, detail bool) modelView {
 }
 
 func (m *Module) listModels(c echo.Context) error {
-	recs, err := m.registry.list(c.Request().Context())
+	recs, err := m.store.models(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (m *Module) listModels(c echo.Context) error {
 }
 
 func (m *Module) getModel(c echo.Context) error {
-	rec, err := m.registry.get(c.Request().Context(), c.Param("id"))
+	rec, err := m.store.model(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -110,36 +110,43 @@ func (m *Module) uploadModel(c echo.Context) error {
 	return c.JSON(http.StatusCreated, m.view(rec, true))
 }
 
-// activateModel puts a model in service here at once and tells every other
-// process to follow. The model is loaded before the database marks it
-// active, so a model that cannot be served never becomes the active one.
 func (m *Module) activateModel(c echo.Context) error {
-	ctx := c.Request().Context()
-	rec, err := m.registry.get(ctx, c.Param("id"))
+	rec, err := m.activate(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if _, err := m.registry.load(rec); err != nil {
-		return apperr.Wrap(apperr.Conflict, "model_unavailable", "the model file cannot be loaded here", err)
+	return c.JSON(http.StatusOK, m.view(rec, false))
+}
+
+// activate puts a model in service here at once and tells every other
+// process to follow. The model is loaded before the database marks it
+// active, so a model that cannot be served never becomes the active one.
+func (m *Module) activate(ctx context.Context, id string) (modelRecord, error) {
+	rec, err := m.store.model(ctx, id)
+	if err != nil {
+		return rec, err
 	}
-	if rec, err = m.registry.activate(ctx, rec.ID); err != nil {
-		return err
+	if _, err := m.registry.load(ctx, rec); err != nil {
+		return rec, apperr.Wrap(apperr.Conflict, "model_unavailable", "the model file cannot be loaded here", err)
 	}
-	if err := m.serve(rec); err != nil {
-		return err
+	now := time.Now().UTC()
+	if err := m.store.activate(ctx, rec.ID, now); err != nil {
+		return rec, err
+	}
+	rec.IsActive, rec.ActivatedAt = true, &now
+	if err := m.serve(ctx, rec); err != nil {
+		return rec, err
 	}
 	m.announce(ctx, rec.ID)
-	return c.JSON(http.StatusOK, m.view(rec, false))
+	return rec, nil
 }
 
 // Health reports the model in service for /health/detailed and /ready.
 func (m *Module) Health(context.Context) (map[string]any, error) {
-	s := m.runtime.acquire()
-	if s == nil {
-		return map[string]any{"loaded": false}, errNotLoaded
+	l, err := m.serving.acquire("")
+	if err != nil {
+		return map[string]any{"loaded": false}, err
 	}
-	defer s.release()
-	return map[string]any{"loaded": true, "id": s.record.ID, "name": s.record.Name, "version": s.record.Version}, nil
+	defer l.release()
+	return map[string]any{"loaded": true, "id": l.record.ID, "name": l.record.Name, "version": l.record.Version}, nil
 }
-
-var errNotLoaded = apperr.New(apperr.Unavailable, "model_not_loaded", "no model loaded yet")

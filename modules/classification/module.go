@@ -46,15 +46,16 @@ type Deps struct {
 	Logger       *slog.Logger
 }
 
-// Module serves classification.
+// Module serves classification: its service, its routes and the loading
+// of models.
 type Module struct {
 	deps     Deps
 	cfg      Config
 	log      *slog.Logger
+	store    *store
 	registry *registry
-	runtime  runtime
-	images   *blobstore.Store
-	cache    *cache
+	serving  *serving
+	service  *Service
 	metrics  *metrics
 	serveMu  sync.Mutex // one model load at a time
 	stop     context.CancelFunc
@@ -68,20 +69,27 @@ func New(d Deps) (*Module, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Module{
-		deps: d, cfg: d.Config, log: log,
-		registry: &registry{db: d.DB, files: blobstore.New(d.Config.ModelDir), bundled: d.Bundled},
-		images:   blobstore.New(d.Config.ImageDir),
-		cache:    &cache{client: d.Redis, ttl: d.Config.CacheTTL, log: log},
-	}
-	var err error
-	if m.metrics, err = newMetrics(d.Metrics); err != nil {
+	met, err := newMetrics(d.Metrics)
+	if err != nil {
 		return nil, err
 	}
-	m.cache.metrics = m.metrics
-	m.cfg.Engine.OnBatch = m.metrics.observeBatch
+	st := &store{db: d.DB}
+	m := &Module{
+		deps: d, cfg: d.Config, log: log, store: st, metrics: met, serving: &serving{},
+		registry: &registry{store: st, files: blobstore.New(d.Config.ModelDir), bundled: d.Bundled},
+	}
+	m.cfg.Engine.OnBatch = met.observeBatch
+	m.service = &Service{
+		serving: m.serving, store: st, metrics: met,
+		cache:  &cache{client: d.Redis, ttl: d.Config.CacheTTL, log: log, metrics: met},
+		images: blobstore.New(d.Config.ImageDir), storeImages: d.Config.StoreImages,
+	}
 	return m, nil
 }
+
+// Service is the classification service, for work that does not come
+// through this module's routes (batch jobs).
+func (m *Module) Service() *Service { return m.service }
 
 // Routes mounts the REST endpoints under the API group.
 func (m *Module) Routes(g *echo.Group) {
@@ -103,5 +111,5 @@ func (m *Module) Close() {
 		m.stop()
 		<-m.done
 	}
-	m.runtime.close()
+	m.serving.close()
 }

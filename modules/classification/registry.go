@@ -14,13 +14,12 @@ import (
 	"github.com/aquaml/aquaml/platform/inference/evaluation"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // registry keeps model files in the model directory (content-addressed by
 // checksum) and their descriptions in the database.
 type registry struct {
-	db      *gorm.DB
+	store   *store
 	files   *blobstore.Store
 	bundled Bundled
 }
@@ -45,13 +44,8 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 	}
 	eng.Close()
 	checksum := blobstore.Sum(data)
-	var existing modelRecord
-	err = r.db.WithContext(ctx).Where("checksum = ?", checksum).Take(&existing).Error
-	if err == nil {
-		return existing, false, nil
-	}
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return modelRecord{}, false, err
+	if existing, ok, err := r.store.modelByChecksum(ctx, checksum); ok || err != nil {
+		return existing, false, err
 	}
 	rec := modelRecord{
 		ID: uuid.Must(uuid.NewV7()).String(), Name: m.Meta.Name, Version: m.Meta.Version, Checksum: checksum,
@@ -73,13 +67,14 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 	}
 	rec.Card = card
 	if source != sourceBundled {
-		if rec.FileName, err = r.files.Put(data); err != nil {
+		if err := r.files.PutSum(ctx, checksum, data); err != nil {
 			return modelRecord{}, false, fmt.Errorf("classification: store model file: %w", err)
 		}
+		rec.FileName = checksum
 	}
-	if err := r.db.WithContext(ctx).Create(&rec).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) { // registered meanwhile by another replica
-			err = r.db.WithContext(ctx).Where("checksum = ?", checksum).Take(&existing).Error
+	if err := r.store.createModel(ctx, &rec); err != nil {
+		if errors.Is(err, errDuplicateModel) {
+			existing, _, err := r.store.modelByChecksum(ctx, checksum)
 			return existing, false, err
 		}
 		return modelRecord{}, false, err
@@ -88,17 +83,17 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 }
 
 // file returns the bytes of a registered model.
-func (r *registry) file(rec modelRecord) ([]byte, error) {
+func (r *registry) file(ctx context.Context, rec modelRecord) ([]byte, error) {
 	if rec.Source == sourceBundled {
 		return r.bundled.File, nil
 	}
-	return r.files.Get(rec.FileName)
+	return r.files.Get(ctx, rec.FileName)
 }
 
 // load reads and parses a registered model, checking it is the file the
 // registry recorded.
-func (r *registry) load(rec modelRecord) (*modelfile.Model, error) {
-	data, err := r.file(rec)
+func (r *registry) load(ctx context.Context, rec modelRecord) (*modelfile.Model, error) {
+	data, err := r.file(ctx, rec)
 	if err != nil {
 		return nil, fmt.Errorf("classification: model %s: %w", rec.ID, err)
 	}
@@ -106,46 +101,4 @@ func (r *registry) load(rec modelRecord) (*modelfile.Model, error) {
 		return nil, fmt.Errorf("classification: model %s: file does not match its checksum", rec.ID)
 	}
 	return modelfile.Read(bytes.NewReader(data))
-}
-
-func (r *registry) get(ctx context.Context, id string) (modelRecord, error) {
-	var rec modelRecord
-	err := r.db.WithContext(ctx).Where("id = ?", id).Take(&rec).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return rec, apperr.New(apperr.NotFound, "model_not_found", "no model with this id")
-	}
-	return rec, err
-}
-
-func (r *registry) list(ctx context.Context) ([]modelRecord, error) {
-	var recs []modelRecord
-	err := r.db.WithContext(ctx).Omit("card").Order("created_at DESC").Find(&recs).Error
-	return recs, err
-}
-
-// active returns the model marked active, if any.
-func (r *registry) active(ctx context.Context) (modelRecord, bool, error) {
-	var rec modelRecord
-	err := r.db.WithContext(ctx).Where("is_active = ?", true).Take(&rec).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return rec, false, nil
-	}
-	return rec, err == nil, err
-}
-
-// activate marks id as the one active model.
-func (r *registry) activate(ctx context.Context, id string) (modelRecord, error) {
-	rec, err := r.get(ctx, id)
-	if err != nil {
-		return rec, err
-	}
-	now := time.Now().UTC()
-	err = r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&modelRecord{}).Where("is_active = ? AND id <> ?", true, id).Update("is_active", false).Error; err != nil {
-			return err
-		}
-		return tx.Model(&modelRecord{}).Where("id = ?", id).Updates(map[string]any{"is_active": true, "activated_at": now}).Error
-	})
-	rec.IsActive, rec.ActivatedAt = true, &now
-	return rec, err
 }

@@ -2,26 +2,92 @@ package classification
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/blobstore"
 	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/google/uuid"
 )
 
-// Served names the model that produced an answer.
-type Served struct {
-	ID, Name, Version string
+// Service classifies photos for every caller: the REST API, the Open
+// Inference Protocol and batch workers. It is safe for concurrent use.
+type Service struct {
+	serving     *serving
+	cache       *cache
+	store       *store
+	images      *blobstore.Store
+	storeImages bool
+	metrics     *metrics
 }
 
-// Classify classifies one photo with the model in service, for work that
-// does not come through the HTTP API (batch jobs). Concurrent calls share
-// the engine's batches. Errors are those of inference.Engine.Classify, or
-// an Unavailable apperr before the first model is loaded.
-func (m *Module) Classify(ctx context.Context, data []byte, topK int) (inference.Result, Served, error) {
-	s := m.runtime.acquire()
-	if s == nil {
-		return inference.Result{}, Served{}, apperr.New(apperr.Unavailable, "model_not_loaded", "the model is still loading; retry shortly")
+// Classify answers one request: the model it names (or the default), then
+// the result cache, the engine, the image store, the prediction history
+// and the cache again. Errors are apperr errors: a photo's own fault
+// (unsupported_image, image_too_large, corrupt_image), overloaded or
+// model_not_loaded (retry), or a storage failure.
+func (s *Service) Classify(ctx context.Context, req inference.Request) (inference.Answer, error) {
+	start := time.Now()
+	lm, err := s.serving.acquire(req.Model)
+	if err != nil {
+		return inference.Answer{}, err
 	}
-	defer s.release()
-	res, err := s.engine.Classify(ctx, data, topK)
-	return res, Served{ID: s.record.ID, Name: s.record.Name, Version: s.record.Version}, err
+	defer lm.release()
+	if req.Tensor != nil {
+		res, err := lm.engine.ClassifyTensor(ctx, req.Tensor, req.TopK)
+		if err != nil {
+			return inference.Answer{}, inference.APIError(err)
+		}
+		s.metrics.observePrediction(lm.record.Version, res.Predictions[0].Label, res.Unknown)
+		return inference.Answer{Result: res, Model: lm.ref(), Latency: time.Since(start)}, nil
+	}
+
+	ans := inference.Answer{Model: lm.ref(), SHA256: req.SHA256, SizeBytes: len(req.Photo)}
+	if ans.SHA256 == "" {
+		ans.SHA256 = blobstore.Sum(req.Photo)
+	}
+	key := cacheKey(lm.record.ID, req.TopK, ans.SHA256)
+	ans.Result, ans.Cached = s.cache.get(ctx, key)
+	if !ans.Cached {
+		if ans.Result, err = lm.engine.Classify(ctx, req.Photo, req.TopK); err != nil {
+			return inference.Answer{}, inference.APIError(err)
+		}
+	}
+	if req.History != "" && s.storeImages {
+		if err := s.images.PutSum(ctx, ans.SHA256, req.Photo); err != nil {
+			return inference.Answer{}, apperr.Wrap(apperr.Unavailable, "storage_unavailable", "the photo could not be stored; retry later", err)
+		}
+	}
+	ans.Latency = time.Since(start)
+	if req.History != "" {
+		ans.PredictionID = uuid.Must(uuid.NewV7()).String()
+		if err := s.record(ctx, req.History, ans); err != nil {
+			return inference.Answer{}, err
+		}
+	}
+	if !ans.Cached {
+		s.cache.put(ctx, key, ans.Result)
+	}
+	s.metrics.observePrediction(lm.record.Version, ans.Predictions[0].Label, ans.Unknown)
+	return ans, nil
 }
+
+// record adds the answer to the user's prediction history.
+func (s *Service) record(ctx context.Context, userID string, a inference.Answer) error {
+	topK, err := json.Marshal(a.Predictions)
+	if err != nil {
+		return fmt.Errorf("classification: %w", err)
+	}
+	return s.store.insertPrediction(ctx, &prediction{
+		ID: a.PredictionID, UserID: userID, ModelID: a.Model.ID, ModelVersion: a.Model.Version,
+		ImageSHA256: a.SHA256, ImageBytes: int64(a.SizeBytes), ImageWidth: a.Image.Width,
+		ImageHeight: a.Image.Height, ImageFormat: a.Image.Format, TopK: string(topK),
+		Label: a.Predictions[0].Label, Confidence: a.Predictions[0].Confidence, Unknown: a.Unknown,
+		Cached: a.Cached, LatencyMS: latencyMS(a.Latency), CreatedAt: time.Now().UTC(),
+	})
+}
+
+// latencyMS is a duration in milliseconds with microsecond precision.
+func latencyMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -22,18 +22,19 @@ func (m *Module) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	active, ok, err := m.registry.active(ctx)
+	active, ok, err := m.store.activeModel(ctx)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if active, err = m.registry.activate(ctx, def.ID); err != nil {
+		if err := m.store.activate(ctx, def.ID, time.Now().UTC()); err != nil {
 			return err
 		}
+		active = def
 	}
-	if err := m.serve(active); err != nil {
+	if err := m.serve(ctx, active); err != nil {
 		m.log.Error("the active model cannot be loaded here; serving the default model", "model", active.ID, "error", err)
-		if err := m.serve(def); err != nil {
+		if err := m.serve(ctx, def); err != nil {
 			return err
 		}
 	}
@@ -63,13 +64,13 @@ func (m *Module) registerDefault(ctx context.Context) (modelRecord, error) {
 }
 
 // serve loads rec and swaps it in, unless it is already in service.
-func (m *Module) serve(rec modelRecord) error {
+func (m *Module) serve(ctx context.Context, rec modelRecord) error {
 	m.serveMu.Lock()
 	defer m.serveMu.Unlock()
-	if m.runtime.activeID() == rec.ID {
+	if m.serving.activeID() == rec.ID {
 		return nil
 	}
-	model, err := m.registry.load(rec)
+	model, err := m.registry.load(ctx, rec)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func (m *Module) serve(rec modelRecord) error {
 	if err != nil {
 		return fmt.Errorf("classification: model %s: %w", rec.ID, err)
 	}
-	m.runtime.swap(newServed(rec, model, eng))
+	m.serving.swap(newLoadedModel(rec, model, eng))
 	m.metrics.setModel(rec.Name, rec.Version)
 	m.log.Info("serving model", "id", rec.ID, "name", rec.Name, "version", rec.Version)
 	return nil
@@ -130,11 +131,11 @@ func (m *Module) listen(ctx context.Context) {
 func (m *Module) syncActive(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	rec, ok, err := m.registry.active(ctx)
-	if err != nil || !ok || rec.ID == m.runtime.activeID() {
+	rec, ok, err := m.store.activeModel(ctx)
+	if err != nil || !ok || rec.ID == m.serving.activeID() {
 		return
 	}
-	if err := m.serve(rec); err != nil {
+	if err := m.serve(ctx, rec); err != nil {
 		m.log.Error("cannot switch to the active model", "model", rec.ID, "error", err)
 	}
 }

@@ -102,52 +102,51 @@ func (m *Module) v2(h echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (m *Module) v2ServerReady(c echo.Context) error {
-	if m.runtime.activeID() == "" {
+	if m.serving.activeID() == "" {
 		return c.JSON(http.StatusServiceUnavailable, map[string]bool{"ready": false})
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"ready": true})
 }
 
-// v2Acquire returns the served model named by the path (its name or
-// registry id, and optionally its version), with a reference the caller
-// must release.
-func (m *Module) v2Acquire(c echo.Context) (*served, error) {
+// v2Acquire returns the model the path names (its name or registry id, and
+// optionally its version), with a reference the caller must release.
+func (m *Module) v2Acquire(c echo.Context) (*loadedModel, error) {
 	name, version := pathParam(c, "name"), pathParam(c, "version")
-	s := m.runtime.acquire()
-	if s == nil {
+	l, err := m.serving.acquire("")
+	if err != nil {
 		return nil, v2Errorf(http.StatusServiceUnavailable, "model '%s' is not ready: no model is loaded yet", name)
 	}
-	if name != s.record.Name && name != s.record.ID {
-		s.release()
-		return nil, v2Errorf(http.StatusNotFound, "unknown model '%s': this server serves '%s'", name, s.record.Name)
+	if name != l.record.Name && name != l.record.ID {
+		l.release()
+		return nil, v2Errorf(http.StatusNotFound, "unknown model '%s': this server serves '%s'", name, l.record.Name)
 	}
-	if version != "" && version != s.record.Version {
-		s.release()
-		return nil, v2Errorf(http.StatusNotFound, "model '%s' has no version '%s' in service: version '%s' is", name, version, s.record.Version)
+	if version != "" && version != l.record.Version {
+		l.release()
+		return nil, v2Errorf(http.StatusNotFound, "model '%s' has no version '%s' in service: version '%s' is", name, version, l.record.Version)
 	}
-	return s, nil
+	return l, nil
 }
 
 func (m *Module) v2ModelMetadata(c echo.Context) error {
-	s, err := m.v2Acquire(c)
+	l, err := m.v2Acquire(c)
 	if err != nil {
 		return err
 	}
-	defer s.release()
-	size := int64(s.engine.InputSize())
+	defer l.release()
+	size := int64(l.engine.InputSize())
 	return c.JSON(http.StatusOK, v2ModelMetadata{
-		Name: s.record.Name, Versions: []string{s.record.Version}, Platform: v2Platform,
+		Name: l.record.Name, Versions: []string{l.record.Version}, Platform: v2Platform,
 		// A request carries one of the two inputs: photos or tensors.
 		Inputs: []v2TensorMetadata{
 			{Name: v2InputImage, Datatype: "BYTES", Shape: []int64{-1}},
 			{Name: v2InputTensor, Datatype: "FP32", Shape: []int64{-1, 3, size, size}},
 		},
-		Outputs: []v2TensorMetadata{{Name: v2Output, Datatype: "FP32", Shape: []int64{-1, int64(s.engine.Classes())}}},
+		Outputs: []v2TensorMetadata{{Name: v2Output, Datatype: "FP32", Shape: []int64{-1, int64(l.engine.Classes())}}},
 	})
 }
 
 func (m *Module) v2ModelReady(c echo.Context) error {
-	s, err := m.v2Acquire(c)
+	l, err := m.v2Acquire(c)
 	if err != nil {
 		var pe *v2Error
 		if errors.As(err, &pe) && pe.status == http.StatusServiceUnavailable {
@@ -155,8 +154,8 @@ func (m *Module) v2ModelReady(c echo.Context) error {
 		}
 		return err
 	}
-	defer s.release()
-	return c.JSON(http.StatusOK, map[string]any{"name": s.record.Name, "ready": true})
+	defer l.release()
+	return c.JSON(http.StatusOK, map[string]any{"name": l.record.Name, "ready": true})
 }
 
 // pathParam is the unescaped path parameter: the router hands over the

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/inference"
-	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/labstack/echo/v4"
 )
 
@@ -36,16 +35,16 @@ func (m *Module) v2Infer(c echo.Context) error {
 	if c.Request().Header.Get("Inference-Header-Content-Length") != "" {
 		return v2Errorf(http.StatusBadRequest, "binary tensor data is not supported: send the tensors in the JSON body")
 	}
-	s, err := m.v2Acquire(c)
+	l, err := m.v2Acquire(c)
 	if err != nil {
 		return err
 	}
-	defer s.release()
+	defer l.release()
 	req, err := readV2Request(c.Request())
 	if err != nil {
 		return err
 	}
-	topKs, err := v2RequestedOutputs(req.Outputs, s.engine.Classes())
+	topKs, err := v2RequestedOutputs(req.Outputs, l.engine.Classes())
 	if err != nil {
 		return err
 	}
@@ -53,24 +52,21 @@ func (m *Module) v2Infer(c echo.Context) error {
 		return v2Errorf(http.StatusBadRequest, "expected 1 input ('%s' BYTES or '%s' FP32), got %d", v2InputImage, v2InputTensor, len(req.Inputs))
 	}
 	in := req.Inputs[0]
-	var results []inference.Result
+	var results []inference.Answer
 	switch in.Datatype {
 	case "BYTES":
-		results, err = m.v2ClassifyImages(c.Request().Context(), s, in)
+		results, err = m.v2ClassifyImages(c.Request().Context(), l, in)
 	case "FP32":
-		results, err = m.v2ClassifyTensors(c.Request().Context(), s, in)
+		results, err = m.v2ClassifyTensors(c.Request().Context(), l, in)
 	default:
 		err = v2Errorf(http.StatusBadRequest, "input '%s' has datatype '%s': the model takes BYTES (encoded photos, base64) or FP32 (preprocessed tensors)", in.Name, in.Datatype)
 	}
 	if err != nil {
 		return err
 	}
-	for _, r := range results {
-		m.metrics.observePrediction(s.record.Version, r.Predictions[0].Label, r.Unknown)
-	}
-	resp := v2InferResponse{ModelName: s.record.Name, ModelVersion: s.record.Version, ID: req.ID}
+	resp := v2InferResponse{ModelName: l.record.Name, ModelVersion: l.record.Version, ID: req.ID}
 	for _, k := range topKs {
-		resp.Outputs = append(resp.Outputs, v2OutputOf(results, k, s))
+		resp.Outputs = append(resp.Outputs, v2OutputOf(results, k, l))
 	}
 	return c.JSON(http.StatusOK, resp)
 }
@@ -106,8 +102,8 @@ func v2RequestedOutputs(req []v2RequestedOutput, classes int) ([]int, error) {
 }
 
 // v2ClassifyImages decodes base64 photos and classifies them exactly as
-// /classify does.
-func (m *Module) v2ClassifyImages(ctx context.Context, s *served, in v2Input) ([]inference.Result, error) {
+// /classify does, with the model the request resolved to.
+func (m *Module) v2ClassifyImages(ctx context.Context, l *loadedModel, in v2Input) ([]inference.Answer, error) {
 	n, err := v2BatchSize(in.Shape, "BYTES", "[N] or [N,1]", len(in.Shape) == 1 || len(in.Shape) == 2 && in.Shape[1] == 1)
 	if err != nil {
 		return nil, err
@@ -116,15 +112,15 @@ func (m *Module) v2ClassifyImages(ctx context.Context, s *served, in v2Input) ([
 	if err != nil {
 		return nil, err
 	}
-	return v2Run(ctx, n, func(ctx context.Context, i int) (inference.Result, error) {
-		return s.engine.Classify(ctx, images[i], 1)
+	return v2Run(ctx, n, func(ctx context.Context, i int) (inference.Answer, error) {
+		return m.service.Classify(ctx, inference.Request{Photo: images[i], TopK: 1, Model: l.record.ID})
 	})
 }
 
 // v2ClassifyTensors classifies images the client already preprocessed:
 // 3 x size x size values each, normalised with the model's mean and std.
-func (m *Module) v2ClassifyTensors(ctx context.Context, s *served, in v2Input) ([]inference.Result, error) {
-	size := int64(s.engine.InputSize())
+func (m *Module) v2ClassifyTensors(ctx context.Context, l *loadedModel, in v2Input) ([]inference.Answer, error) {
+	size := int64(l.engine.InputSize())
 	want := "[N,3," + strconv.FormatInt(size, 10) + "," + strconv.FormatInt(size, 10) + "]"
 	n, err := v2BatchSize(in.Shape, "FP32", want, len(in.Shape) == 4 && in.Shape[1] == 3 && in.Shape[2] == size && in.Shape[3] == size)
 	if err != nil {
@@ -135,10 +131,10 @@ func (m *Module) v2ClassifyTensors(ctx context.Context, s *served, in v2Input) (
 	if err := v2ParseFP32(in.Data, in.Shape, x); err != nil {
 		return nil, err
 	}
-	return v2Run(ctx, n, func(ctx context.Context, i int) (inference.Result, error) {
+	return v2Run(ctx, n, func(ctx context.Context, i int) (inference.Answer, error) {
 		// Each image gets its own slice: the engine may still read it
 		// after a cancelled call returns.
-		return s.engine.ClassifyTensor(ctx, x[i*per:(i+1)*per:(i+1)*per], 1)
+		return m.service.Classify(ctx, inference.Request{Tensor: x[i*per : (i+1)*per : (i+1)*per], TopK: 1, Model: l.record.ID})
 	})
 }
 
@@ -168,10 +164,10 @@ func v2ShapeString(shape []int64) string {
 
 // v2Run classifies n images at once, so the engine batches them. The
 // first failure cancels the rest and is the answer.
-func v2Run(ctx context.Context, n int, one func(ctx context.Context, i int) (inference.Result, error)) ([]inference.Result, error) {
+func v2Run(ctx context.Context, n int, one func(ctx context.Context, i int) (inference.Answer, error)) ([]inference.Answer, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make([]inference.Result, n)
+	results := make([]inference.Answer, n)
 	var (
 		mu    sync.Mutex
 		first error
@@ -199,18 +195,22 @@ func v2Run(ctx context.Context, n int, one func(ctx context.Context, i int) (inf
 // v2EngineError says which image failed and why, with the status the
 // protocol's clients expect: 400 for what the client must fix.
 func v2EngineError(i int, err error) error {
-	switch {
-	case errors.Is(err, imageio.ErrUnsupportedFormat):
-		return v2Errorf(http.StatusBadRequest, "image %d: not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)", i)
-	case errors.Is(err, imageio.ErrTooLarge):
-		return v2Errorf(http.StatusRequestEntityTooLarge, "image %d: the image is too large (pixels or bytes)", i)
-	case errors.Is(err, imageio.ErrCorrupt):
-		return v2Errorf(http.StatusBadRequest, "image %d: the image is truncated or corrupt", i)
-	case errors.Is(err, inference.ErrInput):
-		return v2Errorf(http.StatusBadRequest, "image %d: %v", i, err)
-	case errors.Is(err, inference.ErrOverloaded), errors.Is(err, inference.ErrClosed),
-		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return v2Errorf(http.StatusServiceUnavailable, "the classifier is busy; retry shortly")
+	}
+	e, ok := apperr.As(err)
+	if !ok {
+		return err
+	}
+	switch e.Kind {
+	case apperr.Unsupported, apperr.Invalid, apperr.BadRequest:
+		return v2Errorf(http.StatusBadRequest, "image %d: %s", i, e.Message)
+	case apperr.TooLarge:
+		return v2Errorf(http.StatusRequestEntityTooLarge, "image %d: %s", i, e.Message)
+	case apperr.NotFound:
+		return v2Errorf(http.StatusNotFound, "image %d: %s", i, e.Message)
+	case apperr.Unavailable:
+		return v2Errorf(http.StatusServiceUnavailable, "%s", e.Message)
 	}
 	return err
 }
@@ -219,8 +219,8 @@ func v2EngineError(i int, err error) error {
 // classification form: per image the topK best classes, best first, each
 // "<value>:<index>:<label>" with the value printed as C++'s
 // std::to_string does (six decimals).
-func v2OutputOf(results []inference.Result, topK int, s *served) v2ResponseOutput {
-	n, classes := len(results), s.engine.Classes()
+func v2OutputOf(results []inference.Answer, topK int, l *loadedModel) v2ResponseOutput {
+	n, classes := len(results), l.engine.Classes()
 	if topK == 0 {
 		data := make([]float32, 0, n*classes)
 		for _, r := range results {
@@ -228,16 +228,11 @@ func v2OutputOf(results []inference.Result, topK int, s *served) v2ResponseOutpu
 		}
 		return v2ResponseOutput{Name: v2Output, Datatype: "FP32", Shape: []int64{int64(n), int64(classes)}, Data: data}
 	}
-	labels := s.meta.Labels
+	labels := l.meta.Labels
 	data := make([]string, 0, n*topK)
-	idx := make([]int, classes)
 	for _, r := range results {
-		for i := range idx {
-			idx[i] = i
-		}
 		p := r.Probabilities
-		sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
-		for _, c := range idx[:topK] {
+		for _, c := range inference.TopK(p, topK) {
 			data = append(data, strconv.FormatFloat(float64(p[c]), 'f', 6, 64)+":"+strconv.Itoa(c)+":"+labels[c].Name)
 		}
 	}

@@ -5,6 +5,7 @@
 package blobstore
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -32,18 +33,31 @@ func Sum(data []byte) string {
 }
 
 // Put stores data and returns its sum. Storing existing content is a no-op.
-func (s *Store) Put(data []byte) (string, error) {
+// Nothing is written once ctx is done.
+func (s *Store) Put(ctx context.Context, data []byte) (string, error) {
 	sum := Sum(data)
+	return sum, s.PutSum(ctx, sum, data)
+}
+
+// PutSum is Put for a caller that has hashed data already: sum must be
+// Sum(data). A photo is hashed once on its way in, not once per store.
+func (s *Store) PutSum(ctx context.Context, sum string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("blobstore: %w", err)
+	}
+	if !valid(sum) {
+		return fmt.Errorf("blobstore: %q is not a SHA-256 sum", sum)
+	}
 	path := s.path(sum)
 	if _, err := os.Stat(path); err == nil {
-		return sum, nil
+		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return "", fmt.Errorf("blobstore: %w", err)
+		return fmt.Errorf("blobstore: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
-		return "", fmt.Errorf("blobstore: %w", err)
+		return fmt.Errorf("blobstore: %w", err)
 	}
 	_, err = tmp.Write(data)
 	if err == nil {
@@ -57,13 +71,16 @@ func (s *Store) Put(data []byte) (string, error) {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("blobstore: %w", err)
+		return fmt.Errorf("blobstore: %w", err)
 	}
-	return sum, nil
+	return nil
 }
 
 // Get reads the blob with this sum.
-func (s *Store) Get(sum string) ([]byte, error) {
+func (s *Store) Get(ctx context.Context, sum string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("blobstore: %w", err)
+	}
 	if !valid(sum) {
 		return nil, ErrNotFound
 	}
@@ -78,7 +95,10 @@ func (s *Store) Get(sum string) ([]byte, error) {
 }
 
 // Has reports whether the blob exists.
-func (s *Store) Has(sum string) bool {
+func (s *Store) Has(ctx context.Context, sum string) bool {
+	if ctx.Err() != nil {
+		return false
+	}
 	if !valid(sum) {
 		return false
 	}
@@ -87,7 +107,10 @@ func (s *Store) Has(sum string) bool {
 }
 
 // Delete removes the blob; a missing blob is not an error.
-func (s *Store) Delete(sum string) error {
+func (s *Store) Delete(ctx context.Context, sum string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("blobstore: %w", err)
+	}
 	if !valid(sum) {
 		return nil
 	}

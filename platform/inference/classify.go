@@ -3,18 +3,9 @@ package inference
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/aquaml/aquaml/platform/inference/imageio"
 )
-
-// Prediction is one candidate species.
-type Prediction struct {
-	Label          string  `json:"label"`
-	ScientificName string  `json:"scientific_name,omitempty"`
-	CommonName     string  `json:"common_name,omitempty"`
-	Confidence     float32 `json:"confidence"`
-}
 
 // Result is the answer for one image.
 type Result struct {
@@ -120,17 +111,12 @@ func (e *Engine) submit(ctx context.Context, x []float32) ([]float32, error) {
 }
 
 func (e *Engine) result(probs []float32, topK int) Result {
-	idx := make([]int, len(probs))
-	for i := range idx {
-		idx[i] = i
+	best := TopK(probs, topK)
+	res := Result{Probabilities: probs, Predictions: make([]Prediction, len(best))}
+	for i, c := range best {
+		l := e.meta.Labels[c]
+		res.Predictions[i] = Prediction{Label: l.Name, ScientificName: l.ScientificName, CommonName: l.CommonName, Confidence: probs[c]}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return probs[idx[a]] > probs[idx[b]] })
-	topK = max(1, min(topK, len(probs)))
-	res := Result{Probabilities: probs, Predictions: make([]Prediction, topK)}
-	for i := range topK {
-		l := e.meta.Labels[idx[i]]
-		res.Predictions[i] = Prediction{Label: l.Name, ScientificName: l.ScientificName, CommonName: l.CommonName, Confidence: probs[idx[i]]}
-	}
-	res.Unknown = probs[idx[0]] < e.meta.UnknownThreshold
+	res.Unknown = probs[best[0]] < e.meta.UnknownThreshold
 	return res
 }

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -322,5 +323,18 @@ func TestClassifyTensorChecksLength(t *testing.T) {
 	}
 	if _, err := e.ClassifyTensor(context.Background(), make([]float32, 3*16*16), 1); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestTopKOrdersBestFirstAndKeepsLabelOrderOnTies(t *testing.T) {
+	probs := []float32{0.1, 0.4, 0.1, 0.4}
+	cases := []struct {
+		k    int
+		want []int
+	}{{2, []int{1, 3}}, {4, []int{1, 3, 0, 2}}, {0, []int{1}}, {-3, []int{1}}, {99, []int{1, 3, 0, 2}}}
+	for _, c := range cases {
+		if got := TopK(probs, c.k); !slices.Equal(got, c.want) {
+			t.Errorf("TopK(k=%d) = %v, want %v", c.k, got, c.want)
+		}
 	}
 }
