@@ -70,4 +70,3 @@ type feedback struct {
 }
 
 func (feedback) TableName() string { return "prediction_feedback" }
-
