@@ -4,6 +4,24 @@
 // variables, a .env file, configs/config.yaml, built-in defaults. Keys keep
 // the names of the original Python design (JWT_SECRET_KEY, REDIS_URL, ...)
 // so an existing .env moves over unchanged.
+//
+// Each setting is declared once, by the struct tags of its field below; the
+// loader, Validate, Keys, .env.example and README's table all read them:
+//
+//	env       the variable name (also accepted lower-case in config.yaml)
+//	default   the built-in value, written as a user would write it
+//	help      the meaning, as .env.example and README show it
+//	secret    "true": masked when the configuration is logged
+//	unit      MB, ms, min or day: the number the user writes is in this
+//	          unit and the field holds bytes or a time.Duration
+//	norm      lower, upper or path (one leading slash, none trailing)
+//	min, max  bounds, in the user's unit ("1s" for a plain duration)
+//	gt        an exclusive lower bound ("0": must be positive)
+//	oneof     the accepted values, space-separated
+//	required  "true": must not be empty
+//	msg       the failure message when the derived one would not say why
+//
+// Fields of a struct type without an env tag are sections, read in turn.
 package config
 
 import (
@@ -21,135 +39,143 @@ const (
 
 // DevSecret is the built-in secret used outside production so that the
 // server starts with no configuration. Production refuses to run with it.
+// The default tags of SECRET_KEY and JWT_SECRET_KEY repeat it (a test
+// holds them equal) because a tag cannot name a constant.
 const DevSecret = "aquaml-development-secret-change-me"
 
-// Config is the whole runtime configuration. Modules receive the parts they
-// need as plain values; nothing outside this package reads viper or the
-// environment.
+// Config is the whole runtime configuration. Modules receive their section
+// as a plain value; nothing outside this package reads viper or the
+// environment. Field order is the order .env.example and README list.
 type Config struct {
-	ProjectName string
-	Version     string
-	Environment string
-	Debug       bool
-	LogLevel    slog.Level
+	ProjectName string     `env:"PROJECT_NAME" default:"AquaML" help:"Service name shown in responses and logs"`
+	Version     string     `env:"VERSION" help:"Version reported by the API (defaults to the build version)"`
+	Environment string     `env:"ENVIRONMENT" default:"development" norm:"lower" oneof:"development test production" help:"development, test or production (production enforces real secrets)"`
+	Debug       bool       `env:"DEBUG" default:"false" help:"Verbose errors in logs (never in responses)"`
+	LogLevel    slog.Level `env:"LOG_LEVEL" default:"INFO" help:"DEBUG, INFO, WARNING or ERROR"`
 
 	API      API
 	HTTP     HTTP
 	Database Database
 	Redis    Redis
 	Auth     Auth
-	Model    Model
-	Metrics  Metrics
-	CORS     CORS
-	Worker   Worker
-	Classify Classify
-	Batch    Batch
-	Webhook  Webhook
-
-	RateLimitPerMinute int
+	// RateLimitPerMinute sits apart from Auth because it limits every
+	// caller, signed in or not.
+	RateLimitPerMinute int `env:"RATE_LIMIT_PER_MINUTE" default:"60" min:"0" msg:"must not be negative (0 turns the limit off)" help:"API requests per minute per user, API key or anonymous IP"`
+	Model              Model
+	Classify           Classify
+	Metrics            Metrics
+	CORS               CORS
+	Worker             Worker
+	Batch              Batch
+	Webhook            Webhook
 }
 
 // API is where the HTTP API listens and which prefix versions it.
 type API struct {
-	Host     string
-	Port     int
-	V1Prefix string
+	Host     string `env:"API_HOST" default:"0.0.0.0" help:"Interface the API listens on"`
+	Port     int    `env:"API_PORT" default:"8000" min:"0" max:"65535" help:"API port"`
+	V1Prefix string `env:"API_V1_PREFIX" default:"/api/v1" norm:"path" help:"Path prefix of the versioned API"`
 }
 
 // HTTP holds the server limits that protect the process.
 type HTTP struct {
-	BodyLimit     int64 // bytes; larger bodies get 413
-	ReadTimeout   time.Duration
-	WriteTimeout  time.Duration
-	IdleTimeout   time.Duration
-	ShutdownGrace time.Duration
+	// BodyLimit is in bytes; larger bodies get 413. Its rule is gt, not
+	// min, so code may set a limit below the 1 MB a user can write.
+	BodyLimit     int64         `env:"BODY_LIMIT_MB" default:"20" unit:"MB" gt:"0" msg:"must be at least 1" help:"Largest accepted request body in MB (413 beyond)"`
+	ReadTimeout   time.Duration `env:"READ_TIMEOUT" default:"30s" gt:"0" help:"Time allowed to read a whole request"`
+	WriteTimeout  time.Duration `env:"WRITE_TIMEOUT" default:"60s" gt:"0" help:"Time allowed to write a response"`
+	IdleTimeout   time.Duration `env:"IDLE_TIMEOUT" default:"120s" gt:"0" help:"Keep-alive idle timeout"`
+	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" default:"20s" min:"0" help:"How long in-flight requests may run after SIGTERM"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
-	TrustedProxies []*net.IPNet
+	TrustedProxies []*net.IPNet `env:"TRUSTED_PROXIES" help:"CIDRs of proxies whose X-Forwarded-For is believed (comma-separated); empty trusts loopback and private networks"`
 }
 
 // Database selects Postgres (URL set) or the embedded SQLite file.
 type Database struct {
-	URL            string
-	PoolSize       int
-	MaxOverflow    int
-	SQLitePath     string
-	MigrateOnStart bool
+	URL            string `env:"DATABASE_URL" secret:"true" help:"postgres://user:pass@host:5432/db; empty uses the embedded SQLite file"`
+	PoolSize       int    `env:"DATABASE_POOL_SIZE" default:"10" min:"1" help:"Idle connections kept open to Postgres"`
+	MaxOverflow    int    `env:"DATABASE_MAX_OVERFLOW" default:"20" min:"0" help:"Extra connections allowed above the pool size"`
+	SQLitePath     string `env:"SQLITE_PATH" default:"./data/aquaml.db" help:"SQLite file used when DATABASE_URL is empty"`
+	MigrateOnStart bool   `env:"MIGRATE_ON_START" default:"true" help:"Apply database migrations when serve starts"`
 }
 
 // Redis selects a Redis server (URL set) or the in-process one.
 type Redis struct {
-	URL      string
-	PoolSize int
+	URL      string `env:"REDIS_URL" secret:"true" help:"redis://host:6379/0; empty starts an in-process Redis that keeps nothing"`
+	PoolSize int    `env:"REDIS_POOL_SIZE" default:"10" min:"1" help:"Connections per Redis client"`
 }
 
-// Auth holds the token and password settings.
+// Auth holds the token and password settings. The lifetimes' rule is gt,
+// not min, so code may set them shorter than the whole minute or day a
+// user can write.
 type Auth struct {
-	SecretKey          string
-	JWTSecretKey       string
-	JWTAlgorithm       string
-	JWTExpire          time.Duration
-	RefreshTokenExpire time.Duration
-	BcryptCost         int
-	LoginRatePerMinute int
-	FirstAdminEmail    string
-	FirstAdminPassword string
+	SecretKey          string        `env:"SECRET_KEY" default:"aquaml-development-secret-change-me" secret:"true" help:"General signing secret (webhooks); must be set in production"`
+	JWTSecretKey       string        `env:"JWT_SECRET_KEY" default:"aquaml-development-secret-change-me" secret:"true" required:"true" msg:"must not be empty" help:"Secret that signs access tokens; must be set in production"`
+	JWTAlgorithm       string        `env:"JWT_ALGORITHM" default:"HS256" norm:"upper" oneof:"HS256 HS384 HS512" help:"HS256, HS384 or HS512"`
+	JWTExpire          time.Duration `env:"JWT_EXPIRE_MINUTES" default:"30" unit:"min" gt:"0" msg:"must be at least 1" help:"Access token lifetime in minutes"`
+	RefreshTokenExpire time.Duration `env:"REFRESH_TOKEN_EXPIRE_DAYS" default:"7" unit:"day" gt:"0" msg:"must be at least 1" help:"Refresh token lifetime in days"`
+	BcryptCost         int           `env:"BCRYPT_COST" default:"12" min:"4" max:"31" help:"bcrypt cost for password hashes (4-31)"`
+	LoginRatePerMinute int           `env:"LOGIN_RATE_LIMIT_PER_MINUTE" default:"10" min:"1" help:"Login attempts per minute per IP and per account"`
+	FirstAdminEmail    string        `env:"FIRST_ADMIN_EMAIL" help:"Creates this admin at start when no admin exists"`
+	FirstAdminPassword string        `env:"FIRST_ADMIN_PASSWORD" secret:"true" help:"Password for FIRST_ADMIN_EMAIL"`
 }
 
 // Model selects the classifier and how inference runs.
 type Model struct {
-	Path            string // empty: the bundled model
-	Dir             string // where uploaded models are kept
-	BatchSize       int
-	BatchWait       time.Duration
-	QueueSize       int
-	MaxPixels       int64
-	InferenceDevice string
-	SyncInterval    time.Duration
+	Path         string        `env:"MODEL_PATH" help:"Model file to serve; empty serves the bundled fish model"`
+	Dir          string        `env:"MODEL_DIR" default:"./data/models" help:"Where uploaded model files are kept"`
+	BatchSize    int           `env:"BATCH_SIZE" default:"32" min:"1" max:"256" help:"Largest inference batch the engine forms"`
+	BatchWait    time.Duration `env:"BATCH_WAIT_MS" default:"3" unit:"ms" min:"0" help:"How long the engine waits to fill a batch, in milliseconds"`
+	QueueSize    int           `env:"INFERENCE_QUEUE_SIZE" default:"256" min:"1" help:"Images that may wait for inference before 503"`
+	MaxPixels    int64         `env:"MAX_IMAGE_PIXELS" default:"40000000" min:"1" help:"Largest accepted image in pixels (413 beyond)"`
+	Device       string        `env:"INFERENCE_DEVICE" default:"cpu" norm:"lower" oneof:"cpu auto" msg:"must be cpu: this build runs inference on the CPU" help:"cpu (the only device of this build)"`
+	SyncInterval time.Duration `env:"MODEL_SYNC_INTERVAL" default:"15s" min:"1s" help:"How often each process re-checks which model is active (activations are also announced over Redis)"`
 }
 
 // Classify holds the classification API's settings.
 type Classify struct {
-	CacheTTL    time.Duration
-	StoreImages bool
-	ImageDir    string
+	CacheTTL    time.Duration `env:"CLASSIFY_CACHE_TTL" default:"1h" min:"0" help:"How long a classification is answered from the Redis cache for the same photo; 0 turns the cache off"`
+	StoreImages bool          `env:"STORE_IMAGES" default:"false" help:"Keep every classified photo (content-addressed) for later retraining"`
+	ImageDir    string        `env:"IMAGE_DIR" default:"./data/images" help:"Where photos are kept when STORE_IMAGES is true"`
 }
 
 // Metrics controls the Prometheus endpoint.
 type Metrics struct {
-	Enabled bool
-	Port    int // 0: served on the API port
+	Enabled bool `env:"PROMETHEUS_ENABLED" default:"true" help:"Serve /metrics"`
+	Port    int  `env:"METRICS_PORT" default:"0" min:"0" max:"65535" help:"Separate port for /metrics; 0 serves it on the API port"`
 }
 
 // CORS is the cross-origin policy.
 type CORS struct {
-	Origins          []string
-	AllowCredentials bool
-	AllowMethods     []string
-	AllowHeaders     []string
-}
-
-// Batch holds the limits and timing of batch jobs.
-type Batch struct {
-	Dir               string
-	MaxImages         int
-	MaxUnzipped       int64 // bytes
-	ChunkSize         int
-	Lease             time.Duration
-	ReconcileInterval time.Duration
-}
-
-// Webhook controls how batch callbacks are delivered.
-type Webhook struct {
-	AllowPrivate bool
-	Timeout      time.Duration
-	MaxAttempts  int
-	RetryBase    time.Duration
+	Origins          []string `env:"CORS_ORIGINS" default:"*" help:"Allowed origins: JSON list or comma-separated"`
+	AllowCredentials bool     `env:"CORS_ALLOW_CREDENTIALS" default:"false" help:"Allow cookies/credentials cross-origin (not with *)"`
+	AllowMethods     []string `env:"CORS_ALLOW_METHODS" default:"GET,POST,PUT,PATCH,DELETE,OPTIONS" help:"Allowed methods: JSON list or comma-separated"`
+	AllowHeaders     []string `env:"CORS_ALLOW_HEADERS" default:"Authorization,Content-Type,X-API-Key,X-Request-ID" help:"Allowed headers: JSON list or comma-separated"`
 }
 
 // Worker controls the in-process queue consumer.
 type Worker struct {
-	Enabled     bool
-	Concurrency int
+	Enabled     bool `env:"WORKER_ENABLED" default:"true" help:"Run the queue worker inside serve (same as --worker)"`
+	Concurrency int  `env:"WORKER_CONCURRENCY" default:"2" min:"1" help:"Queue tasks processed at once per worker process"`
+}
+
+// Batch holds the limits and timing of batch jobs. MaxUnzipped is in
+// bytes.
+type Batch struct {
+	Dir               string        `env:"BATCH_DIR" default:"./data/batches" required:"true" help:"Where the photos of batch jobs are kept until the batch is deleted"`
+	MaxImages         int           `env:"BATCH_MAX_IMAGES" default:"1000" min:"1" max:"50000" help:"Most photos one batch may hold (BODY_LIMIT_MB bounds the upload too)"`
+	MaxUnzipped       int64         `env:"BATCH_MAX_UNZIPPED_MB" default:"1024" unit:"MB" min:"1" help:"Most bytes a batch's zip archive may expand to, in MB"`
+	ChunkSize         int           `env:"BATCH_CHUNK_SIZE" default:"64" min:"1" max:"1024" help:"Photos per queue task; a multiple of BATCH_SIZE keeps inference batches full"`
+	Lease             time.Duration `env:"BATCH_LEASE" default:"1m" min:"1s" help:"How long a worker holds batch photos without renewing before another worker takes them over"`
+	ReconcileInterval time.Duration `env:"BATCH_RECONCILE_INTERVAL" default:"30s" min:"100ms" help:"How often workers look for batch work lost to a crash or a Redis restart"`
+}
+
+// Webhook controls how batch callbacks are delivered.
+type Webhook struct {
+	AllowPrivate bool          `env:"WEBHOOK_ALLOW_PRIVATE" default:"false" help:"Allow batch callback URLs that resolve to loopback, link-local or private addresses"`
+	Timeout      time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" gt:"0" help:"Time allowed for one webhook delivery"`
+	MaxAttempts  int           `env:"WEBHOOK_MAX_ATTEMPTS" default:"8" min:"1" max:"50" help:"Webhook delivery attempts before giving up"`
+	RetryBase    time.Duration `env:"WEBHOOK_RETRY_BASE" default:"30s" gt:"0" help:"Wait before the second webhook attempt; it doubles for each later one"`
 }
 
 // Addr is the API listen address.

@@ -1,23 +1,32 @@
 package config
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// repoFile reads a file at the repository root.
-func repoFile(t *testing.T, name string) string {
+var update = flag.Bool("update", false, "rewrite .env.example and README's configuration table from the declarations in config.go")
+
+// regenerate is the command the failures point to.
+const regenerate = "go test ./platform/config -run TestDocs -update"
+
+// README's table lies between these lines, so the prose around it stays
+// hand-written.
+const (
+	tableBegin = "<!-- config table: generated from platform/config/config.go by `" + regenerate + "` -->\n"
+	tableEnd   = "<!-- end of config table -->\n"
+)
+
+// repoRoot finds the repository root from the package directory.
+func repoRoot(t *testing.T) string {
 	t.Helper()
 	dir, _ := os.Getwd()
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			b, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return string(b)
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -27,7 +36,7 @@ func repoFile(t *testing.T, name string) string {
 	}
 }
 
-// envExample renders .env.example from Keys, so the file cannot drift.
+// envExample renders .env.example: every setting with its help and default.
 func envExample() string {
 	var b strings.Builder
 	b.WriteString("# AquaML configuration. Copy to .env and edit; real environment variables win over this file.\n")
@@ -39,24 +48,78 @@ func envExample() string {
 	return b.String()
 }
 
-func TestEnvExampleListsEveryKey(t *testing.T) {
-	want := envExample()
-	if os.Getenv("UPDATE_ENV_EXAMPLE") == "1" {
-		dir, _ := os.Getwd()
-		if err := os.WriteFile(filepath.Join(dir, "../../.env.example"), []byte(want), 0o644); err != nil {
-			t.Fatal(err)
+// readmeTable renders README's configuration table. The development
+// secret is described, not printed, so nobody copies it into a deployment.
+func readmeTable() string {
+	var b strings.Builder
+	b.WriteString("| Variable | Default | Meaning |\n|---|---|---|\n")
+	for _, k := range Keys {
+		def := "`" + k.Default + "`"
+		switch k.Default {
+		case "":
+			def = "(empty)"
+		case DevSecret:
+			def = "development secret (refused in production)"
 		}
+		b.WriteString("| `" + k.Name + "` | " + def + " | " + k.Help + " |\n")
 	}
-	if got := repoFile(t, ".env.example"); got != want {
-		t.Error(".env.example is out of date with config.Keys; regenerate with UPDATE_ENV_EXAMPLE=1 go test ./platform/config")
-	}
+	return b.String()
 }
 
-func TestReadmeDocumentsEveryKey(t *testing.T) {
-	readme := repoFile(t, "README.md")
+// withTable replaces the generated block of readme; ok is false when the
+// markers are missing.
+func withTable(readme, table string) (_ string, ok bool) {
+	before, rest, ok := strings.Cut(readme, tableBegin)
+	if !ok {
+		return readme, false
+	}
+	_, after, ok := strings.Cut(rest, tableEnd)
+	if !ok {
+		return readme, false
+	}
+	// Blank lines around the table keep Markdown from reading the
+	// comments and the table as one HTML block.
+	return before + tableBegin + "\n" + table + "\n" + tableEnd + after, true
+}
+
+// TestDocs keeps what users read in step with the declarations: the files
+// are rewritten with -update and must otherwise already match.
+func TestDocs(t *testing.T) {
+	root := repoRoot(t)
+	check := func(name string, render func(current string) (string, bool)) {
+		path := filepath.Join(root, name)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, ok := render(string(raw))
+		if !ok {
+			t.Fatalf("%s: the generated block's markers are missing:\n%s%s", name, tableBegin, tableEnd)
+		}
+		if *update {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		if string(raw) != want {
+			t.Errorf("%s is out of date with the declarations in platform/config/config.go; regenerate with `%s`", name, regenerate)
+		}
+	}
+	check(".env.example", func(string) (string, bool) { return envExample(), true })
+	check("README.md", func(current string) (string, bool) { return withTable(current, readmeTable()) })
+}
+
+// TestDocsListEveryKey guards the renderers themselves: a key missing from
+// what they write would go unnoticed by a comparison with their own output.
+func TestDocsListEveryKey(t *testing.T) {
+	env, table := envExample(), readmeTable()
 	for _, k := range Keys {
-		if !strings.Contains(readme, "| `"+k.Name+"` |") {
-			t.Errorf("README.md configuration table lacks %s", k.Name)
+		if !strings.Contains(env, "\n"+k.Name+"="+k.Default+"\n") {
+			t.Errorf(".env.example lacks %s=%s", k.Name, k.Default)
+		}
+		if !strings.Contains(table, "| `"+k.Name+"` |") || !strings.Contains(table, k.Help) {
+			t.Errorf("README.md configuration table lacks %s or its meaning", k.Name)
 		}
 	}
 }

@@ -1,15 +1,11 @@
 package config
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
-	"strconv"
+	"reflect"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -38,8 +34,8 @@ const (
 // `config: JWT_EXPIRE_MINUTES: "abc" is not an integer`.
 func Load(opts Options) (Config, error) {
 	v := viper.New()
-	for _, k := range Keys {
-		v.SetDefault(strings.ToLower(k.Name), k.Default)
+	for _, s := range settings {
+		v.SetDefault(strings.ToLower(s.Name), s.Default)
 	}
 	if err := readConfigFile(v, opts.ConfigFile); err != nil {
 		return Config{}, err
@@ -111,119 +107,18 @@ func mergeEnvFile(v *viper.Viper, path string) error {
 	return v.MergeConfigMap(m)
 }
 
-// reader converts raw values, keeping the first error so parse reads as a
-// plain list of fields.
-type reader struct {
-	v   *viper.Viper
-	err error
-}
-
-func (r *reader) fail(key, raw, what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("config: %s: %q %s", key, raw, what)
-	}
-}
-
-func (r *reader) str(key string) string {
-	return strings.TrimSpace(r.v.GetString(strings.ToLower(key)))
-}
-
-func (r *reader) int(key string) int {
-	raw := r.str(key)
-	n, err := strconv.Atoi(raw)
-	if err != nil {
-		r.fail(key, raw, "is not an integer")
-	}
-	return n
-}
-
-func (r *reader) bool(key string) bool {
-	raw := r.str(key)
-	b, err := strconv.ParseBool(strings.ToLower(raw))
-	if err != nil {
-		r.fail(key, raw, "is not a boolean (true/false)")
-	}
-	return b
-}
-
-// duration accepts Go durations ("30s", "2m") and bare numbers of seconds.
-func (r *reader) duration(key string) time.Duration {
-	raw := r.str(key)
-	if n, err := strconv.ParseFloat(raw, 64); err == nil {
-		return time.Duration(n * float64(time.Second))
-	}
-	d, err := time.ParseDuration(raw)
-	if err != nil {
-		r.fail(key, raw, "is not a duration (e.g. 30s)")
-	}
-	return d
-}
-
-// list accepts a JSON list, a comma-separated string or a YAML sequence.
-func (r *reader) list(key string) []string {
-	if items, ok := r.v.Get(strings.ToLower(key)).([]any); ok {
-		out := make([]string, 0, len(items))
-		for _, it := range items {
-			out = append(out, strings.TrimSpace(fmt.Sprint(it)))
-		}
-		return out
-	}
-	raw := r.str(key)
-	if strings.HasPrefix(raw, "[") {
-		var out []string
-		if err := json.Unmarshal([]byte(raw), &out); err != nil {
-			r.fail(key, raw, "is not a JSON list of strings")
-		}
-		return out
-	}
-	var out []string
-	for _, part := range strings.Split(raw, ",") {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// cidrs reads a list of networks; a bare IP means that one address.
-func (r *reader) cidrs(key string) []*net.IPNet {
-	var out []*net.IPNet
-	for _, item := range r.list(key) {
-		if !strings.Contains(item, "/") {
-			if ip := net.ParseIP(item); ip != nil {
-				bits := 32
-				if ip.To4() == nil {
-					bits = 128
-				}
-				item = fmt.Sprintf("%s/%d", item, bits)
-			}
-		}
-		_, n, err := net.ParseCIDR(item)
+// parse reads every setting from viper into its field. Like a user fixing
+// a file line by line, it reports the first bad value in declaration order.
+func parse(v *viper.Viper) (Config, error) {
+	var c Config
+	fields := reflect.ValueOf(&c).Elem()
+	for _, s := range settings {
+		key := strings.ToLower(s.Name)
+		val, err := s.decode(v.Get(key), strings.TrimSpace(v.GetString(key)))
 		if err != nil {
-			r.fail(key, item, "is not an IP address or CIDR range")
-			continue
+			return Config{}, fmt.Errorf("config: %s: %w", s.Name, err)
 		}
-		out = append(out, n)
+		fields.FieldByIndex(s.index).Set(val)
 	}
-	return out
-}
-
-func (r *reader) level(key string) slog.Level {
-	raw := r.str(key)
-	switch strings.ToUpper(raw) {
-	case "DEBUG":
-		return slog.LevelDebug
-	case "INFO", "":
-		return slog.LevelInfo
-	case "WARNING", "WARN":
-		return slog.LevelWarn
-	case "ERROR", "CRITICAL":
-		return slog.LevelError
-	}
-	r.fail(key, raw, "is not a log level (DEBUG, INFO, WARNING, ERROR)")
-	return slog.LevelInfo
-}
-
-func joinHostPort(host string, port int) string {
-	return net.JoinHostPort(host, strconv.Itoa(port))
+	return c, nil
 }
