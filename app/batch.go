@@ -20,23 +20,17 @@ func (a *App) batchEventsRoute() string { return a.cfg.API.V1Prefix + "/batches/
 // serve its routes (mounted with the others), worker processes run its
 // tasks and its reconciler.
 func (a *App) mountBatch() error {
-	b, w := a.cfg.Batch, a.cfg.Webhook
 	m, err := batch.New(batch.Deps{
 		DB: a.DB.DB, Client: a.Queue.Client, Inspector: a.Queue.Inspector,
 		Classifier:  a.classifier.Service(),
 		RequireUser: a.RequireUser, RequireAdmin: a.RequireAdmin,
 		Draining: a.draining.Load, Metrics: a.Metrics.Registry, Logger: a.log,
 		Config: batch.Config{
-			Dir: b.Dir, APIPrefix: a.cfg.API.V1Prefix,
-			MaxImages: b.MaxImages, MaxFileBytes: a.cfg.HTTP.BodyLimit, MaxUnzipped: b.MaxUnzipped,
+			Batch: a.cfg.Batch, Webhook: a.cfg.Webhook,
+			APIPrefix: a.cfg.API.V1Prefix, MaxFileBytes: a.cfg.HTTP.BodyLimit, SecretKey: a.cfg.Auth.SecretKey,
 			// Two engine batches in flight per task keep the engine busy
 			// while the next one gathers.
-			ChunkSize: b.ChunkSize, Parallel: 2 * a.cfg.Model.BatchSize,
-			Lease: b.Lease, ReconcileInterval: b.ReconcileInterval,
-			Webhook: batch.WebhookConfig{
-				AllowPrivate: w.AllowPrivate, Timeout: w.Timeout, MaxAttempts: w.MaxAttempts,
-				RetryBase: w.RetryBase, SecretKey: a.cfg.Auth.SecretKey,
-			},
+			Parallel: 2 * a.cfg.Model.BatchSize,
 		},
 	})
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/health"
-	"github.com/aquaml/aquaml/platform/inference"
-	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/labstack/echo/v4"
 )
 
@@ -71,19 +69,11 @@ func (a *App) mount() error {
 }
 
 func (a *App) newClassification() (*classification.Module, error) {
-	m := a.cfg.Model
 	return classification.New(classification.Deps{
 		DB: a.DB.DB, Redis: a.Redis.Client, Metrics: a.Metrics.Registry, Logger: a.log,
 		RequireUser: a.RequireUser, RequireAdmin: a.RequireAdmin,
 		Bundled: classification.Bundled{File: bundled.File(), Card: bundled.Card()},
-		Config: classification.Config{
-			ModelPath: m.Path, ModelDir: m.Dir, SyncInterval: m.SyncInterval,
-			Engine: inference.Options{
-				MaxBatch: m.BatchSize, BatchWait: m.BatchWait, QueueSize: m.QueueSize,
-				Limits: imageio.Limits{MaxPixels: m.MaxPixels, MaxBytes: a.cfg.HTTP.BodyLimit},
-			},
-			CacheTTL: a.cfg.Classify.CacheTTL, StoreImages: a.cfg.Classify.StoreImages, ImageDir: a.cfg.Classify.ImageDir,
-		},
+		Config:  classification.Config{Model: a.cfg.Model, Classify: a.cfg.Classify, MaxBytes: a.cfg.HTTP.BodyLimit},
 	})
 }
 

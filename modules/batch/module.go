@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/inference"
 	"github.com/hibiken/asynq"
 	"github.com/labstack/echo/v4"
@@ -43,40 +44,20 @@ const (
 // configuration.
 func Queues() map[string]int { return map[string]int{ChunkQueue: 4, WebhookQueue: 1} }
 
-// Config is what the module reads from the configuration.
+// Config is what the module reads from the configuration: the batch and
+// webhook sections as they are, and what it takes from other sections.
 type Config struct {
-	// Dir holds one content-addressed photo store per batch.
-	Dir string
+	config.Batch
+	Webhook config.Webhook
 	// APIPrefix is where the routes are mounted, for the links in answers.
 	APIPrefix string
-	// MaxImages is the most photos (files or archive entries) a batch
-	// may hold.
-	MaxImages int
 	// MaxFileBytes bounds one photo, in an archive too.
 	MaxFileBytes int64
-	// MaxUnzipped bounds the bytes one archive may expand to.
-	MaxUnzipped int64
-	// ChunkSize is the number of items one task classifies.
-	ChunkSize int
 	// Parallel is how many photos one task classifies at once; the engine
 	// gathers them into its batches.
 	Parallel int
-	// Lease is how long a claim holds without renewal.
-	Lease time.Duration
-	// ReconcileInterval is how often lost work is looked for.
-	ReconcileInterval time.Duration
-	Webhook           WebhookConfig
-}
-
-// WebhookConfig controls webhook delivery.
-type WebhookConfig struct {
-	// AllowPrivate lets callbacks reach loopback, link-local and private
-	// addresses (never allow it where users are not trusted).
-	AllowPrivate bool
-	Timeout      time.Duration
-	MaxAttempts  int
-	RetryBase    time.Duration
-	// SecretKey is the server secret the global signing key derives from.
+	// SecretKey is the server secret the global webhook signing key
+	// derives from.
 	SecretKey string
 }
 
@@ -153,7 +134,7 @@ func New(d Deps) (*Module, error) {
 	if m.metrics, err = newMetrics(d.Metrics, d.Inspector); err != nil {
 		return nil, err
 	}
-	m.webhooks = newDeliverer(cfg.Webhook)
+	m.webhooks = newDeliverer(cfg.Webhook, cfg.SecretKey)
 	return m, nil
 }
 

@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"github.com/aquaml/aquaml/platform/config"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -36,7 +37,7 @@ func TestDialerRefusesPrivateAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
 	port := srv.URL[strings.LastIndex(srv.URL, ":"):]
-	guarded := newDeliverer(WebhookConfig{Timeout: 5 * time.Second})
+	guarded := newDeliverer(config.Webhook{Timeout: 5 * time.Second}, "")
 	for _, url := range []string{srv.URL, "http://localhost" + port + "/hook"} {
 		err := guarded.post(context.Background(), url, "s", "id", 1, []byte(`{}`), "batch.completed")
 		if !errors.Is(err, errForbiddenAddress) {
@@ -46,7 +47,7 @@ func TestDialerRefusesPrivateAddresses(t *testing.T) {
 	if hits.Load() != 0 {
 		t.Errorf("the receiver got %d requests", hits.Load())
 	}
-	open := newDeliverer(WebhookConfig{Timeout: 5 * time.Second, AllowPrivate: true})
+	open := newDeliverer(config.Webhook{Timeout: 5 * time.Second, AllowPrivate: true}, "")
 	if err := open.post(context.Background(), srv.URL, "s", "id", 1, []byte(`{}`), "batch.completed"); err != nil || hits.Load() != 1 {
 		t.Errorf("with private addresses allowed: %v, %d requests", err, hits.Load())
 	}
@@ -58,7 +59,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	defer target.Close()
 	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))
 	defer redirect.Close()
-	d := newDeliverer(WebhookConfig{Timeout: 5 * time.Second, AllowPrivate: true})
+	d := newDeliverer(config.Webhook{Timeout: 5 * time.Second, AllowPrivate: true}, "")
 	if err := d.post(context.Background(), redirect.URL, "s", "id", 1, []byte(`{}`), "batch.completed"); err == nil || followed.Load() {
 		t.Errorf("redirect: err %v, followed %v", err, followed.Load())
 	}

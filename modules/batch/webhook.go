@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/aquaml/aquaml/platform/config"
 	"io"
 	"net"
 	"net/http"
@@ -34,13 +35,13 @@ const globalSecretLabel = "aquaml-webhook"
 // deliverer sends webhooks through a client that cannot reach private
 // addresses (unless allowed) and never follows redirects.
 type deliverer struct {
-	cfg      WebhookConfig
+	cfg      config.Webhook
 	client   *http.Client
 	resolver *net.Resolver
 	global   string
 }
 
-func newDeliverer(cfg WebhookConfig) *deliverer {
+func newDeliverer(cfg config.Webhook, secretKey string) *deliverer {
 	return &deliverer{
 		cfg: cfg,
 		client: &http.Client{
@@ -49,7 +50,7 @@ func newDeliverer(cfg WebhookConfig) *deliverer {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		resolver: net.DefaultResolver,
-		global:   GlobalSecret(cfg.SecretKey),
+		global:   GlobalSecret(secretKey),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/aquaml/aquaml/platform/config"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -17,7 +18,7 @@ import (
 func testUpload(t testing.TB) *upload {
 	return &upload{
 		ctx:    context.Background(),
-		cfg:    Config{MaxImages: 20, MaxFileBytes: 1 << 20, MaxUnzipped: 4 << 20},
+		cfg:    Config{Batch: config.Batch{MaxImages: 20, MaxUnzipped: 4 << 20}, MaxFileBytes: 1 << 20},
 		writer: newPhotoWriter(blobstore.New(t.TempDir())),
 	}
 }

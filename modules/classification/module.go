@@ -7,31 +7,32 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/imageio"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 	"gorm.io/gorm"
 )
 
-// Config is what the module reads from the configuration.
+// Config is what the module reads from the configuration: the model and
+// classification sections as they are, and the body limit that bounds a
+// photo's bytes.
 type Config struct {
-	// ModelPath is a model file to serve by default; empty serves the
-	// bundled model.
-	ModelPath string
-	ModelDir  string
-	Engine    inference.Options
-	CacheTTL  time.Duration // 0 turns the result cache off
-	// StoreImages keeps every classified photo under ImageDir for later
-	// retraining.
-	StoreImages bool
-	ImageDir    string
-	// SyncInterval is how often the active model is re-read from the
-	// database, in case an announcement over Redis was missed.
-	SyncInterval time.Duration
+	Model    config.Model
+	Classify config.Classify
+	MaxBytes int64
+}
+
+// engineOptions is how every engine of this process runs.
+func (c Config) engineOptions() inference.Options {
+	return inference.Options{
+		MaxBatch: c.Model.BatchSize, BatchWait: c.Model.BatchWait, QueueSize: c.Model.QueueSize,
+		Limits: imageio.Limits{MaxPixels: c.Model.MaxPixels, MaxBytes: c.MaxBytes},
+	}
 }
 
 // Deps is what the module needs from the application.
@@ -57,6 +58,7 @@ type Module struct {
 	serving  *serving
 	service  *Service
 	metrics  *metrics
+	engine   inference.Options
 	serveMu  sync.Mutex // one model load at a time
 	stop     context.CancelFunc
 	done     chan struct{}
@@ -76,13 +78,14 @@ func New(d Deps) (*Module, error) {
 	st := &store{db: d.DB}
 	m := &Module{
 		deps: d, cfg: d.Config, log: log, store: st, metrics: met, serving: &serving{},
-		registry: &registry{store: st, files: blobstore.New(d.Config.ModelDir), bundled: d.Bundled},
+		registry: &registry{store: st, files: blobstore.New(d.Config.Model.Dir), bundled: d.Bundled},
+		engine:   d.Config.engineOptions(),
 	}
-	m.cfg.Engine.OnBatch = met.observeBatch
+	m.engine.OnBatch = met.observeBatch
 	m.service = &Service{
 		serving: m.serving, store: st, metrics: met,
-		cache:  &cache{client: d.Redis, ttl: d.Config.CacheTTL, log: log, metrics: met},
-		images: blobstore.New(d.Config.ImageDir), storeImages: d.Config.StoreImages,
+		cache:  &cache{client: d.Redis, ttl: d.Config.Classify.CacheTTL, log: log, metrics: met},
+		images: blobstore.New(d.Config.Classify.ImageDir), storeImages: d.Config.Classify.StoreImages,
 	}
 	return m, nil
 }

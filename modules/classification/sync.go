@@ -45,20 +45,20 @@ func (m *Module) Start(ctx context.Context) error {
 }
 
 func (m *Module) registerDefault(ctx context.Context) (modelRecord, error) {
-	if m.cfg.ModelPath == "" {
+	if m.cfg.Model.Path == "" {
 		rec, _, err := m.registry.register(ctx, m.deps.Bundled.File, sourceBundled, nil, m.deps.Bundled.Card)
 		if err != nil {
 			return rec, fmt.Errorf("classification: bundled model: %w", err)
 		}
 		return rec, nil
 	}
-	data, err := os.ReadFile(m.cfg.ModelPath)
+	data, err := os.ReadFile(m.cfg.Model.Path)
 	if err != nil {
 		return modelRecord{}, fmt.Errorf("classification: MODEL_PATH: %w", err)
 	}
 	rec, _, err := m.registry.register(ctx, data, sourcePath, nil, "")
 	if err != nil {
-		return rec, fmt.Errorf("classification: MODEL_PATH %s: %w", m.cfg.ModelPath, err)
+		return rec, fmt.Errorf("classification: MODEL_PATH %s: %w", m.cfg.Model.Path, err)
 	}
 	return rec, nil
 }
@@ -74,7 +74,7 @@ func (m *Module) serve(ctx context.Context, rec modelRecord) error {
 	if err != nil {
 		return err
 	}
-	eng, err := inference.New(model, m.cfg.Engine)
+	eng, err := inference.New(model, m.engine)
 	if err != nil {
 		return fmt.Errorf("classification: model %s: %w", rec.ID, err)
 	}
@@ -89,7 +89,7 @@ func (m *Module) serve(ctx context.Context, rec modelRecord) error {
 func (m *Module) follow(ctx context.Context) {
 	defer close(m.done)
 	go m.listen(ctx)
-	interval := m.cfg.SyncInterval
+	interval := m.cfg.Model.SyncInterval
 	if interval <= 0 {
 		interval = 15 * time.Second
 	}
