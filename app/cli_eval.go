@@ -18,8 +18,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { extraCommands = append(extraCommands, (*cli).evalCmd, (*cli).predictCmd) }
-
 // evalReport is what eval prints with --json: the evaluation package's
 // scores (accuracy, macro_f1, per_class, confusion, ...) plus the run.
 type evalReport struct {

@@ -15,8 +15,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { extraCommands = append(extraCommands, (*cli).trainCmd) }
-
 func (c *cli) trainCmd() *cobra.Command {
 	var (
 		o               training.Options
