@@ -48,16 +48,29 @@ func newRoot(ctx context.Context, args []string, stdout, stderr io.Writer) *cobr
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&c.configFile, "config", "", "YAML config file (default configs/config.yaml if present)")
 	root.PersistentFlags().StringVar(&c.envFile, "env-file", "", "dotenv file (default .env if present)")
-	root.AddCommand(c.serveCmd(), c.workerCmd(), c.migrateCmd(), c.healthcheckCmd(), c.versionCmd())
-	for _, add := range extraCommands {
-		root.AddCommand(add(c))
-	}
+	root.AddCommand(c.commands()...)
 	return root
 }
 
-// extraCommands lets command files register themselves without editing
-// the root (train, eval, user, ...).
-var extraCommands []func(*cli) *cobra.Command
+// commands is every sub-command, in one place so that a reader sees the
+// whole command line here and a new command is added here, nowhere else.
+func (c *cli) commands() []*cobra.Command {
+	return []*cobra.Command{
+		// Running the service.
+		c.serveCmd(),
+		c.workerCmd(),
+		c.migrateCmd(),
+		c.healthcheckCmd(),
+		c.userCmd(),
+		// Models.
+		c.trainCmd(),
+		c.evalCmd(),
+		c.predictCmd(),
+		// Tools.
+		c.loadtestCmd(),
+		c.versionCmd(),
+	}
+}
 
 // load reads the configuration with the given flags bound to their keys.
 func (c *cli) load(flags map[string]*pflag.Flag) (config.Config, error) {

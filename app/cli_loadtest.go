@@ -18,8 +18,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { extraCommands = append(extraCommands, (*cli).loadtestCmd) }
-
 func (c *cli) loadtestCmd() *cobra.Command {
 	var (
 		url, image, images, token, apiKey, field string

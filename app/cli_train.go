@@ -1,10 +1,7 @@
 package app
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -14,8 +11,6 @@ import (
 	"github.com/aquaml/aquaml/platform/inference/training"
 	"github.com/spf13/cobra"
 )
-
-func init() { extraCommands = append(extraCommands, (*cli).trainCmd) }
 
 func (c *cli) trainCmd() *cobra.Command {
 	var (
@@ -108,7 +103,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	return cmd
 }
 
-// readLabels reads label,scientific_name,common_name rows (header optional).
+// readLabels reads the --labels file; none given means no names.
 func readLabels(path string) (map[string]modelfile.Label, error) {
 	if path == "" {
 		return nil, nil
@@ -118,25 +113,11 @@ func readLabels(path string) (map[string]modelfile.Label, error) {
 		return nil, fmt.Errorf("--labels: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	out := map[string]modelfile.Label{}
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("--labels: %w", err)
-		}
-		if line == 1 && rec[0] == "label" {
-			continue
-		}
-		if len(rec) != 3 || rec[0] == "" {
-			return nil, fmt.Errorf("--labels: %s line %d: want label,scientific_name,common_name", path, line)
-		}
-		out[rec[0]] = modelfile.Label{Name: rec[0], ScientificName: rec[1], CommonName: rec[2]}
+	labels, err := training.ReadLabels(f, path)
+	if err != nil {
+		return nil, fmt.Errorf("--labels: %w", err)
 	}
+	return labels, nil
 }
 
 func parseReferences(refs []string) ([]evaluation.Reference, error) {

@@ -22,8 +22,6 @@ import (
 // passwordEnv lets scripts pass the password without a pipe.
 const passwordEnv = "AQUAML_ADMIN_PASSWORD"
 
-func init() { extraCommands = append(extraCommands, (*cli).userCmd) }
-
 func (c *cli) userCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",

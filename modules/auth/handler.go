@@ -111,8 +111,7 @@ func (h *handler) updateMe(c echo.Context) error {
 		return err
 	}
 	p, claims := caller(c)
-	u, err := h.svc.updateMe(c.Request().Context(), p, claims,
-		ProfileChange{FullName: b.FullName, Password: b.Password, CurrentPassword: b.CurrentPassword})
+	u, err := h.svc.updateMe(c.Request().Context(), p, claims, ProfileChange(b))
 	if err != nil {
 		return err
 	}
@@ -192,7 +191,7 @@ func (h *handler) updateUser(c echo.Context) error {
 	if err := decodeJSON(contentType(c), body, &b); err != nil {
 		return err
 	}
-	u, err := h.svc.updateUser(c.Request().Context(), c.Param("id"), AccountChange{IsActive: b.IsActive, Role: b.Role})
+	u, err := h.svc.updateUser(c.Request().Context(), c.Param("id"), AccountChange(b))
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +48,9 @@ func aquamlBinary(t *testing.T) string {
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), append(args, "github.com/aquaml/aquaml")...)
+		// go test puts its own GOROOT/bin first on PATH, so this is the
+		// toolchain that built the test, sharing its build cache.
+		cmd := exec.Command("go", append(args, "github.com/aquaml/aquaml")...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {

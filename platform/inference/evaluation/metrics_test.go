@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func close(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestResultByHand(t *testing.T) {
 	// Truth/prediction pairs over a, b, c; class c never occurs either way.
@@ -18,7 +18,7 @@ func TestResultByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Total != 6 || !close(r.Accuracy, 4.0/6) {
+	if r.Total != 6 || !near(r.Accuracy, 4.0/6) {
 		t.Errorf("total %d accuracy %v, want 6 and 4/6", r.Total, r.Accuracy)
 	}
 	want := []struct {
@@ -31,12 +31,12 @@ func TestResultByHand(t *testing.T) {
 	}
 	for i, w := range want {
 		c := r.PerClass[i]
-		if !close(c.Precision, w.p) || !close(c.Recall, w.r) || !close(c.F1, w.f1) || c.Support != w.support {
+		if !near(c.Precision, w.p) || !near(c.Recall, w.r) || !near(c.F1, w.f1) || c.Support != w.support {
 			t.Errorf("class %d = %+v, want %+v", i, c, w)
 		}
 	}
 	// Macro-F1 averages every label, the absent one included, as the reference does.
-	if !close(r.MacroF1, (0.75+0.5+0)/3) {
+	if !near(r.MacroF1, (0.75+0.5+0)/3) {
 		t.Errorf("macro-F1 %v, want %v", r.MacroF1, (0.75+0.5)/3)
 	}
 	if r.Confusion[0][1] != 1 || r.Confusion[1][0] != 1 || r.Confusion[0][0] != 3 {
@@ -55,7 +55,7 @@ func TestUnequalPrecisionRecall(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := r.PerClass[0]
-	if !close(a.Precision, 0.5) || !close(a.Recall, 1) || !close(a.F1, 2*0.5*1/1.5) {
+	if !near(a.Precision, 0.5) || !near(a.Recall, 1) || !near(a.F1, 2*0.5*1/1.5) {
 		t.Errorf("class a = %+v", a)
 	}
 }
@@ -66,10 +66,10 @@ func TestUnknownPredictions(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.Result("test")
-	if r.Total != 4 || !close(r.Accuracy, 0.5) {
+	if r.Total != 4 || !near(r.Accuracy, 0.5) {
 		t.Errorf("total %d accuracy %v", r.Total, r.Accuracy)
 	}
-	if a := r.PerClass[0]; !close(a.Precision, 1) || !close(a.Recall, 0.5) || a.Support != 2 {
+	if a := r.PerClass[0]; !near(a.Precision, 1) || !near(a.Recall, 0.5) || a.Support != 2 {
 		t.Errorf("class a = %+v: declined predictions lower recall, not precision", a)
 	}
 	if r.Unknown[0] != 1 || r.Unknown[1] != 1 {
