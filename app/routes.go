@@ -56,7 +56,7 @@ func (a *App) mount() error {
 	a.startHooks = append(a.startHooks, accounts.Bootstrap)
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
-	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, a.RequireUser, accounts.RateLimit())
+	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
 
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)
 	if err != nil {

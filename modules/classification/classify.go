@@ -33,7 +33,7 @@ func (m *Module) classify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := m.service.Classify(ctx, inference.Request{Photo: up.data, TopK: up.topK, History: caller.ID})
+	a, err := m.service.Classify(ctx, inference.Request{Photo: up.data, TopK: up.topK, Model: up.model, History: caller.ID})
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,9 @@ import (
 	"time"
 )
 
-// modelRecord is a registered model: its file, what it predicts and whether
-// it is the one serving.
+// modelRecord is a registered model: its file, what it predicts, whether
+// every process serves it (Ready) and whether it is the deployment's
+// default (IsActive, always ready too).
 type modelRecord struct {
 	ID               string `gorm:"primaryKey"`
 	Name             string
@@ -20,9 +21,17 @@ type modelRecord struct {
 	Card             string // Markdown model card
 	UnknownThreshold float32
 	IsActive         bool
-	UploadedBy       *string
-	CreatedAt        time.Time
-	ActivatedAt      *time.Time
+	Ready            bool
+	// MemoryBytes is what serving the model costs in each process
+	// (weights and graphs at the batch sizes it serves), as estimated
+	// before it was first loaded.
+	MemoryBytes int64
+	UploadedBy  *string
+	CreatedAt   time.Time
+	ActivatedAt *time.Time
+	// DeletedAt marks a deleted model: its file is gone, its row stays so
+	// history and batch results still name it.
+	DeletedAt *time.Time
 }
 
 func (modelRecord) TableName() string { return "models" }
@@ -52,9 +61,7 @@ type prediction struct {
 	Cached       bool
 	LatencyMS    float64 `gorm:"column:latency_ms"`
 	CreatedAt    time.Time
-	// ModelName is read from the models table by the queries that join it;
-	// it is never written.
-	ModelName string `gorm:"->;column:model_name"`
+	ModelName    string
 }
 
 func (prediction) TableName() string { return "predictions" }

@@ -23,8 +23,11 @@ type modelView struct {
 	SizeBytes        int64              `json:"size_bytes"`
 	InputSize        int                `json:"input_size"`
 	UnknownThreshold float32            `json:"unknown_threshold"`
-	Active           bool               `json:"active"`
-	Serving          bool               `json:"serving"` // in service in this process
+	Active           bool               `json:"active"`  // the deployment's default
+	Ready            bool               `json:"ready"`   // served by every process
+	Serving          bool               `json:"serving"` // loaded in the process that answered
+	MemoryMB         float64            `json:"memory_mb"`
+	Rollout          *rollout           `json:"rollout,omitempty"`
 	Metrics          *modelfile.Metrics `json:"metrics,omitempty"`
 	Labels           []modelfile.Label  `json:"labels,omitempty"`
 	Card             string             `json:"card,omitempty"`
@@ -36,7 +39,9 @@ func (m *Module) view(r modelRecord, detail bool) modelView {
 	v := modelView{
 		ID: r.ID, Name: r.Name, Version: r.Version, Checksum: r.Checksum, Source: r.Source,
 		SizeBytes: r.SizeBytes, InputSize: r.InputSize, UnknownThreshold: r.UnknownThreshold,
-		Active: r.IsActive, Serving: m.serving.activeID() == r.ID, CreatedAt: r.CreatedAt, ActivatedAt: r.ActivatedAt,
+		Active: r.IsActive, Ready: r.Ready || r.IsActive, Serving: m.serving.loaded(r.ID),
+		MemoryMB:  float64(r.MemoryBytes*10>>20) / 10,
+		CreatedAt: r.CreatedAt, ActivatedAt: r.ActivatedAt,
 	}
 	var metrics modelfile.Metrics
 	if json.Unmarshal([]byte(r.Metrics), &metrics) == nil && metrics.Split != "" {
@@ -65,11 +70,16 @@ func (m *Module) listModels(c echo.Context) error {
 }
 
 func (m *Module) getModel(c echo.Context) error {
-	rec, err := m.store.model(c.Request().Context(), c.Param("id"))
+	rec, err := m.liveModel(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, m.view(rec, true))
+	v := m.view(rec, true)
+	if states, err := m.presence.processes(c.Request().Context()); err == nil && len(states) > 0 {
+		r := rolloutOf(states, rec.ID, time.Time{})
+		v.Rollout = &r
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // uploadModel registers a model file sent as multipart field "file" or as
@@ -111,42 +121,51 @@ func (m *Module) uploadModel(c echo.Context) error {
 }
 
 func (m *Module) activateModel(c echo.Context) error {
-	rec, err := m.activate(c.Request().Context(), c.Param("id"))
+	rec, err := m.makeDefault(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, m.view(rec, false))
 }
 
-// activate puts a model in service here at once and tells every other
-// process to follow. The model is loaded before the database marks it
-// active, so a model that cannot be served never becomes the active one.
-func (m *Module) activate(ctx context.Context, id string) (modelRecord, error) {
-	rec, err := m.store.model(ctx, id)
+// loadModel answers 200 once every process serves the model, 202 while
+// some are still loading it.
+func (m *Module) loadModel(c echo.Context) error {
+	rec, r, err := m.makeReady(c.Request().Context(), c.Param("id"))
 	if err != nil {
-		return rec, err
+		return err
 	}
-	if _, err := m.registry.load(ctx, rec); err != nil {
-		return rec, apperr.Wrap(apperr.Conflict, "model_unavailable", "the model file cannot be loaded here", err)
+	v := m.view(rec, false)
+	v.Rollout = &r
+	if !r.complete() {
+		return c.JSON(http.StatusAccepted, v)
 	}
-	now := time.Now().UTC()
-	if err := m.store.activate(ctx, rec.ID, now); err != nil {
-		return rec, err
-	}
-	rec.IsActive, rec.ActivatedAt = true, &now
-	if err := m.serve(ctx, rec); err != nil {
-		return rec, err
-	}
-	m.announce(ctx, rec.ID)
-	return rec, nil
+	return c.JSON(http.StatusOK, v)
 }
 
-// Health reports the model in service for /health/detailed and /ready.
+func (m *Module) unloadModel(c echo.Context) error {
+	rec, err := m.unload(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m.view(rec, false))
+}
+
+func (m *Module) deleteModel(c echo.Context) error {
+	if err := m.remove(c.Request().Context(), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Health reports the models in service for /health/detailed and /ready:
+// ready once the default is loaded.
 func (m *Module) Health(context.Context) (map[string]any, error) {
 	l, err := m.serving.acquire("")
 	if err != nil {
 		return map[string]any{"loaded": false}, err
 	}
 	defer l.release()
-	return map[string]any{"loaded": true, "id": l.record.ID, "name": l.record.Name, "version": l.record.Version}, nil
+	return map[string]any{"loaded": true, "id": l.record.ID, "name": l.record.Name, "version": l.record.Version,
+		"serving": len(m.serving.snapshot().byID)}, nil
 }

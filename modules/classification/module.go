@@ -45,6 +45,9 @@ type Deps struct {
 	RequireAdmin echo.MiddlewareFunc
 	Metrics      prometheus.Registerer
 	Logger       *slog.Logger
+	// ModelInUse, when set, counts the running batches pinned to a
+	// model, so it is not unloaded or deleted under them.
+	ModelInUse func(ctx context.Context, modelID string) (int, error)
 }
 
 // Module serves classification: its service, its routes and the loading
@@ -56,7 +59,11 @@ type Module struct {
 	store    *store
 	registry *registry
 	serving  *serving
+	presence *presence
 	service  *Service
+	// fallback is the model this process registered at start (bundled or
+	// MODEL_PATH): served when the default cannot be loaded here.
+	fallback modelRecord
 	metrics  *metrics
 	engine   inference.Options
 	serveMu  sync.Mutex // one model load at a time
@@ -78,10 +85,11 @@ func New(d Deps) (*Module, error) {
 	st := &store{db: d.DB}
 	m := &Module{
 		deps: d, cfg: d.Config, log: log, store: st, metrics: met, serving: &serving{},
-		registry: &registry{store: st, files: blobstore.New(d.Config.Model.Dir), bundled: d.Bundled},
+		presence: newPresence(d.Redis, log),
 		engine:   d.Config.engineOptions(),
 	}
-	m.engine.OnBatch = met.observeBatch
+	m.registry = &registry{store: st, files: blobstore.New(d.Config.Model.Dir), bundled: d.Bundled,
+		engine: m.engine, budget: m.memoryBudget()}
 	m.service = &Service{
 		serving: m.serving, store: st, metrics: met,
 		cache:  &cache{client: d.Redis, ttl: d.Config.Classify.CacheTTL, log: log, metrics: met},
@@ -105,6 +113,9 @@ func (m *Module) Routes(g *echo.Group) {
 	g.GET("/models/:id", m.getModel, user)
 	g.POST("/models", m.uploadModel, admin)
 	g.POST("/models/:id/activate", m.activateModel, admin)
+	g.POST("/models/:id/load", m.loadModel, admin)
+	g.POST("/models/:id/unload", m.unloadModel, admin)
+	g.DELETE("/models/:id", m.deleteModel, admin)
 	g.GET("/models/:id/feedback-summary", m.feedbackSummary, admin)
 }
 

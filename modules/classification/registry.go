@@ -22,6 +22,8 @@ type registry struct {
 	store   *store
 	files   *blobstore.Store
 	bundled Bundled
+	engine  inference.Options // how this deployment serves every model
+	budget  int64             // MODEL_MEMORY_MB in bytes
 }
 
 // Bundled is the model compiled into the binary: its file and model card.
@@ -37,8 +39,19 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 	if err != nil {
 		return modelRecord{}, false, apperr.Wrap(apperr.Invalid, "invalid_model", "not a valid model file: "+err.Error(), err)
 	}
+	// The memory is checked from the shapes first: building the graphs of
+	// a model too large to serve could end the process.
+	need, err := inference.MemoryEstimate(m, r.engine)
+	if err != nil {
+		return modelRecord{}, false, apperr.Wrap(apperr.Invalid, "invalid_model", "the model cannot be served: "+err.Error(), err)
+	}
+	if need > r.budget {
+		return modelRecord{}, false, apperr.New(apperr.Invalid, "model_too_large", fmt.Sprintf(
+			"serving this model at BATCH_SIZE %d needs %s in each process, more than MODEL_MEMORY_MB (%s)",
+			r.engine.MaxBatch, mb(need), mb(r.budget)))
+	}
 	// Building an engine proves the architecture and weights fit together.
-	eng, err := inference.New(m, inference.Options{MaxBatch: 1})
+	eng, err := inference.New(m, inference.Options{MaxBatch: 1, QueueSize: 1})
 	if err != nil {
 		return modelRecord{}, false, apperr.Wrap(apperr.Invalid, "invalid_model", "the model cannot be served: "+err.Error(), err)
 	}
@@ -50,7 +63,7 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 	rec := modelRecord{
 		ID: uuid.Must(uuid.NewV7()).String(), Name: m.Meta.Name, Version: m.Meta.Version, Checksum: checksum,
 		Source: source, SizeBytes: int64(len(data)), InputSize: m.Meta.Input.Height,
-		UnknownThreshold: m.Meta.UnknownThreshold, UploadedBy: uploadedBy, CreatedAt: time.Now().UTC(),
+		UnknownThreshold: m.Meta.UnknownThreshold, MemoryBytes: need, UploadedBy: uploadedBy, CreatedAt: time.Now().UTC(),
 	}
 	labels, _ := json.Marshal(m.Meta.Labels)
 	rec.Labels = string(labels)

@@ -3,7 +3,9 @@ package classification
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
@@ -32,7 +34,7 @@ func (s *Service) Classify(ctx context.Context, req inference.Request) (inferenc
 	start := time.Now()
 	lm, err := s.serving.acquire(req.Model)
 	if err != nil {
-		return inference.Answer{}, err
+		return inference.Answer{}, s.explainMiss(ctx, req.Model, err)
 	}
 	defer lm.release()
 	if req.Tensor != nil {
@@ -40,7 +42,7 @@ func (s *Service) Classify(ctx context.Context, req inference.Request) (inferenc
 		if err != nil {
 			return inference.Answer{}, inference.APIError(err)
 		}
-		s.metrics.observePrediction(lm.record.Version, res.Predictions[0].Label, res.Unknown)
+		s.metrics.observePrediction(lm.ref(), res.Predictions[0].Label, res.Unknown)
 		return inference.Answer{Result: res, Model: lm.ref(), Latency: time.Since(start)}, nil
 	}
 
@@ -70,7 +72,7 @@ func (s *Service) Classify(ctx context.Context, req inference.Request) (inferenc
 	if !ans.Cached {
 		s.cache.put(ctx, key, ans.Result)
 	}
-	s.metrics.observePrediction(lm.record.Version, ans.Predictions[0].Label, ans.Unknown)
+	s.metrics.observePrediction(ans.Model, ans.Predictions[0].Label, ans.Unknown)
 	return ans, nil
 }
 
@@ -81,7 +83,7 @@ func (s *Service) record(ctx context.Context, userID string, a inference.Answer)
 		return fmt.Errorf("classification: %w", err)
 	}
 	return s.store.insertPrediction(ctx, &prediction{
-		ID: a.PredictionID, UserID: userID, ModelID: a.Model.ID, ModelVersion: a.Model.Version,
+		ID: a.PredictionID, UserID: userID, ModelID: a.Model.ID, ModelName: a.Model.Name, ModelVersion: a.Model.Version,
 		ImageSHA256: a.SHA256, ImageBytes: int64(a.SizeBytes), ImageWidth: a.Image.Width,
 		ImageHeight: a.Image.Height, ImageFormat: a.Image.Format, TopK: string(topK),
 		Label: a.Predictions[0].Label, Confidence: a.Predictions[0].Confidence, Unknown: a.Unknown,
@@ -91,3 +93,36 @@ func (s *Service) record(ctx context.Context, userID string, a inference.Answer)
 
 // latencyMS is a duration in milliseconds with microsecond precision.
 func latencyMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// explainMiss tells a client why the model it named is not served here:
+// unknown (404), stored but not loaded (409), or loaded elsewhere and
+// still loading here (503, retry).
+func (s *Service) explainMiss(ctx context.Context, ref string, err error) error {
+	if ref == "" || apperr.KindOf(err) != apperr.NotFound {
+		return err
+	}
+	rec, serr := s.store.modelByRef(ctx, ref)
+	switch {
+	case errors.Is(serr, errModelNotFound):
+		return apperr.New(apperr.NotFound, "model_not_found", "no model "+strconv.Quote(ref)+" is registered")
+	case serr != nil:
+		return serr
+	case !rec.Ready && !rec.IsActive:
+		return apperr.New(apperr.Conflict, "model_not_ready", "model "+rec.Name+":"+rec.Version+
+			" is stored but not loaded: an admin loads it with POST /models/"+rec.ID+"/load")
+	}
+	e := apperr.New(apperr.Unavailable, "model_loading", "model "+rec.Name+":"+rec.Version+" is still loading here; retry shortly")
+	e.RetryAfter = time.Second
+	return e
+}
+
+// Resolve names the model a request for ref would use now (empty: the
+// default), with the errors Classify would give; batches pin it at submit.
+func (s *Service) Resolve(ctx context.Context, ref string) (inference.ModelRef, error) {
+	lm, err := s.serving.acquire(ref)
+	if err != nil {
+		return inference.ModelRef{}, s.explainMiss(ctx, ref, err)
+	}
+	defer lm.release()
+	return lm.ref(), nil
+}

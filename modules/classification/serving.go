@@ -11,13 +11,14 @@ import (
 )
 
 // loadedModel is a registered model with its engine. Requests hold a
-// reference for their whole life, so a model being replaced finishes every
-// request it started and is closed only when the last one lets go: no
-// request fails or mixes models during a swap.
+// reference for their whole life, so a model being replaced or unloaded
+// finishes every request it started and is closed only when the last one
+// lets go: no request fails or mixes models during a swap.
 type loadedModel struct {
 	record  modelRecord
 	meta    modelfile.Metadata
 	engine  *inference.Engine
+	memory  int64 // estimated bytes this model costs the process
 	refs    atomic.Int64
 	retired atomic.Bool
 	once    sync.Once
@@ -40,63 +41,131 @@ func (l *loadedModel) release() {
 
 func (l *loadedModel) close() { l.once.Do(l.engine.Close) }
 
+// retire closes the model once its last request is done.
+func (l *loadedModel) retire() {
+	l.retired.Store(true)
+	if l.refs.Load() == 0 {
+		l.close()
+	}
+}
+
 // errModelNotLoaded is the one answer while no model is in service.
 var errModelNotLoaded = apperr.New(apperr.Unavailable, "model_not_loaded", "the model is still loading; retry shortly")
 
-// serving holds the model in service in this process.
-type serving struct {
-	current atomic.Pointer[loadedModel]
+// servingSet is what a process serves at one moment: every loaded model
+// and the default. It is never changed once published.
+type servingSet struct {
+	byID map[string]*loadedModel
+	def  *loadedModel
+	// failed holds why each model this process should serve is not
+	// loaded here.
+	failed map[string]loadFailure
 }
 
-// acquire returns the model ref names (its id, name or name:version;
-// empty for the default) with a reference the caller must release. Before
-// the first model is loaded it fails with errModelNotLoaded; a model not
-// in service is model_not_found.
+// get is the loaded model with this id, nil when not loaded (or no set).
+func (s *servingSet) get(id string) *loadedModel {
+	if s == nil {
+		return nil
+	}
+	return s.byID[id]
+}
+
+// find returns the loaded model ref names: its id, name:version, or name
+// (the default when it has that name, else the newest ready version);
+// empty is the default.
+func (s *servingSet) find(ref string) *loadedModel {
+	if s == nil {
+		return nil
+	}
+	if ref == "" {
+		return s.def
+	}
+	if l := s.byID[ref]; l != nil {
+		return l
+	}
+	if s.def != nil && (ref == s.def.record.Name || ref == s.def.record.Name+":"+s.def.record.Version) {
+		return s.def
+	}
+	var best *loadedModel
+	for _, l := range s.byID {
+		r := l.record
+		switch {
+		case ref == r.Name+":"+r.Version:
+			return l
+		case ref == r.Name && (best == nil || r.CreatedAt.After(best.record.CreatedAt)):
+			best = l
+		}
+	}
+	return best
+}
+
+// failedOf is why this process could not load a model, if it tried.
+func (s *servingSet) failedOf(id string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	f, ok := s.failed[id]
+	return f.Reason, ok
+}
+
+// serving holds the models in service in this process. Readers take the
+// published set without locks; changes are serialised by the caller.
+type serving struct {
+	current atomic.Pointer[servingSet]
+}
+
+// acquire returns the model ref names (see servingSet.find) with a
+// reference the caller must release. Before the first model is loaded it
+// fails with errModelNotLoaded; a model this process does not serve is
+// model_not_found (the caller may know better from the registry).
 func (s *serving) acquire(ref string) (*loadedModel, error) {
 	for {
-		l := s.current.Load()
-		if l == nil {
+		set := s.current.Load()
+		if set == nil || set.def == nil {
 			return nil, errModelNotLoaded
 		}
-		if !l.matches(ref) {
-			return nil, apperr.New(apperr.NotFound, "model_not_found", "no model "+strconv.Quote(ref)+" is in service")
+		l := set.find(ref)
+		if l == nil {
+			return nil, apperr.New(apperr.NotFound, "model_not_found", "no model "+strconv.Quote(ref)+" is served")
 		}
 		l.refs.Add(1)
-		if s.current.Load() == l {
+		if !l.retired.Load() {
 			return l, nil
 		}
-		// Swapped between the load and the increment: that model may be
-		// closing; take the new one.
+		// Unloaded between the lookup and the increment: that model may
+		// be closing; look again in the newer set.
 		l.release()
 	}
 }
 
-// matches reports whether ref names this model.
-func (l *loadedModel) matches(ref string) bool {
-	r := l.record
-	return ref == "" || ref == r.ID || ref == r.Name || ref == r.Name+":"+r.Version
-}
-
-// swap puts next in service and retires the previous model, which closes
-// once its last request is done.
-func (s *serving) swap(next *loadedModel) {
+// publish makes next the served set and retires every model of the
+// previous set that next no longer holds.
+func (s *serving) publish(next *servingSet) {
 	prev := s.current.Swap(next)
 	if prev == nil {
 		return
 	}
-	prev.retired.Store(true)
-	if prev.refs.Load() == 0 {
-		prev.close()
+	for id, l := range prev.byID {
+		if next == nil || next.byID[id] != l {
+			l.retire()
+		}
 	}
 }
 
-// activeID is the id of the model in service, "" before the first.
-func (s *serving) activeID() string {
-	if l := s.current.Load(); l != nil {
-		return l.record.ID
+// snapshot is the set served now (nil before the first load).
+func (s *serving) snapshot() *servingSet { return s.current.Load() }
+
+// defaultID is the id of the default model in service, "" before the
+// first.
+func (s *serving) defaultID() string {
+	if set := s.current.Load(); set != nil && set.def != nil {
+		return set.def.record.ID
 	}
 	return ""
 }
 
-// close retires the model in service (at shutdown).
-func (s *serving) close() { s.swap(nil) }
+// loaded reports whether this process serves the model.
+func (s *serving) loaded(id string) bool { return s.current.Load().get(id) != nil }
+
+// close retires every model (at shutdown).
+func (s *serving) close() { s.publish(nil) }

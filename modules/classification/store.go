@@ -31,47 +31,40 @@ type historyFilter struct {
 	From, To *time.Time
 }
 
-// history is one page of a user's predictions, newest first, with the
-// names of the models that made them, and the total matching.
+// history is one page of a user's predictions, newest first, and the
+// total matching.
 func (s *store) history(ctx context.Context, f historyFilter, pg paging.Request) ([]prediction, int64, error) {
-	q := s.db.WithContext(ctx).Model(&prediction{}).Where("predictions.user_id = ?", f.UserID)
+	q := s.db.WithContext(ctx).Model(&prediction{}).Where("user_id = ?", f.UserID)
 	if f.Label != "" {
-		q = q.Where("predictions.label = ?", f.Label)
+		q = q.Where("label = ?", f.Label)
 	}
 	if f.Unknown != nil {
-		q = q.Where("predictions.unknown = ?", *f.Unknown)
+		q = q.Where("unknown = ?", *f.Unknown)
 	}
 	if f.From != nil {
-		q = q.Where("predictions.created_at >= ?", *f.From)
+		q = q.Where("created_at >= ?", *f.From)
 	}
 	if f.To != nil {
-		q = q.Where("predictions.created_at <= ?", *f.To)
+		q = q.Where("created_at <= ?", *f.To)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
 	var rows []prediction
-	err := q.Select("predictions.*, models.name AS model_name").
-		Joins("LEFT JOIN models ON models.id = predictions.model_id").
-		Order("predictions.created_at DESC, predictions.id DESC").
-		Limit(pg.Size).Offset(pg.Offset()).Scan(&rows).Error
+	err := q.Order("created_at DESC, id DESC").Limit(pg.Size).Offset(pg.Offset()).Find(&rows).Error
 	return rows, total, err
 }
 
 var errPredictionNotFound = apperr.New(apperr.NotFound, "prediction_not_found", "no prediction with this id")
 
-// prediction loads one prediction with its model's name.
 func (s *store) prediction(ctx context.Context, id string) (prediction, error) {
 	var p prediction
-	res := s.db.WithContext(ctx).Model(&prediction{}).
-		Select("predictions.*, models.name AS model_name").
-		Joins("LEFT JOIN models ON models.id = predictions.model_id").
-		Where("predictions.id = ?", id).Limit(1).Scan(&p)
-	if res.Error == nil && res.RowsAffected == 0 {
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return p, errPredictionNotFound
 	}
-	return p, res.Error
+	return p, err
 }
 
 // feedbackOf is the feedback on a prediction, nil when there is none.
@@ -128,6 +121,8 @@ func (s *store) verdicts(ctx context.Context, modelID string) ([]verdict, error)
 
 var errModelNotFound = apperr.New(apperr.NotFound, "model_not_found", "no model with this id")
 
+// model is a registered model by id, deleted or not (history and feedback
+// still need a deleted model's labels).
 func (s *store) model(ctx context.Context, id string) (modelRecord, error) {
 	var rec modelRecord
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&rec).Error
@@ -146,11 +141,74 @@ func (s *store) modelByChecksum(ctx context.Context, checksum string) (rec model
 	return rec, err == nil, err
 }
 
-// models lists the registry, newest first, without the model cards.
+// models lists the registry (deleted models left out), newest first,
+// without the model cards.
 func (s *store) models(ctx context.Context) ([]modelRecord, error) {
 	var recs []modelRecord
-	err := s.db.WithContext(ctx).Omit("card").Order("created_at DESC").Find(&recs).Error
+	err := s.db.WithContext(ctx).Omit("card").Where("deleted_at IS NULL").Order("created_at DESC").Find(&recs).Error
 	return recs, err
+}
+
+// servedModels are the models every process should serve: the ready ones
+// and the default, without their cards.
+func (s *store) servedModels(ctx context.Context) ([]modelRecord, error) {
+	var recs []modelRecord
+	err := s.db.WithContext(ctx).Omit("card").Where("(ready OR is_active) AND deleted_at IS NULL").
+		Order("created_at DESC").Find(&recs).Error
+	return recs, err
+}
+
+// modelByRef finds a registered model by id, name:version or name (the
+// newest), deleted ones left out.
+func (s *store) modelByRef(ctx context.Context, ref string) (modelRecord, error) {
+	var recs []modelRecord
+	err := s.db.WithContext(ctx).Omit("card").Where("deleted_at IS NULL AND (id = ? OR name = ? OR name || ':' || version = ?)", ref, ref, ref).
+		Order("created_at DESC").Limit(5).Find(&recs).Error
+	if err != nil {
+		return modelRecord{}, err
+	}
+	for _, r := range recs {
+		if r.ID == ref || r.Name+":"+r.Version == ref {
+			return r, nil
+		}
+	}
+	if len(recs) == 0 {
+		return modelRecord{}, errModelNotFound
+	}
+	return recs[0], nil
+}
+
+// setReady marks a model ready when the memory of the ready models stays
+// within budget bytes, in one guarded statement; ok is false when it
+// would not fit. A model already ready stays so.
+func (s *store) setReady(ctx context.Context, id string, budget int64) (ok bool, err error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE models SET ready = TRUE
+		WHERE id = ? AND deleted_at IS NULL AND (ready OR memory_bytes +
+			(SELECT COALESCE(SUM(memory_bytes), 0) FROM models WHERE (ready OR is_active) AND deleted_at IS NULL) <= ?)`,
+		id, budget)
+	return res.RowsAffected == 1, res.Error
+}
+
+// readyMemory is the memory the ready models cost each process.
+func (s *store) readyMemory(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&modelRecord{}).Select("COALESCE(SUM(memory_bytes), 0)").
+		Where("(ready OR is_active) AND deleted_at IS NULL").Scan(&n).Error
+	return n, err
+}
+
+// unready stops serving a model that is not the default; ok is false when
+// it is the default.
+func (s *store) unready(ctx context.Context, id string) (ok bool, err error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE models SET ready = FALSE WHERE id = ? AND NOT is_active`, id)
+	return res.RowsAffected == 1, res.Error
+}
+
+// markDeleted deletes a model that is neither the default nor ready; ok
+// is false otherwise.
+func (s *store) markDeleted(ctx context.Context, id string, now time.Time) (ok bool, err error) {
+	res := s.db.WithContext(ctx).Exec(`UPDATE models SET deleted_at = ? WHERE id = ? AND NOT is_active AND NOT ready AND deleted_at IS NULL`, now, id)
+	return res.RowsAffected == 1, res.Error
 }
 
 // errDuplicateModel means the same file was registered meanwhile (by
@@ -175,12 +233,14 @@ func (s *store) activeModel(ctx context.Context) (modelRecord, bool, error) {
 	return rec, err == nil, err
 }
 
-// activate marks id as the one active model.
+// activate makes id the default model (and ready). The previous default
+// stays ready: it keeps serving requests that name it.
 func (s *store) activate(ctx context.Context, id string, now time.Time) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&modelRecord{}).Where("is_active = ? AND id <> ?", true, id).Update("is_active", false).Error; err != nil {
+		if err := tx.Model(&modelRecord{}).Where("is_active = ? AND id <> ?", true, id).
+			Updates(map[string]any{"is_active": false, "ready": true}).Error; err != nil {
 			return err
 		}
-		return tx.Model(&modelRecord{}).Where("id = ?", id).Updates(map[string]any{"is_active": true, "activated_at": now}).Error
+		return tx.Model(&modelRecord{}).Where("id = ?", id).Updates(map[string]any{"is_active": true, "ready": true, "activated_at": now}).Error
 	})
 }

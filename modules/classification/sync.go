@@ -6,37 +6,34 @@ import (
 	"os"
 	"time"
 
-	"github.com/aquaml/aquaml/platform/inference"
 	"github.com/redis/rueidis"
 )
 
-// activationChannel carries the id of a newly activated model to every
-// replica and worker sharing the Redis.
-const activationChannel = "aquaml:models:activated"
+// changesChannel tells every replica and worker sharing the Redis that the
+// models to serve changed (a load, an unload, a new default).
+const changesChannel = "aquaml:models:changed"
 
 // Start registers the default model (the bundled one, or MODEL_PATH),
-// activates it when no model is active yet, puts the active model in
-// service and then follows activations made by any replica.
+// makes it the default when there is none yet, loads every model the
+// registry says to serve and then follows changes made by any replica.
 func (m *Module) Start(ctx context.Context) error {
 	def, err := m.registerDefault(ctx)
 	if err != nil {
 		return err
 	}
-	active, ok, err := m.store.activeModel(ctx)
-	if err != nil {
+	if _, ok, err := m.store.activeModel(ctx); err != nil {
 		return err
-	}
-	if !ok {
+	} else if !ok {
 		if err := m.store.activate(ctx, def.ID, time.Now().UTC()); err != nil {
 			return err
 		}
-		active = def
 	}
-	if err := m.serve(ctx, active); err != nil {
-		m.log.Error("the active model cannot be loaded here; serving the default model", "model", active.ID, "error", err)
-		if err := m.serve(ctx, def); err != nil {
-			return err
-		}
+	m.fallback = def
+	if err := m.sync(ctx); err != nil {
+		return err
+	}
+	if m.serving.defaultID() == "" {
+		return fmt.Errorf("classification: no model could be loaded: %s", m.failures())
 	}
 	fctx, cancel := context.WithCancel(context.Background())
 	m.stop, m.done = cancel, make(chan struct{})
@@ -63,29 +60,9 @@ func (m *Module) registerDefault(ctx context.Context) (modelRecord, error) {
 	return rec, nil
 }
 
-// serve loads rec and swaps it in, unless it is already in service.
-func (m *Module) serve(ctx context.Context, rec modelRecord) error {
-	m.serveMu.Lock()
-	defer m.serveMu.Unlock()
-	if m.serving.activeID() == rec.ID {
-		return nil
-	}
-	model, err := m.registry.load(ctx, rec)
-	if err != nil {
-		return err
-	}
-	eng, err := inference.New(model, m.engine)
-	if err != nil {
-		return fmt.Errorf("classification: model %s: %w", rec.ID, err)
-	}
-	m.serving.swap(newLoadedModel(rec, model, eng))
-	m.metrics.setModel(rec.Name, rec.Version)
-	m.log.Info("serving model", "id", rec.ID, "name", rec.Name, "version", rec.Version)
-	return nil
-}
-
-// follow listens for activations over Redis and, as a fallback for
-// missed messages or a Redis outage, re-reads the database periodically.
+// follow listens for changes over Redis and, as a fallback for missed
+// messages or a Redis outage, re-reads the registry periodically. It also
+// keeps this process's presence (what it serves) fresh.
 func (m *Module) follow(ctx context.Context) {
 	defer close(m.done)
 	go m.listen(ctx)
@@ -93,14 +70,19 @@ func (m *Module) follow(ctx context.Context) {
 	if interval <= 0 {
 		interval = 15 * time.Second
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	sync := time.NewTicker(interval)
+	defer sync.Stop()
+	beat := time.NewTicker(presenceInterval)
+	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			m.presence.leave(context.WithoutCancel(ctx))
 			return
-		case <-t.C:
-			m.syncActive(ctx)
+		case <-sync.C:
+			m.syncLogged(ctx)
+		case <-beat.C:
+			m.presence.publish(ctx, m.serving.snapshot())
 		}
 	}
 }
@@ -111,13 +93,13 @@ func (m *Module) listen(ctx context.Context) {
 		// A subscribed connection can do nothing else under RESP2 (the
 		// in-process Redis), so the subscription gets its own connection.
 		dc, release := m.deps.Redis.Dedicate()
-		err := dc.Receive(ctx, dc.B().Subscribe().Channel(activationChannel).Build(),
-			func(rueidis.PubSubMessage) { m.syncActive(ctx) })
+		err := dc.Receive(ctx, dc.B().Subscribe().Channel(changesChannel).Build(),
+			func(rueidis.PubSubMessage) { m.syncLogged(ctx) })
 		release()
 		if ctx.Err() != nil {
 			return
 		}
-		m.log.Warn("model activation channel lost; relying on the periodic check", "error", err, "retry_in", backoff)
+		m.log.Warn("model change channel lost; relying on the periodic check", "error", err, "retry_in", backoff)
 		select {
 		case <-ctx.Done():
 			return
@@ -127,25 +109,20 @@ func (m *Module) listen(ctx context.Context) {
 	}
 }
 
-// syncActive serves whatever the database says is active.
-func (m *Module) syncActive(ctx context.Context) {
+func (m *Module) syncLogged(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	rec, ok, err := m.store.activeModel(ctx)
-	if err != nil || !ok || rec.ID == m.serving.activeID() {
-		return
-	}
-	if err := m.serve(ctx, rec); err != nil {
-		m.log.Error("cannot switch to the active model", "model", rec.ID, "error", err)
+	if err := m.sync(ctx); err != nil && ctx.Err() == nil {
+		m.log.Warn("cannot read the models to serve", "error", err)
 	}
 }
 
-// announce tells every process to switch now; the periodic check covers a
+// announce tells every process to follow now; the periodic check covers a
 // failed announcement.
 func (m *Module) announce(ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if err := m.deps.Redis.Do(ctx, m.deps.Redis.B().Publish().Channel(activationChannel).Message(id).Build()).Error(); err != nil {
-		m.log.Warn("announcing the active model failed; others switch at their next check", "error", err)
+	if err := m.deps.Redis.Do(ctx, m.deps.Redis.B().Publish().Channel(changesChannel).Message(id).Build()).Error(); err != nil {
+		m.log.Warn("announcing a model change failed; others follow at their next check", "error", err)
 	}
 }

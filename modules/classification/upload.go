@@ -16,12 +16,14 @@ import (
 const (
 	defaultTopK = 3
 	maxTopK     = 10
+	maxModelRef = 200
 )
 
 // upload is what a client sent: the photo and the options.
 type upload struct {
-	data []byte
-	topK int
+	data  []byte
+	topK  int
+	model string // id, name or name:version; empty for the default
 }
 
 // readUpload accepts a multipart form with the photo in field "file" (or
@@ -29,7 +31,7 @@ type upload struct {
 // content type. top_k may also come in the query string. The body size is
 // already bounded by the server's body limit.
 func readUpload(c echo.Context) (upload, error) {
-	u := upload{topK: defaultTopK}
+	u := upload{topK: defaultTopK, model: c.QueryParam("model")}
 	topK := c.QueryParam("top_k")
 	req := c.Request()
 	mt, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
@@ -55,6 +57,9 @@ func readUpload(c echo.Context) (upload, error) {
 			case "top_k":
 				v, _ := io.ReadAll(io.LimitReader(part, 16))
 				topK = strings.TrimSpace(string(v))
+			case "model":
+				v, _ := io.ReadAll(io.LimitReader(part, maxModelRef+1))
+				u.model = strings.TrimSpace(string(v))
 			default:
 				io.Copy(io.Discard, part)
 			}
@@ -72,6 +77,9 @@ func readUpload(c echo.Context) (upload, error) {
 	}
 	if len(u.data) == 0 {
 		return u, apperr.Validation(map[string]string{"file": "an image file is required (multipart field \"file\" or \"image\")"})
+	}
+	if len(u.model) > maxModelRef {
+		return u, apperr.Validation(map[string]string{"model": "must be a model id, name or name:version"})
 	}
 	if topK != "" {
 		n, err := strconv.Atoi(topK)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -29,14 +31,18 @@ const (
 	v2Platform    = "gorgonia_aqm"  // <framework>_<model format>
 	// v2Classification is Triton's extension returning top-k labels.
 	v2Classification = "classification"
+	// v2Repository is the model repository extension: index, load, unload.
+	v2Repository = "model_repository"
 )
 
 // RoutesV2 mounts the protocol's endpoints at the root (/v2/...). The
 // metadata and health endpoints are open, since orchestrators probe them;
-// infer runs behind the given middleware (authentication, rate limit).
-func (m *Module) RoutesV2(e *echo.Echo, server V2Server, infer ...echo.MiddlewareFunc) {
+// infer and the repository index need a user, loading and unloading an
+// admin, each behind the given rate limit.
+func (m *Module) RoutesV2(e *echo.Echo, server V2Server, limit echo.MiddlewareFunc) {
+	user, admin := m.deps.RequireUser, m.deps.RequireAdmin
 	e.GET("/v2", m.v2(func(c echo.Context) error {
-		return c.JSON(http.StatusOK, v2ServerMetadata{Name: server.Name, Version: server.Version, Extensions: []string{v2Classification}})
+		return c.JSON(http.StatusOK, v2ServerMetadata{Name: server.Name, Version: server.Version, Extensions: []string{v2Classification, v2Repository}})
 	}))
 	e.GET("/v2/health/live", m.v2(func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]bool{"live": true})
@@ -45,8 +51,11 @@ func (m *Module) RoutesV2(e *echo.Echo, server V2Server, infer ...echo.Middlewar
 	for _, p := range []string{"/v2/models/:name", "/v2/models/:name/versions/:version"} {
 		e.GET(p, m.v2(m.v2ModelMetadata))
 		e.GET(p+"/ready", m.v2(m.v2ModelReady))
-		e.POST(p+"/infer", m.v2(m.v2Infer), infer...)
+		e.POST(p+"/infer", m.v2(m.v2Infer), user, limit)
 	}
+	e.POST("/v2/repository/index", m.v2(m.v2RepositoryIndex), user, limit)
+	e.POST("/v2/repository/models/:name/load", m.v2(m.v2RepositoryLoad), admin, limit)
+	e.POST("/v2/repository/models/:name/unload", m.v2(m.v2RepositoryUnload), admin, limit)
 }
 
 type v2ServerMetadata struct {
@@ -102,29 +111,55 @@ func (m *Module) v2(h echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (m *Module) v2ServerReady(c echo.Context) error {
-	if m.serving.activeID() == "" {
+	if m.serving.defaultID() == "" {
 		return c.JSON(http.StatusServiceUnavailable, map[string]bool{"ready": false})
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"ready": true})
 }
 
-// v2Acquire returns the model the path names (its name or registry id, and
-// optionally its version), with a reference the caller must release.
+// v2Acquire returns the served model the path names (its name or
+// registry id, and optionally its version), with a reference the caller
+// must release.
 func (m *Module) v2Acquire(c echo.Context) (*loadedModel, error) {
 	name, version := pathParam(c, "name"), pathParam(c, "version")
-	l, err := m.serving.acquire("")
-	if err != nil {
+	ref := name
+	if version != "" {
+		ref = name + ":" + version
+	}
+	l, err := m.serving.acquire(ref)
+	if err == nil && version != "" && l.record.Version != version { // an id with a version
+		l.release()
+		err = errModelNotFound
+	}
+	switch {
+	case err == nil:
+		return l, nil
+	case errors.Is(err, errModelNotLoaded):
 		return nil, v2Errorf(http.StatusServiceUnavailable, "model '%s' is not ready: no model is loaded yet", name)
 	}
-	if name != l.record.Name && name != l.record.ID {
-		l.release()
-		return nil, v2Errorf(http.StatusNotFound, "unknown model '%s': this server serves '%s'", name, l.record.Name)
+	if _, serr := m.store.modelByRef(c.Request().Context(), ref); serr == nil {
+		return nil, v2Errorf(http.StatusServiceUnavailable, "model '%s' is not ready: load it first (POST /v2/repository/models/%s/load)", ref, name)
 	}
-	if version != "" && version != l.record.Version {
-		l.release()
-		return nil, v2Errorf(http.StatusNotFound, "model '%s' has no version '%s' in service: version '%s' is", name, version, l.record.Version)
+	if version != "" {
+		return nil, v2Errorf(http.StatusNotFound, "model '%s' has no version '%s' in service", name, version)
 	}
-	return l, nil
+	return nil, v2Errorf(http.StatusNotFound, "unknown model '%s': this server serves %s", name, m.servedNames())
+}
+
+// servedNames lists the names of the models served here, for messages.
+func (m *Module) servedNames() string {
+	set := m.serving.snapshot()
+	if set == nil || len(set.byID) == 0 {
+		return "no model yet"
+	}
+	var names []string
+	for _, l := range set.byID {
+		if !slices.Contains(names, "'"+l.record.Name+"'") {
+			names = append(names, "'"+l.record.Name+"'")
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func (m *Module) v2ModelMetadata(c echo.Context) error {

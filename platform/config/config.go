@@ -129,7 +129,9 @@ type Model struct {
 	QueueSize    int           `env:"INFERENCE_QUEUE_SIZE" default:"256" min:"1" help:"Images that may wait for inference before 503"`
 	MaxPixels    int64         `env:"MAX_IMAGE_PIXELS" default:"40000000" min:"1" help:"Largest accepted image in pixels (413 beyond)"`
 	Device       string        `env:"INFERENCE_DEVICE" default:"cpu" norm:"lower" oneof:"cpu auto" msg:"must be cpu: this build runs inference on the CPU" help:"cpu (the only device of this build)"`
-	SyncInterval time.Duration `env:"MODEL_SYNC_INTERVAL" default:"15s" min:"1s" help:"How often each process re-checks which model is active (activations are also announced over Redis)"`
+	SyncInterval time.Duration `env:"MODEL_SYNC_INTERVAL" default:"15s" min:"1s" help:"How often each process re-checks which models to serve (loads, unloads and activations are also announced over Redis)"`
+	MemoryMB     int64         `env:"MODEL_MEMORY_MB" default:"1024" min:"16" help:"Memory all ready models together may take in each process (weights and graphs at the batch sizes served), in MB; a load beyond it is refused"`
+	LoadWait     time.Duration `env:"MODEL_LOAD_WAIT" default:"15s" min:"1s" help:"How long a load or activation waits for every API process and worker to serve the model"`
 }
 
 // Classify holds the classification API's settings.
