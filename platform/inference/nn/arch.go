@@ -23,9 +23,10 @@ const (
 	Dense         LayerType = "dense"         // fully connected, [out, in] weights and a bias
 )
 
-// Layer is one step of a sequential architecture. Only the fields that its
-// Type uses may be set; zero values take the defaults noted below.
-type Layer struct {
+// LayerSpec describes one step of a sequential architecture, as the model
+// file stores it. Only the fields that its Type uses may be set; zero values
+// take the defaults noted below.
+type LayerSpec struct {
 	Type LayerType `json:"type"`
 	// Out is the number of output channels (conv) or features (dense).
 	Out int `json:"out,omitempty"`
@@ -63,7 +64,7 @@ func (s Shape) String() string { return fmt.Sprintf("%dx%dx%d", s.Channels, s.He
 // usable.
 type Arch struct {
 	input  Shape
-	layers []Layer
+	layers []LayerSpec
 	plan   []step // one per layer: shapes in and out
 }
 
@@ -81,7 +82,7 @@ const (
 )
 
 type archJSON struct {
-	Layers []Layer `json:"layers"`
+	Layers []LayerSpec `json:"layers"`
 }
 
 // Parse reads an architecture description, {"layers": [...]}, as stored in
@@ -103,8 +104,8 @@ func Parse(raw []byte, input Shape) (*Arch, error) {
 
 // New validates layers for the input shape and returns the architecture.
 // Defaults are filled in, so Layers and MarshalJSON show every value used.
-func New(input Shape, layers []Layer) (*Arch, error) {
-	a := &Arch{input: input, layers: append([]Layer(nil), layers...)}
+func New(input Shape, layers []LayerSpec) (*Arch, error) {
+	a := &Arch{input: input, layers: append([]LayerSpec(nil), layers...)}
 	for i := range a.layers {
 		applyDefaults(&a.layers[i])
 	}
@@ -116,7 +117,7 @@ func New(input Shape, layers []Layer) (*Arch, error) {
 	return a, nil
 }
 
-func applyDefaults(l *Layer) {
+func applyDefaults(l *LayerSpec) {
 	switch l.Type {
 	case Conv:
 		if l.Stride == 0 {
@@ -146,7 +147,7 @@ func (a *Arch) MarshalJSON() ([]byte, error) {
 func (a *Arch) Input() Shape { return a.input }
 
 // Layers returns a copy of the layer list, defaults filled in.
-func (a *Arch) Layers() []Layer { return append([]Layer(nil), a.layers...) }
+func (a *Arch) Layers() []LayerSpec { return append([]LayerSpec(nil), a.layers...) }
 
 // Classes is the width of the network's output (the last dense layer).
 func (a *Arch) Classes() int { return a.plan[len(a.plan)-1].out.Channels }

@@ -24,7 +24,7 @@ type batchNormOp struct {
 	in              [3][]float32
 }
 
-func newBatchNormOp(name string, batch int, s Shape, l Layer, act kernels.Activation, runMean, runVar []float32) *batchNormOp {
+func newBatchNormOp(name string, batch int, s Shape, l LayerSpec, act kernels.Activation, runMean, runVar []float32) *batchNormOp {
 	return &batchNormOp{
 		opBase: newOpBase("%s", name), batch: batch, c: s.Channels, hw: s.Height * s.Width,
 		eps: float32(l.Eps), momentum: float32(l.Momentum), act: act,

@@ -54,7 +54,7 @@ func (a *Arch) Params() []Param {
 	return ps
 }
 
-func layerParams(i int, l Layer, in Shape) []Param {
+func layerParams(i int, l LayerSpec, in Shape) []Param {
 	p := func(kind string, trainable bool, shape ...int) Param {
 		return Param{Name: ParamName(i, kind), Layer: i, Kind: kind, Shape: shape, Trainable: trainable}
 	}

@@ -12,7 +12,7 @@ type step struct {
 
 // planLayers checks every layer against the shape it receives and returns
 // the shapes each layer produces.
-func planLayers(input Shape, layers []Layer) ([]step, error) {
+func planLayers(input Shape, layers []LayerSpec) ([]step, error) {
 	if input.Channels < 1 || input.Height < 1 || input.Width < 1 ||
 		input.Channels > maxChannels || input.Height > maxSide || input.Width > maxSide {
 		return nil, fmt.Errorf("%w: input shape %v out of range", ErrArch, input)
@@ -54,7 +54,7 @@ func planLayers(input Shape, layers []Layer) ([]step, error) {
 	return plan, nil
 }
 
-func layerOutput(i int, l Layer, s Shape, flat bool, layers []Layer) (Shape, error) {
+func layerOutput(i int, l LayerSpec, s Shape, flat bool, layers []LayerSpec) (Shape, error) {
 	onlyFields := func(allowed ...string) error {
 		set := map[string]bool{
 			"out": l.Out != 0, "kernel": l.Kernel != 0, "stride": l.Stride != 0, "pad": l.Pad != 0,
@@ -155,7 +155,7 @@ func layerOutput(i int, l Layer, s Shape, flat bool, layers []Layer) (Shape, err
 }
 
 // window checks a conv or pool window's kernel, stride and padding.
-func window(i int, l Layer, s Shape, maxPad int) error {
+func window(i int, l LayerSpec, s Shape, maxPad int) error {
 	if l.Kernel < 1 || l.Kernel > maxKernel {
 		return layerErr(i, l, "kernel = %d, want 1..%d", l.Kernel, maxKernel)
 	}
@@ -171,4 +171,4 @@ func window(i int, l Layer, s Shape, maxPad int) error {
 	return nil
 }
 
-func convSide(in int, l Layer) int { return (in+2*l.Pad-l.Kernel)/l.Stride + 1 }
+func convSide(in int, l LayerSpec) int { return (in+2*l.Pad-l.Kernel)/l.Stride + 1 }
