@@ -5,7 +5,6 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
-	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
@@ -46,30 +45,13 @@ func NewPredictor(a *Arch, tensors []modelfile.Tensor, batch int) (*Predictor, e
 	return &Predictor{arch: a, batch: batch, graph: ng, vm: G.NewTapeMachine(ng.g), softmax: sm}, nil
 }
 
-// foldWeights returns a copy of the inference weights: each conv followed
-// by a batchnorm gets w' = w*s and b' = (b-mean)*s + beta with
-// s = gamma/sqrt(var+eps), and the batchnorm's own tensors are left out.
+// foldWeights returns a copy of the weights the inference graph binds, each
+// op's computed by its layer: a batchnorm is folded into the conv before it
+// (see batchNormLayer.foldInto) and leaves no tensors of its own.
 func foldWeights(a *Arch, ws weightSet) weightSet {
 	out := make(weightSet, len(ws))
-	for _, u := range a.units() {
-		l := a.layers[u.layer]
-		if l.Type != Conv && l.Type != Dense {
-			continue
-		}
-		wName, bName := ParamName(u.layer, KindWeight), ParamName(u.layer, KindBias)
-		out[wName] = append([]float32(nil), ws[wName]...)
-		if b := ws[bName]; b != nil {
-			out[bName] = append([]float32(nil), b...)
-		}
-		if u.bn < 0 {
-			continue
-		}
-		if out[bName] == nil {
-			out[bName] = make([]float32, l.Out)
-		}
-		p := func(kind string) []float32 { return ws[ParamName(u.bn, kind)] }
-		kernels.FoldBatchNorm(out[wName], out[bName], p(KindWeight), p(KindBias),
-			p(KindRunningMean), p(KindRunningVar), float32(a.layers[u.bn].Eps))
+	for _, u := range a.units(false) {
+		a.layers[u.at].inferenceWeights(u, ws, out)
 	}
 	return out
 }
