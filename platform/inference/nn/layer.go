@@ -124,7 +124,10 @@ func setOptions(s LayerSpec) []string {
 	var names []string
 	for i := range v.NumField() {
 		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
-		if name != "type" && !v.Field(i).IsZero() {
+		f := v.Field(i)
+		// Equal compares with ==, so -0 is unset like 0 (IsZero would
+		// call it set) and NaN is set.
+		if name != "type" && !f.Equal(reflect.Zero(f.Type())) {
 			names = append(names, name)
 		}
 	}
