@@ -18,12 +18,14 @@ type request struct {
 
 // worker runs batches on predictors it owns (a predictor is not safe for
 // concurrent use). It keeps one predictor per batch size it has needed, in
-// powers of two, so a lone image does not pay for a 32-image graph.
+// powers of two, so a lone image does not pay for a 32-image graph. It
+// copies each image once, from the caller's slice straight into the
+// predictor's input tensor.
 type worker struct {
 	e          *Engine
 	predictors map[int]*nn.Predictor
 	batch      []*request
-	x, probs   []float32
+	probs      []float32
 	timer      *time.Timer
 	last       int // size of the previous batch: recent demand
 }
@@ -32,7 +34,6 @@ func newWorker(e *Engine) (*worker, error) {
 	w := &worker{
 		e:          e,
 		predictors: map[int]*nn.Predictor{},
-		x:          make([]float32, e.opts.MaxBatch*e.arch.Input().Len()),
 		probs:      make([]float32, e.opts.MaxBatch*e.classes),
 		timer:      time.NewTimer(time.Hour),
 	}
@@ -131,13 +132,16 @@ func (w *worker) run() {
 		return
 	}
 	per, classes := w.e.arch.Input().Len(), w.e.classes
-	for i, r := range live {
-		copy(w.x[i*per:(i+1)*per], r.x)
-	}
 	start := time.Now()
 	p, err := w.predictor(n)
 	if err == nil {
-		err = p.Run(w.x[:n*per], w.probs[:n*classes])
+		// r.x is only read, and only before r.done: a caller that gave up
+		// meanwhile does not reuse its slice (see submit).
+		x := p.Input()
+		for i, r := range live {
+			copy(x[i*per:(i+1)*per], r.x)
+		}
+		err = p.RunInput(n, w.probs[:n*classes])
 	}
 	if w.e.opts.OnBatch != nil {
 		w.e.opts.OnBatch(n, time.Since(start))

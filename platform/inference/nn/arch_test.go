@@ -53,6 +53,24 @@ func TestParseRoundTrip(t *testing.T) {
 	}
 }
 
+// TestEveryKindIsTested keeps doc.go's checklist honest: a registered layer
+// kind that no fixture uses has no gradient nor reference test.
+func TestEveryKindIsTested(t *testing.T) {
+	archs := testArchs(t)
+	archs["dropout"] = dropoutArch(t)
+	used := map[LayerType]bool{}
+	for _, a := range archs {
+		for _, l := range a.Layers() {
+			used[l.Type] = true
+		}
+	}
+	for k := range kinds {
+		if !used[k] {
+			t.Errorf("layer kind %q is in no test fixture (fixtures_test.go)", k)
+		}
+	}
+}
+
 func TestParseRejects(t *testing.T) {
 	in := Shape{3, 16, 16}
 	for _, tc := range []struct {

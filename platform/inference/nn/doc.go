@@ -27,6 +27,31 @@
 //
 // Layer i's tensors are named "layers.<i>.weight", "layers.<i>.bias" and, for
 // batchnorm, "layers.<i>.running_mean" and "layers.<i>.running_var".
+//
+// # Adding a layer kind
+//
+// A kind lives in one file and reaches the rest of the package only through
+// the Layer interface (layer.go) and the optional interfaces of fusion.go,
+// so nothing else switches on it. To add one:
+//
+//  1. The op: a Gorgonia op (op<kind>.go, or beside its relatives in
+//     opact.go, oppool.go, ...) whose Do calls the kernel and whose SymDiff
+//     adds the backward op; each op owns its output buffer (see opbase.go).
+//  2. The kernel: forward and backward functions in
+//     platform/inference/kernels, with their tests there.
+//  3. The layer: layer_<kind>.go declares the LayerType, a type implementing
+//     Layer (embed paramless if it owns no tensors) and an init that
+//     registers it with the LayerSpec options it takes (a new option is a
+//     new LayerSpec field). A layer whose op can do the work of the layers
+//     after it implements fuser; one the layer before it can take over
+//     implements activation or normaliser.
+//  4. A gradient test: add the kind to testArchs (fixtures_test.go), and
+//     TestGradients (gradient_test.go) checks its backward op against finite
+//     differences of the reference.
+//  5. A reference test: a case in refForward (ref_test.go), the plain
+//     float64 textbook version that the predictor and the training loss are
+//     compared with (TestPredictorMatchesReference,
+//     TestTrainingLossMatchesReference).
 package nn
 
 import (

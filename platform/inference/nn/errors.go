@@ -29,6 +29,6 @@ func (e *LayerError) Error() string {
 // Unwrap lets errors.Is(err, ErrArch) hold.
 func (e *LayerError) Unwrap() error { return ErrArch }
 
-func layerErr(i int, l Layer, format string, args ...any) error {
+func layerErr(i int, l LayerSpec, format string, args ...any) error {
 	return &LayerError{Index: i, Type: l.Type, Reason: fmt.Sprintf(format, args...)}
 }

@@ -17,7 +17,7 @@ func testArchs(t *testing.T) map[string]*Arch {
 	return map[string]*Arch{
 		"smallcnn-deep":    must(SmallCNN(8, 5, true)),
 		"smallcnn-shallow": must(SmallCNN(8, 3, false)),
-		"all-layers": must(New(Shape{3, 13, 11}, []Layer{
+		"all-layers": must(New(Shape{3, 13, 11}, []LayerSpec{
 			{Type: Conv, Out: 6, Kernel: 3, Stride: 2, Pad: 1, Bias: true},
 			{Type: BatchNorm},
 			{Type: ReLU},
@@ -33,7 +33,7 @@ func testArchs(t *testing.T) map[string]*Arch {
 			{Type: ReLU},
 			{Type: Dense, Out: 4},
 		})),
-		"pool-then-relu": must(New(Shape{2, 8, 8}, []Layer{
+		"pool-then-relu": must(New(Shape{2, 8, 8}, []LayerSpec{
 			{Type: Conv, Out: 3, Kernel: 2},
 			{Type: MaxPool, Kernel: 2},
 			{Type: ReLU},
@@ -46,7 +46,7 @@ func testArchs(t *testing.T) map[string]*Arch {
 // dropoutArch has a dropout layer, which only training mode applies.
 func dropoutArch(t *testing.T) *Arch {
 	t.Helper()
-	a, err := New(Shape{3, 8, 8}, []Layer{
+	a, err := New(Shape{3, 8, 8}, []LayerSpec{
 		{Type: Conv, Out: 4, Kernel: 3, Pad: 1},
 		{Type: BatchNorm},
 		{Type: ReLU},

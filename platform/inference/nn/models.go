@@ -9,8 +9,8 @@ import "fmt"
 // the PyTorch model's state_dict (features.0.weight is layers.0.weight,
 // fc.weight is the last dense layer's weight).
 func SmallCNN(size, classes int, deep bool) (*Arch, error) {
-	stage := func(out int) []Layer {
-		return []Layer{
+	stage := func(out int) []LayerSpec {
+		return []LayerSpec{
 			{Type: Conv, Out: out, Kernel: 3, Pad: 1, Bias: true},
 			{Type: ReLU},
 			{Type: MaxPool, Kernel: 2},
@@ -20,7 +20,7 @@ func SmallCNN(size, classes int, deep bool) (*Arch, error) {
 	if deep {
 		layers = append(layers, stage(64)...)
 	}
-	layers = append(layers, Layer{Type: Flatten}, Layer{Type: Dense, Out: classes})
+	layers = append(layers, LayerSpec{Type: Flatten}, LayerSpec{Type: Dense, Out: classes})
 	return New(Shape{Channels: 3, Height: size, Width: size}, layers)
 }
 
@@ -33,11 +33,11 @@ func SmallCNN(size, classes int, deep bool) (*Arch, error) {
 // keeps the classifier small. At 64 px it has 0.29 M parameters and costs
 // 70 MFLOPs per image, about three times SmallCNN's 22.6.
 func FishNet(size, classes int) (*Arch, error) {
-	block := func(out int) []Layer {
-		return []Layer{{Type: Conv, Out: out, Kernel: 3, Pad: 1}, {Type: BatchNorm}, {Type: ReLU}}
+	block := func(out int) []LayerSpec {
+		return []LayerSpec{{Type: Conv, Out: out, Kernel: 3, Pad: 1}, {Type: BatchNorm}, {Type: ReLU}}
 	}
-	pool := Layer{Type: MaxPool, Kernel: 2}
-	var layers []Layer
+	pool := LayerSpec{Type: MaxPool, Kernel: 2}
+	var layers []LayerSpec
 	layers = append(layers, block(16)...)
 	layers = append(layers, pool)
 	layers = append(layers, block(32)...)
@@ -47,8 +47,8 @@ func FishNet(size, classes int) (*Arch, error) {
 	layers = append(layers, pool)
 	layers = append(layers, block(128)...)
 	layers = append(layers, block(128)...)
-	layers = append(layers, Layer{Type: GlobalAvgPool}, Layer{Type: Flatten},
-		Layer{Type: Dropout, P: 0.25}, Layer{Type: Dense, Out: classes})
+	layers = append(layers, LayerSpec{Type: GlobalAvgPool}, LayerSpec{Type: Flatten},
+		LayerSpec{Type: Dropout, P: 0.25}, LayerSpec{Type: Dense, Out: classes})
 	return New(Shape{Channels: 3, Height: size, Width: size}, layers)
 }
 

@@ -24,10 +24,10 @@ type batchNormOp struct {
 	in              [3][]float32
 }
 
-func newBatchNormOp(name string, batch int, s Shape, l Layer, act kernels.Activation, runMean, runVar []float32) *batchNormOp {
+func newBatchNormOp(name string, batch int, s Shape, eps, momentum float64, act kernels.Activation, runMean, runVar []float32) *batchNormOp {
 	return &batchNormOp{
 		opBase: newOpBase("%s", name), batch: batch, c: s.Channels, hw: s.Height * s.Width,
-		eps: float32(l.Eps), momentum: float32(l.Momentum), act: act,
+		eps: float32(eps), momentum: float32(momentum), act: act,
 		y:    newBuffer(batch, s.Channels, s.Height, s.Width),
 		mean: make([]float32, s.Channels), invStd: make([]float32, s.Channels),
 		runMean: runMean, runVar: runVar,

@@ -29,6 +29,9 @@ type Param struct {
 	// Trainable is false for batchnorm running statistics, which training
 	// updates by averaging instead of by gradient.
 	Trainable bool
+	// decay: AdamW's weight decay applies (conv and dense weights, not
+	// batchnorm's gamma nor any bias).
+	decay bool
 }
 
 // Len is the number of values in the tensor.
@@ -49,30 +52,12 @@ func ParamName(layer int, kind string) string {
 func (a *Arch) Params() []Param {
 	var ps []Param
 	for i, l := range a.layers {
-		ps = append(ps, layerParams(i, l, a.plan[i].in)...)
+		for _, p := range l.params(a.plan[i].in) {
+			p.Name, p.Layer = ParamName(i, p.Kind), i
+			ps = append(ps, p)
+		}
 	}
 	return ps
-}
-
-func layerParams(i int, l Layer, in Shape) []Param {
-	p := func(kind string, trainable bool, shape ...int) Param {
-		return Param{Name: ParamName(i, kind), Layer: i, Kind: kind, Shape: shape, Trainable: trainable}
-	}
-	switch l.Type {
-	case Conv:
-		ps := []Param{p(KindWeight, true, l.Out, in.Channels, l.Kernel, l.Kernel)}
-		if l.Bias {
-			ps = append(ps, p(KindBias, true, l.Out))
-		}
-		return ps
-	case BatchNorm:
-		c := in.Channels
-		return []Param{p(KindWeight, true, c), p(KindBias, true, c),
-			p(KindRunningMean, false, c), p(KindRunningVar, false, c)}
-	case Dense:
-		return []Param{p(KindWeight, true, l.Out, in.Len()), p(KindBias, true, l.Out)}
-	}
-	return nil
 }
 
 // weightSet is the architecture's parameters looked up by name.
@@ -97,7 +82,7 @@ func (a *Arch) matchTensors(tensors []modelfile.Tensor) (weightSet, error) {
 			return nil, fmt.Errorf("%w: tensor %q appears twice", ErrTensors, t.Name)
 		case !slices.Equal(t.Shape, p.Shape):
 			return nil, fmt.Errorf("%w: tensor %q has shape %v, layer %d (%s) needs %v",
-				ErrTensors, t.Name, t.Shape, p.Layer, a.layers[p.Layer].Type, p.Shape)
+				ErrTensors, t.Name, t.Shape, p.Layer, a.layers[p.Layer].Spec().Type, p.Shape)
 		case len(t.Data) != p.Len():
 			return nil, fmt.Errorf("%w: tensor %q has %d values for shape %v", ErrTensors, t.Name, len(t.Data), t.Shape)
 		}
@@ -114,7 +99,7 @@ func (a *Arch) matchTensors(tensors []modelfile.Tensor) (weightSet, error) {
 	for _, p := range want {
 		if ws[p.Name] == nil {
 			return nil, fmt.Errorf("%w: missing tensor %q %v for layer %d (%s)",
-				ErrTensors, p.Name, p.Shape, p.Layer, a.layers[p.Layer].Type)
+				ErrTensors, p.Name, p.Shape, p.Layer, a.layers[p.Layer].Spec().Type)
 		}
 	}
 	return ws, nil
@@ -129,4 +114,15 @@ func (a *Arch) trainableNames() []string {
 		}
 	}
 	return names
+}
+
+// copyParams copies the tensors of the given kinds of the layer at index at
+// from src to dst, skipping those src lacks (a conv without bias).
+func copyParams(dst, src weightSet, at int, kinds ...string) {
+	for _, kind := range kinds {
+		name := ParamName(at, kind)
+		if d := src[name]; d != nil {
+			dst[name] = append([]float32(nil), d...)
+		}
+	}
 }

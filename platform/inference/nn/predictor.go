@@ -5,7 +5,6 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
-	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
@@ -46,30 +45,13 @@ func NewPredictor(a *Arch, tensors []modelfile.Tensor, batch int) (*Predictor, e
 	return &Predictor{arch: a, batch: batch, graph: ng, vm: G.NewTapeMachine(ng.g), softmax: sm}, nil
 }
 
-// foldWeights returns a copy of the inference weights: each conv followed
-// by a batchnorm gets w' = w*s and b' = (b-mean)*s + beta with
-// s = gamma/sqrt(var+eps), and the batchnorm's own tensors are left out.
+// foldWeights returns a copy of the weights the inference graph binds, each
+// op's computed by its layer: a batchnorm is folded into the conv before it
+// (see batchNormLayer.foldInto) and leaves no tensors of its own.
 func foldWeights(a *Arch, ws weightSet) weightSet {
 	out := make(weightSet, len(ws))
-	for _, u := range a.units() {
-		l := a.layers[u.layer]
-		if l.Type != Conv && l.Type != Dense {
-			continue
-		}
-		wName, bName := ParamName(u.layer, KindWeight), ParamName(u.layer, KindBias)
-		out[wName] = append([]float32(nil), ws[wName]...)
-		if b := ws[bName]; b != nil {
-			out[bName] = append([]float32(nil), b...)
-		}
-		if u.bn < 0 {
-			continue
-		}
-		if out[bName] == nil {
-			out[bName] = make([]float32, l.Out)
-		}
-		p := func(kind string) []float32 { return ws[ParamName(u.bn, kind)] }
-		kernels.FoldBatchNorm(out[wName], out[bName], p(KindWeight), p(KindBias),
-			p(KindRunningMean), p(KindRunningVar), float32(a.layers[u.bn].Eps))
+	for _, u := range a.units(false) {
+		a.layers[u.at].inferenceWeights(u, ws, out)
 	}
 	return out
 }
@@ -86,18 +68,48 @@ func (p *Predictor) Batch() int { return p.batch }
 func (p *Predictor) Run(x, probs []float32) error {
 	per := p.arch.input.Len()
 	n := len(x) / per
-	switch {
-	case len(x)%per != 0 || n < 1 || n > p.batch:
+	if len(x)%per != 0 || n < 1 || n > p.batch {
 		return fmt.Errorf("%w: %d input values are not 1..%d images of %v", ErrInput, len(x), p.batch, p.arch.input)
-	case len(probs) < n*p.arch.Classes():
+	}
+	if err := p.checkProbs(n, probs); err != nil {
+		return err
+	}
+	copy(p.graph.x.data, x)
+	return p.run(n, probs)
+}
+
+// Input is the graph's own input tensor, room for Batch() images. A caller
+// that gathers images from several places writes the first n straight
+// there and calls RunInput, which saves the copy Run makes of x. Run
+// overwrites it; the predictor keeps no other reference to what is written.
+func (p *Predictor) Input() []float32 { return p.graph.x.data }
+
+// RunInput classifies the first n images of Input(), 1 <= n <= Batch(), as
+// Run would; what lies beyond them is ignored.
+func (p *Predictor) RunInput(n int, probs []float32) error {
+	if n < 1 || n > p.batch {
+		return fmt.Errorf("%w: %d images, want 1..%d", ErrInput, n, p.batch)
+	}
+	if err := p.checkProbs(n, probs); err != nil {
+		return err
+	}
+	return p.run(n, probs)
+}
+
+func (p *Predictor) checkProbs(n int, probs []float32) error {
+	if len(probs) < n*p.arch.Classes() {
 		return fmt.Errorf("%w: room for %d probabilities, %d images need %d", ErrInput, len(probs), n, n*p.arch.Classes())
 	}
-	buf := p.graph.x.data
-	copy(buf, x)
+	return nil
+}
+
+// run runs the graph on the n images in its input tensor.
+func (p *Predictor) run(n int, probs []float32) error {
 	if n < p.filled {
 		// Unused batch slots would otherwise hold old images: harmless to
 		// the results, but zeros keep runs reproducible bit for bit.
-		clear(buf[n*per : p.filled*per])
+		per := p.arch.input.Len()
+		clear(p.graph.x.data[n*per : p.filled*per])
 	}
 	p.filled = n
 	p.vm.Reset()

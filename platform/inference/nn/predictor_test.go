@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
@@ -76,5 +77,45 @@ func TestPredictorRejectsBadInput(t *testing.T) {
 	}
 	if _, err := NewPredictor(a, a.Init(1), 0); !errors.Is(err, ErrInput) {
 		t.Errorf("batch 0: got %v, want ErrInput", err)
+	}
+}
+
+// TestRunInputMatchesRun: images written straight into the graph's input
+// give the answers Run gives for a copy of them, bit for bit, after a
+// larger batch has left old images behind.
+func TestRunInputMatchesRun(t *testing.T) {
+	a := testArchs(t)["all-layers"]
+	const batch = 4
+	viaRun, err := NewPredictor(a, a.Init(1), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPlace, err := NewPredictor(a, a.Init(1), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per, k := a.Input().Len(), a.Classes()
+	for _, n := range []int{batch, 1, 3} {
+		x := randomImages(n, a.Input(), uint64(n))
+		want := make([]float32, n*k)
+		if err := viaRun.Run(x, want); err != nil {
+			t.Fatal(err)
+		}
+		copy(inPlace.Input()[:n*per], x)
+		got := make([]float32, n*k)
+		if err := inPlace.RunInput(n, got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d images: RunInput gave %v, Run %v", n, got, want)
+		}
+	}
+	for _, n := range []int{0, batch + 1} {
+		if err := inPlace.RunInput(n, make([]float32, (batch+1)*k)); !errors.Is(err, ErrInput) {
+			t.Errorf("%d images: got %v, want ErrInput", n, err)
+		}
+	}
+	if err := inPlace.RunInput(2, make([]float32, 2*k-1)); !errors.Is(err, ErrInput) {
+		t.Errorf("probs too short: got %v, want ErrInput", err)
 	}
 }

@@ -117,7 +117,7 @@ func NewTrainer(a *Arch, init []modelfile.Tensor, batch int, classWeights []floa
 		}
 		wrt = append(wrt, t.graph.weights[p.Name])
 		t.params = append(t.params, t.weights[p.Name])
-		t.decayed = append(t.decayed, p.Kind == KindWeight && a.layers[p.Layer].Type != BatchNorm)
+		t.decayed = append(t.decayed, p.decay)
 		lens = append(lens, p.Len())
 	}
 	if t.grads, err = G.Grad(cost, wrt...); err != nil {

@@ -123,7 +123,7 @@ func separable(n, k int, s Shape, seed uint64) ([]float32, []int) {
 func TestTrainerLearns(t *testing.T) {
 	a := testArchs(t)["all-layers"]
 	k := 3
-	a, err := New(a.Input(), append(a.Layers()[:len(a.Layers())-1], Layer{Type: Dense, Out: k}))
+	a, err := New(a.Input(), append(a.Layers()[:len(a.Layers())-1], LayerSpec{Type: Dense, Out: k}))
 	if err != nil {
 		t.Fatal(err)
 	}
