@@ -11,10 +11,15 @@ import (
 )
 
 // modelFile is a small servable model with random weights: a stand-in for
-// a model an operator trained, distinct per seed.
-func modelFile(t testing.TB, name, version string, seed uint64, labels []string) []byte {
+// a model an operator trained, distinct per seed. Its input is 32 px
+// square unless a size is given.
+func modelFile(t testing.TB, name, version string, seed uint64, labels []string, size ...int) []byte {
 	t.Helper()
-	arch, err := nn.SmallCNN(32, len(labels), false)
+	side := 32
+	if len(size) > 0 {
+		side = size[0]
+	}
+	arch, err := nn.SmallCNN(side, len(labels), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +30,7 @@ func modelFile(t testing.TB, name, version string, seed uint64, labels []string)
 	}
 	m := &modelfile.Model{
 		Meta: modelfile.Metadata{Name: name, Version: version, Architecture: raw,
-			Input: modelfile.Input{Channels: 3, Height: 32, Width: 32},
+			Input: modelfile.Input{Channels: 3, Height: side, Width: side},
 			Mean:  [3]float32{.5, .5, .5}, Std: [3]float32{.25, .25, .25}, Labels: ls},
 		Tensors: arch.Init(seed),
 	}

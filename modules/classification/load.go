@@ -99,6 +99,13 @@ func (m *Module) load(ctx context.Context, rec modelRecord, used int64) (*loaded
 	}
 	l := newLoadedModel(rec, model, eng)
 	l.memory = need
+	if rec.MemoryBytes != need {
+		// Registered before memory was accounted, or under other engine
+		// settings: the budget counts what it costs now.
+		if err := m.store.setMemory(ctx, rec.ID, need); err != nil {
+			m.log.Warn("recording a model's memory", "model", rec.ID, "error", err)
+		}
+	}
 	return l, nil
 }
 

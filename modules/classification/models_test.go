@@ -15,7 +15,7 @@ import (
 
 type modelView struct {
 	ID, Name, Version, Checksum, Source string
-	Active                              bool
+	Active, Ready                       bool
 	Serving                             bool
 	Labels                              []struct{ Name string }
 	Card                                string

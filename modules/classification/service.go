@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -41,6 +42,12 @@ func (s *Service) Classify(ctx context.Context, req inference.Request) (inferenc
 		res, err := lm.engine.ClassifyTensor(ctx, req.Tensor, req.TopK)
 		if err != nil {
 			return inference.Answer{}, inference.APIError(err)
+		}
+		// Preprocessed values far out of range make the network overflow;
+		// photos cannot (their pixels are bounded).
+		if !finite(res.Probabilities) {
+			return inference.Answer{}, apperr.New(apperr.Invalid, "bad_tensor",
+				"the model's output is not a number for this input: its values are far outside the normalised range")
 		}
 		s.metrics.observePrediction(lm.ref(), res.Predictions[0].Label, res.Unknown)
 		return inference.Answer{Result: res, Model: lm.ref(), Latency: time.Since(start)}, nil
@@ -125,4 +132,13 @@ func (s *Service) Resolve(ctx context.Context, ref string) (inference.ModelRef, 
 	}
 	defer lm.release()
 	return lm.ref(), nil
+}
+
+func finite(xs []float32) bool {
+	for _, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
 }

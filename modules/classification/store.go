@@ -189,6 +189,10 @@ func (s *store) setReady(ctx context.Context, id string, budget int64) (ok bool,
 	return res.RowsAffected == 1, res.Error
 }
 
+func (s *store) setMemory(ctx context.Context, id string, bytes int64) error {
+	return s.db.WithContext(ctx).Model(&modelRecord{}).Where("id = ?", id).Update("memory_bytes", bytes).Error
+}
+
 // readyMemory is the memory the ready models cost each process.
 func (s *store) readyMemory(ctx context.Context) (int64, error) {
 	var n int64

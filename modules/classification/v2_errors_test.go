@@ -54,6 +54,8 @@ func TestV2InferErrors(t *testing.T) {
 		{"FP32 too many values", infer, input("FP32", []int{1, 3, size, size}, make([]float32, 3*size*size+1)), nil, 400, "more than"},
 		{"FP32 strings", infer, input("FP32", []int{1, 3, size, size}, []string{"0.5"}), nil, 400, "numbers"},
 		{"FP32 out of range", infer, `{"inputs":[{"name":"x","shape":[1,3,` + strconv.Itoa(size) + `,` + strconv.Itoa(size) + `],"datatype":"FP32","data":[1e39]}]}`, nil, 400, "32-bit"},
+		{"FP32 values that overflow the network", infer, input("FP32", []int{1, 3, size, size}, filled(3*size*size, 3e38)), nil, 400, "not a number"},
+		{"a field of the wrong JSON type", infer, `{"inputs":[{"name":7,"shape":[1],"datatype":"BYTES","data":["` + photo + `"]}]}`, nil, 400, "must be a string"},
 		{"negative dimension", infer, input("FP32", []int{-1, 3, size, size}, []float32{}), nil, 400, "non-negative"},
 		{"two inputs", infer, `{"inputs":[{"name":"a","shape":[1],"datatype":"BYTES","data":["` + photo + `"]},{"name":"b","shape":[1],"datatype":"BYTES","data":["` + photo + `"]}]}`, nil, 400, "expected 1 input"},
 		{"no inputs", infer, `{"inputs":[]}`, nil, 400, "expected 1 input"},
@@ -85,6 +87,12 @@ func TestV2InferErrors(t *testing.T) {
 			if !ok || len(body) != 1 || !strings.Contains(msg, tt.wantError) {
 				t.Errorf("body %s, want {\"error\": \"...%s...\"}", res.Body, tt.wantError)
 			}
+			// Clients are not told about the server's insides.
+			for _, leak := range []string{"Go ", "json:", "struct", "float32", "int64"} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("the message %q names %q", msg, leak)
+				}
+			}
 		})
 	}
 }
@@ -102,4 +110,12 @@ func TestV2InferTakesAPIKeys(t *testing.T) {
 		probabilities(t, got, 1, len(m.Meta.Labels))
 	}
 	ta.Do("POST", "/v2/models/"+m.Meta.Name+"/infer", v2Bytes(v2Photo(t, 8, 30, 30)), apptest.Bearer("aqk_"+fmt.Sprint(12345))).Want(http.StatusUnauthorized)
+}
+
+func filled(n int, v float32) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }

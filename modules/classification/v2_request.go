@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -116,7 +118,36 @@ func readV2Request(r *http.Request) (v2InferRequest, error) {
 	case errors.Is(err, io.EOF):
 		return req, v2Errorf(http.StatusBadRequest, "the request body is empty: expected an inference request object")
 	}
-	return req, v2Errorf(http.StatusBadRequest, "malformed inference request: %v", err)
+	return req, v2Errorf(http.StatusBadRequest, "malformed inference request: %s", jsonProblem(err))
+}
+
+// jsonProblem describes a JSON decoding error in the protocol's terms,
+// never in Go's (no Go type or struct names reach the client).
+func jsonProblem(err error) string {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		want := map[reflect.Kind]string{
+			reflect.String: "a string", reflect.Slice: "an array", reflect.Array: "an array",
+			reflect.Map: "an object", reflect.Struct: "an object", reflect.Bool: "true or false",
+		}[typ.Type.Kind()]
+		if want == "" {
+			want = "a number"
+		}
+		field := typ.Field
+		if field == "" {
+			field = "the request"
+		}
+		return fmt.Sprintf("%s must be %s, not %s", field, want, typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	}
+	return err.Error()
 }
 
 // v2DecodeImages reads n base64 strings, as a flat list or, for shape

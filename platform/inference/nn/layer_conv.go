@@ -114,3 +114,9 @@ func (c convLayer) inferenceWeights(u unit, src, dst weightSet) {
 	}
 	norm.foldInto(dst[ParamName(u.at, KindWeight)], dst[bName], src, u.at+1)
 }
+
+func (c convLayer) workspace(in Shape, batch int) int {
+	geom := kernels.Conv{InC: in.Channels, InH: in.Height, InW: in.Width, OutC: c.Out,
+		KH: c.Kernel, KW: c.Kernel, Stride: c.Stride, Pad: c.Pad}
+	return geom.WorkspaceLen(batch)
+}
