@@ -248,3 +248,22 @@ func (s *store) activate(ctx context.Context, id string, now time.Time) error {
 		return tx.Model(&modelRecord{}).Where("id = ?", id).Updates(map[string]any{"is_active": true, "ready": true, "activated_at": now}).Error
 	})
 }
+
+// correction is a prediction with the label its feedback gave.
+type correction struct {
+	PredictionID string
+	ImageSHA256  string `gorm:"column:image_sha256"`
+	CorrectLabel string
+	CreatedAt    time.Time
+}
+
+// corrections lists a user's predictions that have feedback, by
+// prediction id (time-ordered ids), after the given id.
+func (s *store) corrections(ctx context.Context, userID, after string, limit int) ([]correction, error) {
+	var rows []correction
+	err := s.db.WithContext(ctx).Table("predictions AS p").
+		Select("p.id AS prediction_id, p.image_sha256, f.correct_label, p.created_at").
+		Joins("JOIN prediction_feedback f ON f.prediction_id = p.id").
+		Where("p.user_id = ? AND p.id > ?", userID, after).Order("p.id").Limit(limit).Scan(&rows).Error
+	return rows, err
+}
