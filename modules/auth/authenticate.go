@@ -7,11 +7,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/principal"
 )
 
-// keyTouchInterval is how stale an API key's last_used_at may get.
-const keyTouchInterval = time.Minute
+const (
+	// keyTouchInterval is how stale an API key's last_used_at may get.
+	keyTouchInterval = time.Minute
+	// authRetryAfter is the Retry-After of a credential that could not be
+	// checked: long enough for a database fail-over to get somewhere.
+	authRetryAfter = 2 * time.Second
+)
 
 // credential is what a request presents: an access token or an API key.
 type credential struct {
@@ -44,8 +50,10 @@ func credentialOf(r *http.Request) credential {
 
 // authenticate checks a credential and returns the caller. For tokens it
 // also returns the claims (logout and password change need the session).
-// Account state is checked on every call, so deactivation and demotion
-// take effect on the next request.
+// Session and account state are checked on every call (in the Redis cache,
+// else the database), so a sign-out, deactivation or demotion takes effect
+// on the next request. When neither Redis nor the database can answer,
+// the credential is refused with errAuthUnavailable, never accepted.
 func (s *service) authenticate(ctx context.Context, cred credential) (principal.Principal, *Claims, error) {
 	switch {
 	case cred.apiKey != "":
@@ -62,51 +70,90 @@ func (s *service) authenticateToken(ctx context.Context, raw string) (principal.
 	if err != nil {
 		return principal.Principal{}, nil, err
 	}
-	revoked, st, cached := s.state.lookup(ctx, c.ID, c.SessionID, c.Subject)
+	if c.SessionID == "" {
+		return principal.Principal{}, nil, errInvalidToken // we never issue one: it cannot be revoked
+	}
+	sess, acct, cached := s.state.tokenState(ctx, c.SessionID, c.Subject)
 	if !cached {
-		u, err := s.store.userByID(ctx, c.Subject)
+		row, err := s.store.tokenState(ctx, c.Subject, c.SessionID)
 		if errors.Is(err, errNoRows) {
 			return principal.Principal{}, nil, errInvalidToken
 		}
 		if err != nil {
-			return principal.Principal{}, nil, err
+			return principal.Principal{}, nil, s.unavailable(err)
 		}
-		st = accountState{active: u.IsActive, role: u.Role}
-		s.state.cacheUser(ctx, u.ID, st)
+		acct = accountState{active: row.IsActive, role: row.Role}
+		sess = sessionState{ended: true}
+		if row.SessionUser != nil && row.ExpiresAt != nil && row.RevokedAt == nil {
+			sess = sessionState{userID: *row.SessionUser, expires: *row.ExpiresAt}
+		}
+		s.state.set(ctx, "cache session", true,
+			sessionEntry(c.SessionID, sess, s.endedTTL()), userEntry(c.Subject, acct))
 	}
 	// A deactivated account says so even though its sessions were ended
 	// too: the client should stop, not try to sign in again.
-	if !st.active {
+	if !acct.active {
 		return principal.Principal{}, nil, errInactive
 	}
-	if revoked {
+	if sess.ended || !s.now().Before(sess.expires.Add(clockLeeway)) {
 		return principal.Principal{}, nil, errTokenRevoked
 	}
-	return principal.Principal{ID: c.Subject, Role: st.role, Method: principal.MethodToken}, &c, nil
+	if sess.userID != c.Subject {
+		return principal.Principal{}, nil, errInvalidToken
+	}
+	return principal.Principal{ID: c.Subject, Role: acct.role, Method: principal.MethodToken}, &c, nil
 }
 
+// authenticateKey checks an API key against the cached key (one Redis
+// round trip) or, when Redis does not hold it, the database.
 func (s *service) authenticateKey(ctx context.Context, key string) (principal.Principal, error) {
 	prefix, ok := splitAPIKey(key)
 	if !ok {
 		return principal.Principal{}, errInvalidAPIKey
 	}
-	k, err := s.store.keyByPrefix(ctx, prefix)
-	if errors.Is(err, errNoRows) {
-		return principal.Principal{}, errInvalidAPIKey
+	var v [1]string
+	s.state.get(ctx, "API key check", v[:], apiKeyKey+prefix)
+	k, found, cached := decodeKey(v[0])
+	if !cached {
+		row, err := s.store.keyByPrefix(ctx, prefix)
+		switch {
+		case errors.Is(err, errNoRows):
+			s.state.set(ctx, "cache API key", true, keyEntry(prefix, nil))
+			return principal.Principal{}, errInvalidAPIKey
+		case err != nil:
+			return principal.Principal{}, s.unavailable(err)
+		}
+		s.state.set(ctx, "cache API key", true, keyEntry(prefix, &row))
+		k, found = row, true
+		if !k.Revoked && (k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > keyTouchInterval) {
+			if err := s.store.touchKey(ctx, k.ID, keyTouchInterval); err != nil {
+				s.log.Warn("recording API key use", "key_id", k.ID, "error", err)
+			}
+		}
 	}
-	if err != nil {
-		return principal.Principal{}, err
-	}
-	if !sameDigest(key, k.SecretHash) || k.Revoked {
+	if !found || !sameDigest(key, k.SecretHash) {
 		return principal.Principal{}, errInvalidAPIKey
 	}
 	if !k.IsActive {
 		return principal.Principal{}, errInactive
 	}
-	if k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > keyTouchInterval {
-		if err := s.store.touchKey(ctx, k.ID, keyTouchInterval); err != nil {
-			s.log.Warn("recording API key use", "key_id", k.ID, "error", err)
-		}
+	if k.Revoked {
+		return principal.Principal{}, errInvalidAPIKey
 	}
 	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, nil
+}
+
+// unavailable turns a failed credential check into a 503: refusing is
+// the only safe answer when the revocation state cannot be read. It logs
+// the cause at most every ten seconds.
+func (s *service) unavailable(err error) error {
+	now := time.Now().UnixNano()
+	last := s.dbWarned.Load()
+	if now-last > int64(10*time.Second) && s.dbWarned.CompareAndSwap(last, now) {
+		s.log.Warn("credentials cannot be checked: the database is unavailable and Redis does not hold them; refusing", "error", err)
+	}
+	e := apperr.Wrap(apperr.Unavailable, "auth_unavailable",
+		"credentials cannot be checked right now; retry after the time in Retry-After", err)
+	e.RetryAfter = authRetryAfter
+	return e
 }

@@ -45,7 +45,7 @@ func BenchmarkLogin(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := m.svc.login(ctx, "203.0.113.1", "fish", "swimming-1"); err != nil {
+		if _, err := m.svc.login(ctx, origin{client: "203.0.113.1", peer: "203.0.113.1"}, "fish", "swimming-1"); err != nil {
 			b.Fatal(err)
 		}
 	}
