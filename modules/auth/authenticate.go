@@ -9,6 +9,7 @@ import (
 
 	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/redis/rueidis"
 )
 
 const (
@@ -48,39 +49,73 @@ func credentialOf(r *http.Request) credential {
 	return credential{}
 }
 
+// charge is a rate-limit count for the caller a credential names, taken
+// in the same Redis round trip as the credential's check, so a request
+// costs one round trip, not two. ok is false when Redis did not answer.
+type charge struct {
+	ct count
+	v  verdict
+	ok bool
+}
+
 // authenticate checks a credential and returns the caller. For tokens it
 // also returns the claims (logout and password change need the session).
 // Session and account state are checked on every call (in the Redis cache,
 // else the database), so a sign-out, deactivation or demotion takes effect
 // on the next request. When neither Redis nor the database can answer,
 // the credential is refused with errAuthUnavailable, never accepted.
-func (s *service) authenticate(ctx context.Context, cred credential) (principal.Principal, *Claims, error) {
+//
+// With rate > 0 it also counts the request against the caller's API
+// budget (per user, or per key) and returns that count, even when the
+// credential then fails; the caller takes such a count back.
+func (s *service) authenticate(ctx context.Context, cred credential, rate int) (principal.Principal, *Claims, *charge, error) {
 	switch {
 	case cred.apiKey != "":
-		p, err := s.authenticateKey(ctx, cred.apiKey)
-		return p, nil, err
+		p, ch, err := s.authenticateKey(ctx, cred.apiKey, rate)
+		return p, nil, ch, err
 	case cred.token != "":
-		return s.authenticateToken(ctx, cred.token)
+		return s.authenticateToken(ctx, cred.token, rate)
 	}
-	return principal.Principal{}, nil, errInvalidToken
+	return principal.Principal{}, nil, nil, errInvalidToken
 }
 
-func (s *service) authenticateToken(ctx context.Context, raw string) (principal.Principal, *Claims, error) {
+// newCharge prepares the count for bucket: nil when rate limits are off,
+// and no commands (a charge that stays !ok) while Redis is unusable.
+func (s *service) newCharge(bucket string, rate int) (*charge, rueidis.Commands) {
+	if rate <= 0 {
+		return nil, nil
+	}
+	ct := s.limiter.begin(bucket, rate)
+	if !s.state.usable() {
+		return &charge{ct: ct}, nil
+	}
+	return &charge{ct: ct}, s.limiter.commands(ct)
+}
+
+func (ch *charge) read(l *limiter, res []rueidis.RedisResult) {
+	if ch != nil && res != nil {
+		ch.v, ch.ok = l.finish(ch.ct, res)
+	}
+}
+
+func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (principal.Principal, *Claims, *charge, error) {
 	c, err := s.tokens.parse(raw)
 	if err != nil {
-		return principal.Principal{}, nil, err
+		return principal.Principal{}, nil, nil, err
 	}
 	if c.SessionID == "" {
-		return principal.Principal{}, nil, errInvalidToken // we never issue one: it cannot be revoked
+		return principal.Principal{}, nil, nil, errInvalidToken // we never issue one: it cannot be revoked
 	}
-	sess, acct, cached := s.state.tokenState(ctx, c.SessionID, c.Subject)
+	ch, extra := s.newCharge(userBucket(c.Subject), rate)
+	sess, acct, cached, res := s.state.tokenStateWith(ctx, c.SessionID, c.Subject, extra)
+	ch.read(s.limiter, res)
 	if !cached {
 		row, err := s.store.tokenState(ctx, c.Subject, c.SessionID)
 		if errors.Is(err, errNoRows) {
-			return principal.Principal{}, nil, errInvalidToken
+			return principal.Principal{}, nil, ch, errInvalidToken
 		}
 		if err != nil {
-			return principal.Principal{}, nil, s.unavailable(err)
+			return principal.Principal{}, nil, ch, s.unavailable(err)
 		}
 		acct = accountState{active: row.IsActive, role: row.Role}
 		sess = sessionState{ended: true}
@@ -93,35 +128,36 @@ func (s *service) authenticateToken(ctx context.Context, raw string) (principal.
 	// A deactivated account says so even though its sessions were ended
 	// too: the client should stop, not try to sign in again.
 	if !acct.active {
-		return principal.Principal{}, nil, errInactive
+		return principal.Principal{}, nil, ch, errInactive
 	}
 	if sess.ended || !s.now().Before(sess.expires.Add(clockLeeway)) {
-		return principal.Principal{}, nil, errTokenRevoked
+		return principal.Principal{}, nil, ch, errTokenRevoked
 	}
 	if sess.userID != c.Subject {
-		return principal.Principal{}, nil, errInvalidToken
+		return principal.Principal{}, nil, ch, errInvalidToken
 	}
-	return principal.Principal{ID: c.Subject, Role: acct.role, Method: principal.MethodToken}, &c, nil
+	return principal.Principal{ID: c.Subject, Role: acct.role, Method: principal.MethodToken}, &c, ch, nil
 }
 
 // authenticateKey checks an API key against the cached key (one Redis
 // round trip) or, when Redis does not hold it, the database.
-func (s *service) authenticateKey(ctx context.Context, key string) (principal.Principal, error) {
+func (s *service) authenticateKey(ctx context.Context, key string, rate int) (principal.Principal, *charge, error) {
 	prefix, ok := splitAPIKey(key)
 	if !ok {
-		return principal.Principal{}, errInvalidAPIKey
+		return principal.Principal{}, nil, errInvalidAPIKey
 	}
+	ch, extra := s.newCharge(keyBucket(prefix), rate)
 	var v [1]string
-	s.state.get(ctx, "API key check", v[:], apiKeyKey+prefix)
+	ch.read(s.limiter, s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix))
 	k, found, cached := decodeKey(v[0])
 	if !cached {
 		row, err := s.store.keyByPrefix(ctx, prefix)
 		switch {
 		case errors.Is(err, errNoRows):
 			s.state.set(ctx, "cache API key", true, keyEntry(prefix, nil))
-			return principal.Principal{}, errInvalidAPIKey
+			return principal.Principal{}, ch, errInvalidAPIKey
 		case err != nil:
-			return principal.Principal{}, s.unavailable(err)
+			return principal.Principal{}, ch, s.unavailable(err)
 		}
 		s.state.set(ctx, "cache API key", true, keyEntry(prefix, &row))
 		k, found = row, true
@@ -132,15 +168,15 @@ func (s *service) authenticateKey(ctx context.Context, key string) (principal.Pr
 		}
 	}
 	if !found || !sameDigest(key, k.SecretHash) {
-		return principal.Principal{}, errInvalidAPIKey
+		return principal.Principal{}, ch, errInvalidAPIKey
 	}
 	if !k.IsActive {
-		return principal.Principal{}, errInactive
+		return principal.Principal{}, ch, errInactive
 	}
 	if k.Revoked {
-		return principal.Principal{}, errInvalidAPIKey
+		return principal.Principal{}, ch, errInvalidAPIKey
 	}
-	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, nil
+	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, ch, nil
 }
 
 // unavailable turns a failed credential check into a 503: refusing is

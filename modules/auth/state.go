@@ -157,11 +157,13 @@ func (s *sharedState) ctx(parent context.Context) (context.Context, context.Canc
 	return context.WithTimeout(context.WithoutCancel(parent), redisTimeout)
 }
 
-// get reads keys in one round trip; vals[i] is "" where nothing usable is
-// cached (missing, or Redis unreachable).
-func (s *sharedState) get(ctx context.Context, what string, vals []string, keys ...string) {
+// get reads keys in one round trip, with extra commands riding along
+// (a rate-limit count), and returns the answers to extra; vals[i] is ""
+// where nothing usable is cached (missing, or Redis unreachable), and the
+// answers are nil when Redis was not asked.
+func (s *sharedState) get(ctx context.Context, what string, vals []string, extra rueidis.Commands, keys ...string) []rueidis.RedisResult {
 	if !s.usable() {
-		return
+		return nil
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -169,23 +171,24 @@ func (s *sharedState) get(ctx context.Context, what string, vals []string, keys 
 	if len(keys) > 1 {
 		cmd = s.client.B().Mget().Key(keys...).Build()
 	}
-	res := s.client.Do(ctx, cmd)
+	res := s.client.DoMulti(ctx, append(rueidis.Commands{cmd}, extra...)...)
 	if len(keys) == 1 {
-		v, err := res.ToString()
+		v, err := res[0].ToString()
 		if err != nil && !rueidis.IsRedisNil(err) {
 			s.outage(what, err)
 		}
 		vals[0] = v
-		return
+		return res[1:]
 	}
-	arr, err := res.ToArray()
+	arr, err := res[0].ToArray()
 	if err != nil {
 		s.outage(what, err)
-		return
+		return res[1:]
 	}
 	for i := range min(len(arr), len(vals)) {
 		vals[i], _ = arr[i].ToString()
 	}
+	return res[1:]
 }
 
 // entry is one cache write.
@@ -222,11 +225,18 @@ func (s *sharedState) set(ctx context.Context, what string, fill bool, entries .
 // tokenState reads the cached session and account of an access token; ok
 // is false unless both are cached.
 func (s *sharedState) tokenState(ctx context.Context, sid, userID string) (sessionState, accountState, bool) {
+	sess, acct, ok, _ := s.tokenStateWith(ctx, sid, userID, nil)
+	return sess, acct, ok
+}
+
+// tokenStateWith is tokenState sending extra in the same round trip.
+func (s *sharedState) tokenStateWith(ctx context.Context, sid, userID string, extra rueidis.Commands) (
+	sessionState, accountState, bool, []rueidis.RedisResult) {
 	var vals [2]string
-	s.get(ctx, "token check", vals[:], sessionKey+sid, userKey+userID)
+	res := s.get(ctx, "token check", vals[:], extra, sessionKey+sid, userKey+userID)
 	sess, ok1 := decodeSession(vals[0])
 	acct, ok2 := decodeState(vals[1])
-	return sess, acct, ok1 && ok2
+	return sess, acct, ok1 && ok2, res
 }
 
 // sessionEntry is the cache write for a session: an ended one is cached
