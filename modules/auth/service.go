@@ -183,7 +183,11 @@ func (s *service) startSession(ctx context.Context, u User, sid string) (TokenPa
 	expires := s.now().UTC().Add(s.refreshTTL)
 	sess := session{ID: sid, UserID: u.ID, ExpiresAt: expires}
 	rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: sid, TokenHash: hash, ExpiresAt: expires}
-	if err := s.store.createSession(ctx, &sess, &rt); err != nil {
+	err = s.store.createSession(ctx, &sess, &rt)
+	if errors.Is(err, errAccountInactive) {
+		return TokenPair{}, errInactive
+	}
+	if err != nil {
 		return TokenPair{}, err
 	}
 	return s.pair(u, sid, raw)

@@ -7,19 +7,42 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
+// errAccountInactive is createSession's answer for an account that was
+// deactivated after its password was checked.
+var errAccountInactive = errors.New("auth: account inactive")
+
 // createSession stores a new session and its first refresh token together:
-// no token ever exists without the row that can revoke it.
+// no token ever exists without the row that can revoke it. It holds the
+// account row (FOR SHARE on Postgres; SQLite transactions hold the write
+// lock) while it does, so a deactivation at the same moment either comes
+// first and the login fails with errAccountInactive, or comes after and
+// ends this session too.
 func (s *store) createSession(ctx context.Context, sess *session, rt *refreshToken) error {
 	now := s.timestamp()
 	sess.CreatedAt, rt.CreatedAt = now, now
 	err := s.tx(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Model(&User{}).Where("id = ?", sess.UserID)
+		if tx.Dialector.Name() == "postgres" {
+			q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthShare})
+		}
+		var active []bool
+		if err := q.Pluck("is_active", &active).Error; err != nil {
+			return err
+		}
+		if len(active) == 0 || !active[0] {
+			return errAccountInactive
+		}
 		if err := tx.Create(sess).Error; err != nil {
 			return err
 		}
 		return tx.Create(rt).Error
 	})
+	if errors.Is(err, errAccountInactive) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("auth: start session: %w", err)
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/principal"
 	"github.com/aquaml/aquaml/platform/testkit/dbtest"
+	"github.com/google/uuid"
 )
 
 // migrateTo applies the embedded migrations whose names sort before stop
@@ -105,5 +107,41 @@ func TestPruneSessionsKeepsWhatTokensMayStillName(t *testing.T) {
 	s.db.Model(&session{}).Where("user_id = ?", u.ID).Order("id").Pluck("id", &left)
 	if strings.Join(left, ",") != "bbb,ccc" {
 		t.Errorf("sessions left %v, want bbb (expired a minute ago, within the grace) and ccc", left)
+	}
+}
+
+func TestStorePruneRefresh(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	u := addUser(t, s, "fish@example.com", "fish", principal.RoleUser, true)
+	now := time.Now().UTC()
+	for i, exp := range []time.Time{now.Add(-time.Hour), now.Add(-time.Millisecond), now.Add(time.Hour)} {
+		rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "f", TokenHash: fmt.Sprint("p", i), ExpiresAt: exp}
+		if err := s.insertRefresh(ctx, &rt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.pruneRefresh(ctx, u.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	var left []refreshToken
+	s.db.Where("user_id = ?", u.ID).Find(&left)
+	if len(left) != 1 || left[0].TokenHash != "p2" {
+		t.Errorf("after pruning: %+v", left)
+	}
+}
+
+// TestNoSessionForAnInactiveAccount: a deactivation that lands between the
+// password check and the session's creation wins; no session is created.
+func TestNoSessionForAnInactiveAccount(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	u := addUser(t, s, "fish@example.com", "fish", principal.RoleUser, false)
+	rt := refreshToken{ID: "rt", UserID: u.ID, FamilyID: "sess", TokenHash: "h", ExpiresAt: time.Now().Add(time.Hour)}
+	if err := s.createSession(ctx, &session{ID: "sess", UserID: u.ID, ExpiresAt: rt.ExpiresAt}, &rt); !errors.Is(err, errAccountInactive) {
+		t.Fatalf("createSession for a deactivated account: %v", err)
+	}
+	if _, err := s.refreshByHash(ctx, "h"); !errors.Is(err, errNoRows) {
+		t.Errorf("a refresh token was stored anyway: %v", err)
 	}
 }

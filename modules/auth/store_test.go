@@ -204,27 +204,6 @@ func TestStoreRefreshRotation(t *testing.T) {
 	}
 }
 
-func TestStorePruneRefresh(t *testing.T) {
-	ctx := context.Background()
-	s := newTestStore(t)
-	u := addUser(t, s, "fish@example.com", "fish", principal.RoleUser, true)
-	now := time.Now().UTC()
-	for i, exp := range []time.Time{now.Add(-time.Hour), now.Add(-time.Millisecond), now.Add(time.Hour)} {
-		rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "f", TokenHash: fmt.Sprint("p", i), ExpiresAt: exp}
-		if err := s.insertRefresh(ctx, &rt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.pruneRefresh(ctx, u.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	var left []refreshToken
-	s.db.Where("user_id = ?", u.ID).Find(&left)
-	if len(left) != 1 || left[0].TokenHash != "p2" {
-		t.Errorf("after pruning: %+v", left)
-	}
-}
-
 func TestStoreAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	s := newTestStore(t)
