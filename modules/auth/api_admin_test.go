@@ -1,7 +1,10 @@
 package auth_test
 
 import (
+	"fmt"
 	"net/url"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
@@ -122,11 +125,57 @@ func TestDeactivationIsImmediate(t *testing.T) {
 	wantCode(t, ta.Do("POST", ta.API("/auth/login"), url.Values{"username": {"bob"}, "password": {apptest.Password}}, nil),
 		403, "account_inactive")
 
-	// Reactivation lets bob sign in again, but the old sessions stay ended.
+	// Reactivation lets bob sign in again, but the old sessions stay ended
+	// and the old API keys stay revoked: whoever held them while the
+	// account was off must not get back in.
 	ta.Do("PATCH", ta.API("/users/"+bob.UserID), map[string]any{"is_active": true}, admin.Auth()).Want(200)
 	fresh := ta.Login("bob", apptest.Password)
 	me(ta, fresh.AccessToken).Want(200)
-	me(ta, key.Key).Want(200)
+	wantCode(t, me(ta, key.Key), 401, "invalid_api_key")
 	wantCode(t, me(ta, bob.AccessToken), 401, "token_revoked")
 	wantCode(t, refresh(ta, bob.RefreshToken), 401, "invalid_refresh_token")
+	if keys := listKeys(t, ta, fresh.Auth()); len(keys) != 0 {
+		t.Errorf("keys revoked by the deactivation are listed: %+v", keys)
+	}
+	again := createKey(t, ta, fresh, "new camera")
+	me(ta, again.Key).Want(200)
+}
+
+// TestAdminsStepDownAtOnce: every admin demotes or deactivates itself at
+// the same moment, through the API (each passes the admin check, as they
+// all are admins when they ask). Exactly one is refused with 409
+// last_admin, and one active admin is left.
+func TestAdminsStepDownAtOnce(t *testing.T) {
+	ta := apptest.New(t, nil)
+	admins := []apptest.Session{ta.Admin()}
+	for i := range 7 {
+		s := ta.NewUser(fmt.Sprint("boss", i))
+		ta.Do("PATCH", ta.API("/users/"+s.UserID), map[string]any{"role": "admin"}, admins[0].Auth()).Want(200)
+		admins = append(admins, s)
+	}
+	start := make(chan struct{})
+	statuses := make([]int, len(admins))
+	var wg sync.WaitGroup
+	for i, a := range admins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			change := map[string]any{"role": "user"}
+			if i%2 == 1 {
+				change = map[string]any{"is_active": false}
+			}
+			<-start
+			statuses[i] = ta.Do("PATCH", ta.API("/users/"+a.UserID), change, a.Auth()).Status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var left int64
+	if err := ta.DB.Raw("SELECT COUNT(*) FROM users WHERE role = ? AND is_active = ?", "admin", true).Scan(&left).Error; err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(statuses)
+	if left != 1 || fmt.Sprint(statuses) != fmt.Sprint(append(slices.Repeat([]int{200}, len(admins)-1), 409)) {
+		t.Errorf("%d active admins left; answers %v, want one 409 and the rest 200", left, statuses)
+	}
 }

@@ -93,6 +93,40 @@ func TestAPIRateLimitPerAnonymousIP(t *testing.T) {
 	wantCode(t, r, 429, "rate_limited")
 }
 
+// TestFailedCredentialsDoNotSpendTheirOwnersBudget: a request is counted
+// for the user or key its credential names in the same round trip as the
+// check; when the check fails (a signed-out token, a key's public prefix
+// with a wrong secret) the count moves to the client IP, so an old token
+// or a known prefix cannot exhaust its owner's budget.
+func TestFailedCredentialsDoNotSpendTheirOwnersBudget(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 5 })
+	alice := ta.NewUser("alice")                                     // its GET /auth/me counts for alice: 1
+	old := ta.Login("alice", apptest.Password)                       // 2
+	ta.Do("POST", ta.API("/auth/logout"), nil, old.Auth()).Want(204) // 3
+	k := createKey(t, ta, alice, "camera")                           // 4
+	forged := k.Key[:len(k.Key)-4] + "aaaa"
+	if strings.HasSuffix(k.Key, "aaaa") {
+		forged = k.Key[:len(k.Key)-4] + "bbbb"
+	}
+	from := map[string]string{"X-Forwarded-For": "203.0.113.50"}
+	for _, bad := range []string{old.AccessToken, forged} {
+		for range 5 {
+			r := ta.Do("GET", ta.API("/auth/me"), nil, apptest.With(from, "Authorization", "Bearer "+bad))
+			if r.Status != 401 && r.Status != 429 {
+				t.Fatalf("a failed credential: %d %s", r.Status, r.Body)
+			}
+		}
+	}
+	wantCode(t, ta.Do("GET", ta.API("/auth/me"), nil, from), 429, "rate_limited") // the IP paid
+	if r := me(ta, alice.AccessToken).Want(200); header(r, "X-RateLimit-Remaining") != 0 {
+		t.Errorf("alice's budget after the failures: remaining %q, want 0 (her own 5th request)", r.Header.Get("X-RateLimit-Remaining"))
+	}
+	remaining, _ := spend(t, 10, func() *apptest.Response { return me(ta, k.Key) })
+	if fmt.Sprint(remaining) != "[4 3 2 1 0]" {
+		t.Errorf("the key's budget after the forged secrets went %v, want [4 3 2 1 0]", remaining)
+	}
+}
+
 func TestProbesAreNeverLimitedNorAuthenticated(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 1 })
 	for range 5 {
@@ -136,11 +170,15 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 		login("198.51.100.2", "alice", apptest.Password).Want(200)
 	})
-	t.Run("per account", func(t *testing.T) {
-		// alice spent one attempt above; two more from two new IPs.
-		wantCode(t, login("198.51.100.3", "alice", "wrong-password"), 401, "invalid_credentials")
-		wantCode(t, login("198.51.100.4", "ALICE@example.com", "wrong-password"), 401, "invalid_credentials")
-		wantCode(t, login("198.51.100.5", "alice", apptest.Password), 429, "rate_limited")
+	t.Run("per account and client", func(t *testing.T) {
+		// Someone floods alice's account from one address: that address
+		// is refused, even with the right password...
+		for _, name := range []string{"alice", "ALICE@example.com", "alice"} {
+			wantCode(t, login("198.51.100.3", name, "wrong-password"), 401, "invalid_credentials")
+		}
+		wantCode(t, login("198.51.100.3", "alice", apptest.Password), 429, "rate_limited")
+		// ...while alice, from her own address, still signs in.
+		login("198.51.100.5", "alice", apptest.Password).Want(200)
 		login("198.51.100.5", "bob", apptest.Password).Want(200)
 	})
 	t.Run("password checks count for the account", func(t *testing.T) {

@@ -16,12 +16,27 @@ type forge struct {
 	t       *testing.T
 	key     []byte
 	subject string
+	session string // the sid claim: a genuine token names a live session
+}
+
+// sessionOf reads the session id out of an access token.
+func sessionOf(t *testing.T, token string) string {
+	t.Helper()
+	c := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, c); err != nil {
+		t.Fatal(err)
+	}
+	sid, _ := c["sid"].(string)
+	if sid == "" {
+		t.Fatalf("the access token names no session: %v", c)
+	}
+	return sid
 }
 
 func (f forge) claims(edit func(jwt.MapClaims)) jwt.MapClaims {
 	now := time.Now()
 	c := jwt.MapClaims{
-		"sub": f.subject, "role": "user", "jti": "forged-" + now.Format(time.RFC3339Nano),
+		"sub": f.subject, "sid": f.session, "role": "user", "jti": "forged-" + now.Format(time.RFC3339Nano),
 		"iss": "aquaml", "aud": "aquaml-api",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
 	}
@@ -45,7 +60,7 @@ func TestTokenAttacksThroughTheRouter(t *testing.T) {
 	ta := apptest.New(t, nil)
 	alice := ta.NewUser("alice")
 	admin := ta.Admin()
-	f := forge{t: t, key: []byte(ta.Config().Auth.JWTSecretKey), subject: alice.UserID}
+	f := forge{t: t, key: []byte(ta.Config().Auth.JWTSecretKey), subject: alice.UserID, session: sessionOf(t, alice.AccessToken)}
 
 	genuine := f.sign(jwt.SigningMethodHS256, f.key, nil)
 	parts := strings.Split(alice.AccessToken, ".")
@@ -72,6 +87,10 @@ func TestTokenAttacksThroughTheRouter(t *testing.T) {
 		{"wrong issuer", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["iss"] = "someone-else" }), "invalid_token"},
 		{"wrong audience", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["aud"] = "billing-api" }), "invalid_token"},
 		{"a user that does not exist", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["sub"] = "ghost" }), "invalid_token"},
+		// Signed with the right key, so only the session check stands in the way.
+		{"no session", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { delete(c, "sid") }), "invalid_token"},
+		{"a session that does not exist", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["sid"] = "no-such-session" }), "token_revoked"},
+		{"another user's session", f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["sid"] = sessionOf(t, admin.AccessToken) }), "invalid_token"},
 		{"garbage", "not.a.token", "invalid_token"},
 		{"a refresh token", alice.RefreshToken, "invalid_token"},
 	}

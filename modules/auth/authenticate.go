@@ -7,11 +7,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/principal"
+	"github.com/redis/rueidis"
 )
 
-// keyTouchInterval is how stale an API key's last_used_at may get.
-const keyTouchInterval = time.Minute
+const (
+	// keyTouchInterval is how stale an API key's last_used_at may get.
+	keyTouchInterval = time.Minute
+	// authRetryAfter is the Retry-After of a credential that could not be
+	// checked: long enough for a database fail-over to get somewhere.
+	authRetryAfter = 2 * time.Second
+)
 
 // credential is what a request presents: an access token or an API key.
 type credential struct {
@@ -42,71 +49,147 @@ func credentialOf(r *http.Request) credential {
 	return credential{}
 }
 
-// authenticate checks a credential and returns the caller. For tokens it
-// also returns the claims (logout and password change need the session).
-// Account state is checked on every call, so deactivation and demotion
-// take effect on the next request.
-func (s *service) authenticate(ctx context.Context, cred credential) (principal.Principal, *Claims, error) {
-	switch {
-	case cred.apiKey != "":
-		p, err := s.authenticateKey(ctx, cred.apiKey)
-		return p, nil, err
-	case cred.token != "":
-		return s.authenticateToken(ctx, cred.token)
-	}
-	return principal.Principal{}, nil, errInvalidToken
+// charge is a rate-limit count for the caller a credential names, taken
+// in the same Redis round trip as the credential's check, so a request
+// costs one round trip, not two. ok is false when Redis did not answer.
+type charge struct {
+	ct count
+	v  verdict
+	ok bool
 }
 
-func (s *service) authenticateToken(ctx context.Context, raw string) (principal.Principal, *Claims, error) {
+// authenticate checks a credential and returns the caller. For tokens it
+// also returns the claims (logout and password change need the session).
+// Session and account state are checked on every call (in the Redis cache,
+// else the database), so a sign-out, deactivation or demotion takes effect
+// on the next request. When neither Redis nor the database can answer,
+// the credential is refused with errAuthUnavailable, never accepted.
+//
+// With rate > 0 it also counts the request against the caller's API
+// budget (per user, or per key) and returns that count, even when the
+// credential then fails; the caller takes such a count back.
+func (s *service) authenticate(ctx context.Context, cred credential, rate int) (principal.Principal, *Claims, *charge, error) {
+	switch {
+	case cred.apiKey != "":
+		p, ch, err := s.authenticateKey(ctx, cred.apiKey, rate)
+		return p, nil, ch, err
+	case cred.token != "":
+		return s.authenticateToken(ctx, cred.token, rate)
+	}
+	return principal.Principal{}, nil, nil, errInvalidToken
+}
+
+// newCharge prepares the count for bucket: nil when rate limits are off,
+// and no commands (a charge that stays !ok) while Redis is unusable.
+func (s *service) newCharge(bucket string, rate int) (*charge, rueidis.Commands) {
+	if rate <= 0 {
+		return nil, nil
+	}
+	ct := s.limiter.begin(bucket, rate)
+	if !s.state.usable() {
+		return &charge{ct: ct}, nil
+	}
+	return &charge{ct: ct}, s.limiter.commands(ct)
+}
+
+func (ch *charge) read(l *limiter, res []rueidis.RedisResult) {
+	if ch != nil && res != nil {
+		ch.v, ch.ok = l.finish(ch.ct, res)
+	}
+}
+
+func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (principal.Principal, *Claims, *charge, error) {
 	c, err := s.tokens.parse(raw)
 	if err != nil {
-		return principal.Principal{}, nil, err
+		return principal.Principal{}, nil, nil, err
 	}
-	revoked, st, cached := s.state.lookup(ctx, c.ID, c.SessionID, c.Subject)
+	if c.SessionID == "" {
+		return principal.Principal{}, nil, nil, errInvalidToken // we never issue one: it cannot be revoked
+	}
+	ch, extra := s.newCharge(userBucket(c.Subject), rate)
+	sess, acct, cached, res := s.state.tokenStateWith(ctx, c.SessionID, c.Subject, extra)
+	ch.read(s.limiter, res)
 	if !cached {
-		u, err := s.store.userByID(ctx, c.Subject)
+		row, err := s.store.tokenState(ctx, c.Subject, c.SessionID)
 		if errors.Is(err, errNoRows) {
-			return principal.Principal{}, nil, errInvalidToken
+			return principal.Principal{}, nil, ch, errInvalidToken
 		}
 		if err != nil {
-			return principal.Principal{}, nil, err
+			return principal.Principal{}, nil, ch, s.unavailable(err)
 		}
-		st = accountState{active: u.IsActive, role: u.Role}
-		s.state.cacheUser(ctx, u.ID, st)
+		acct = accountState{active: row.IsActive, role: row.Role}
+		sess = sessionState{ended: true}
+		if row.SessionUser != nil && row.ExpiresAt != nil && row.RevokedAt == nil {
+			sess = sessionState{userID: *row.SessionUser, expires: *row.ExpiresAt}
+		}
+		s.state.set(ctx, "cache session", true,
+			sessionEntry(c.SessionID, sess, s.endedTTL()), userEntry(c.Subject, acct))
 	}
 	// A deactivated account says so even though its sessions were ended
 	// too: the client should stop, not try to sign in again.
-	if !st.active {
-		return principal.Principal{}, nil, errInactive
+	if !acct.active {
+		return principal.Principal{}, nil, ch, errInactive
 	}
-	if revoked {
-		return principal.Principal{}, nil, errTokenRevoked
+	if sess.ended || !s.now().Before(sess.expires.Add(clockLeeway)) {
+		return principal.Principal{}, nil, ch, errTokenRevoked
 	}
-	return principal.Principal{ID: c.Subject, Role: st.role, Method: principal.MethodToken}, &c, nil
+	if sess.userID != c.Subject {
+		return principal.Principal{}, nil, ch, errInvalidToken
+	}
+	return principal.Principal{ID: c.Subject, Role: acct.role, Method: principal.MethodToken}, &c, ch, nil
 }
 
-func (s *service) authenticateKey(ctx context.Context, key string) (principal.Principal, error) {
+// authenticateKey checks an API key against the cached key (one Redis
+// round trip) or, when Redis does not hold it, the database.
+func (s *service) authenticateKey(ctx context.Context, key string, rate int) (principal.Principal, *charge, error) {
 	prefix, ok := splitAPIKey(key)
 	if !ok {
-		return principal.Principal{}, errInvalidAPIKey
+		return principal.Principal{}, nil, errInvalidAPIKey
 	}
-	k, err := s.store.keyByPrefix(ctx, prefix)
-	if errors.Is(err, errNoRows) {
-		return principal.Principal{}, errInvalidAPIKey
-	}
-	if err != nil {
-		return principal.Principal{}, err
-	}
-	if !sameDigest(key, k.SecretHash) || k.Revoked {
-		return principal.Principal{}, errInvalidAPIKey
-	}
-	if !k.IsActive {
-		return principal.Principal{}, errInactive
-	}
-	if k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > keyTouchInterval {
-		if err := s.store.touchKey(ctx, k.ID, keyTouchInterval); err != nil {
-			s.log.Warn("recording API key use", "key_id", k.ID, "error", err)
+	ch, extra := s.newCharge(keyBucket(prefix), rate)
+	var v [1]string
+	ch.read(s.limiter, s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix))
+	k, found, cached := decodeKey(v[0])
+	if !cached {
+		row, err := s.store.keyByPrefix(ctx, prefix)
+		switch {
+		case errors.Is(err, errNoRows):
+			s.state.set(ctx, "cache API key", true, keyEntry(prefix, nil))
+			return principal.Principal{}, ch, errInvalidAPIKey
+		case err != nil:
+			return principal.Principal{}, ch, s.unavailable(err)
+		}
+		s.state.set(ctx, "cache API key", true, keyEntry(prefix, &row))
+		k, found = row, true
+		if !k.Revoked && (k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > keyTouchInterval) {
+			if err := s.store.touchKey(ctx, k.ID, keyTouchInterval); err != nil {
+				s.log.Warn("recording API key use", "key_id", k.ID, "error", err)
+			}
 		}
 	}
-	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, nil
+	if !found || !sameDigest(key, k.SecretHash) {
+		return principal.Principal{}, ch, errInvalidAPIKey
+	}
+	if !k.IsActive {
+		return principal.Principal{}, ch, errInactive
+	}
+	if k.Revoked {
+		return principal.Principal{}, ch, errInvalidAPIKey
+	}
+	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, ch, nil
+}
+
+// unavailable turns a failed credential check into a 503: refusing is
+// the only safe answer when the revocation state cannot be read. It logs
+// the cause at most every ten seconds.
+func (s *service) unavailable(err error) error {
+	now := time.Now().UnixNano()
+	last := s.dbWarned.Load()
+	if now-last > int64(10*time.Second) && s.dbWarned.CompareAndSwap(last, now) {
+		s.log.Warn("credentials cannot be checked: the database is unavailable and Redis does not hold them; refusing", "error", err)
+	}
+	e := apperr.Wrap(apperr.Unavailable, "auth_unavailable",
+		"credentials cannot be checked right now; retry after the time in Retry-After", err)
+	e.RetryAfter = authRetryAfter
+	return e
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net"
 	"net/http"
 	"strconv"
 
@@ -15,6 +16,19 @@ type handler struct {
 }
 
 func contentType(c echo.Context) string { return c.Request().Header.Get(echo.HeaderContentType) }
+
+// originOf is the request's client address as the server's IP extractor
+// believes it (X-Forwarded-For only from trusted proxies) and its peer.
+func originOf(c echo.Context) origin {
+	peer, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		peer = c.Request().RemoteAddr
+	}
+	if ip := net.ParseIP(peer); ip != nil {
+		peer = ip.String() // the extractor's spelling, so an unproxied request compares equal
+	}
+	return origin{client: c.RealIP(), peer: peer}
+}
 
 func (h *handler) register(c echo.Context) error {
 	body, err := readBody(c)
@@ -48,7 +62,7 @@ func (h *handler) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pair, err := h.svc.login(c.Request().Context(), c.RealIP(), name, password)
+	pair, err := h.svc.login(c.Request().Context(), originOf(c), name, password)
 	if err != nil {
 		return err
 	}
@@ -111,7 +125,7 @@ func (h *handler) updateMe(c echo.Context) error {
 		return err
 	}
 	p, claims := caller(c)
-	u, err := h.svc.updateMe(c.Request().Context(), p, claims, ProfileChange(b))
+	u, err := h.svc.updateMe(c.Request().Context(), p, claims, originOf(c), ProfileChange(b))
 	if err != nil {
 		return err
 	}

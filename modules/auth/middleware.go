@@ -11,6 +11,7 @@ const (
 	checkedKey = "auth.checked" // Identify ran
 	failedKey  = "auth.error"   // why the presented credential was refused
 	claimsKey  = "auth.claims"  // *Claims of an access token
+	chargeKey  = "auth.charge"  // *charge: the caller's rate-limit count
 )
 
 // Identify authenticates whatever credential the request carries and puts
@@ -34,13 +35,21 @@ func (m *Module) identify(c echo.Context) {
 		return
 	}
 	req := c.Request()
-	p, claims, err := m.svc.authenticate(req.Context(), cred)
+	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.apiLimit)
 	if err != nil {
+		// The request was counted for the caller the credential names;
+		// it is not theirs, so RateLimit counts it for the client IP.
+		if ch != nil && ch.ok {
+			m.limiter.undo(req.Context(), ch.ct)
+		}
 		c.Set(failedKey, err)
 		return
 	}
 	if claims != nil {
 		c.Set(claimsKey, claims)
+	}
+	if ch != nil {
+		c.Set(chargeKey, ch)
 	}
 	c.SetRequest(req.WithContext(principal.With(req.Context(), p)))
 }

@@ -27,6 +27,19 @@ func (User) TableName() string { return "users" }
 // IsAdmin reports whether the user has the admin role.
 func (u User) IsAdmin() bool { return u.Role == principal.RoleAdmin }
 
+// session is one login: every access token names it (the sid claim) and
+// every refresh token descends from it (its family). The row, not Redis,
+// says whether the session is over.
+type session struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+func (session) TableName() string { return "sessions" }
+
 // refreshToken is one link of a rotation chain. Only the SHA-256 of the
 // token is stored; the family groups every token descended from one login.
 type refreshToken struct {

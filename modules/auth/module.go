@@ -25,8 +25,9 @@ import (
 // Deps is what the module needs from the application.
 type Deps struct {
 	DB *gorm.DB
-	// Redis holds rate limits, revoked tokens and cached account state,
-	// shared by every replica. Nil turns those off (the user command).
+	// Redis holds rate limits and caches sessions, accounts and API keys
+	// for every replica; the database stays the source of truth. Nil
+	// turns limits and caching off (the user command).
 	Redis rueidis.Client
 	Auth  config.Auth
 	// APIRatePerMinute limits API requests per caller; 0 turns it off.
@@ -74,7 +75,8 @@ func New(deps Deps) (*Module, error) {
 	lim := &limiter{state: state, window: time.Minute, now: now}
 	svc := &service{
 		store: newStore(deps.DB, now), hash: h, tokens: tok, state: state, limiter: lim,
-		loginLimit: deps.Auth.LoginRatePerMinute, refreshTTL: deps.Auth.RefreshTokenExpire, log: log, now: now,
+		loginLimit: deps.Auth.LoginRatePerMinute, proxyLimit: deps.Auth.LoginProxyRatePerMinute,
+		refreshTTL: deps.Auth.RefreshTokenExpire, log: log, now: now,
 	}
 	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, cfg: deps.Auth, log: log}, nil
 }

@@ -37,28 +37,52 @@ type limiter struct {
 	now    func() time.Time
 }
 
-// allow counts one request for key against limit per window. ok is false
-// when Redis could not be asked; the caller then lets the request through.
-func (l *limiter) allow(ctx context.Context, key string, limit int) (v verdict, ok bool) {
-	if !l.state.usable() || limit <= 0 {
-		return verdict{allowed: true}, false
-	}
+// count is one sliding-window count being taken: the commands that take
+// it and what reading their answers needs. Splitting allow this way lets a
+// count ride in the same round trip as other commands.
+type count struct {
+	cur, prev  string // this and the previous window's counter
+	w, elapsed int64  // window length, and how far into it we are, in ms
+	limit      int
+}
+
+// begin prepares a count of one request for key against limit.
+func (l *limiter) begin(key string, limit int) count {
 	w := l.window.Milliseconds()
 	nowMS := l.now().UnixMilli()
 	idx := nowMS / w
-	elapsed := nowMS - idx*w
-	weight := float64(w-elapsed) / float64(w)
 	// The braces keep both windows of a key on one Redis Cluster slot.
 	base := "rl:{" + key + "}:"
-	curKey, prevKey := base+strconv.FormatInt(idx, 10), base+strconv.FormatInt(idx-1, 10)
+	return count{cur: base + strconv.FormatInt(idx, 10), prev: base + strconv.FormatInt(idx-1, 10),
+		w: w, elapsed: nowMS - idx*w, limit: limit}
+}
 
+// commands increments this window and reads the previous one.
+func (l *limiter) commands(ct count) rueidis.Commands {
+	c := l.state.client
+	return rueidis.Commands{
+		c.B().Incr().Key(ct.cur).Build(),
+		c.B().Pexpire().Key(ct.cur).Milliseconds(2 * ct.w).Build(),
+		c.B().Get().Key(ct.prev).Build(),
+	}
+}
+
+// undo takes back a count whose request turned out to belong to somebody
+// else (a credential that failed its check).
+func (l *limiter) undo(ctx context.Context, ct count) {
 	ctx, cancel := l.state.ctx(ctx)
 	defer cancel()
-	c := l.state.client
-	res := c.DoMulti(ctx,
-		c.B().Incr().Key(curKey).Build(),
-		c.B().Pexpire().Key(curKey).Milliseconds(2*w).Build(),
-		c.B().Get().Key(prevKey).Build())
+	if err := l.state.client.Do(ctx, l.state.client.B().Decr().Key(ct.cur).Build()).Error(); err != nil {
+		l.state.outage("rate limit", err)
+	}
+}
+
+// finish reads the answers to ct's commands. ok is false when Redis did
+// not answer; the caller then lets the request through.
+func (l *limiter) finish(ct count, res []rueidis.RedisResult) (v verdict, ok bool) {
+	if len(res) < 3 {
+		return verdict{allowed: true}, false
+	}
 	cur, err := res[0].AsInt64()
 	if err == nil {
 		err = res[1].Error()
@@ -71,14 +95,28 @@ func (l *limiter) allow(ctx context.Context, key string, limit int) (v verdict, 
 		l.state.outage("rate limit", err)
 		return verdict{allowed: true}, false
 	}
-	count := float64(prev)*weight + float64(cur)
-	v = verdict{allowed: count <= float64(limit)+1e-9, limit: limit, reset: time.Duration(w-elapsed) * time.Millisecond}
+	w, elapsed, limit := ct.w, ct.elapsed, ct.limit
+	weight := float64(w-elapsed) / float64(w)
+	n := float64(prev)*weight + float64(cur)
+	v = verdict{allowed: n <= float64(limit)+1e-9, limit: limit, reset: time.Duration(w-elapsed) * time.Millisecond}
 	if v.allowed {
-		v.remaining = max(int(math.Floor(float64(limit)-count+1e-9)), 0)
+		v.remaining = max(int(math.Floor(float64(limit)-n+1e-9)), 0)
 		return v, true
 	}
 	v.retryAfter = retryAfter(float64(limit), float64(cur), float64(prev), float64(w), float64(elapsed))
 	return v, true
+}
+
+// allow counts one request for key against limit per window. ok is false
+// when Redis could not be asked; the caller then lets the request through.
+func (l *limiter) allow(ctx context.Context, key string, limit int) (v verdict, ok bool) {
+	if !l.state.usable() || limit <= 0 {
+		return verdict{allowed: true}, false
+	}
+	ct := l.begin(key, limit)
+	ctx, cancel := l.state.ctx(ctx)
+	defer cancel()
+	return l.finish(ct, l.state.client.DoMulti(ctx, l.commands(ct)...))
 }
 
 // retryAfter solves for the wait after which one more request fits,
@@ -102,9 +140,15 @@ func rateLimited(v verdict, what string) error {
 	return e
 }
 
+// userBucket and keyBucket name the API budgets of a user (for access
+// tokens) and of an API key.
+func userBucket(userID string) string { return "api:user:" + userID }
+func keyBucket(prefix string) string  { return "api:key:" + prefix }
+
 // RateLimit limits API requests per caller: per user for access tokens,
 // per key for API keys, per client IP for everything else. It must run
-// after Identify so it knows the caller. Every answer carries the
+// after Identify (or RequireUser), which takes the caller's count in the
+// same Redis round trip as the credential check. Every answer carries the
 // X-RateLimit-* headers; Redis being down lets requests through.
 func (m *Module) RateLimit() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -112,14 +156,20 @@ func (m *Module) RateLimit() echo.MiddlewareFunc {
 			return next
 		}
 		return func(c echo.Context) error {
-			key := "api:ip:" + c.RealIP()
-			if p, ok := principal.From(c.Request().Context()); ok {
-				key = "api:user:" + p.ID
-				if p.Method == principal.MethodAPIKey {
-					key = "api:key:" + p.KeyID
-				}
+			var (
+				v  verdict
+				ok bool
+			)
+			p, known := principal.From(c.Request().Context())
+			ch, _ := c.Get(chargeKey).(*charge)
+			switch {
+			case known && ch != nil:
+				v, ok = ch.v, ch.ok
+			case known:
+				v, ok = m.limiter.allow(c.Request().Context(), userBucket(p.ID), m.apiLimit)
+			default:
+				v, ok = m.limiter.allow(c.Request().Context(), "api:ip:"+c.RealIP(), m.apiLimit)
 			}
-			v, ok := m.limiter.allow(c.Request().Context(), key, m.apiLimit)
 			if ok {
 				h := c.Response().Header()
 				h.Set("X-RateLimit-Limit", strconv.Itoa(v.limit))

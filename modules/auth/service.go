@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/principal"
@@ -22,10 +23,26 @@ type service struct {
 	state      *sharedState
 	limiter    *limiter
 	loginLimit int
+	// proxyLimit bounds the login attempts one trusted proxy forwards,
+	// whatever clients it names; 0 turns it off.
+	proxyLimit int
 	refreshTTL time.Duration
 	log        *slog.Logger
 	now        func() time.Time
+	dbWarned   atomic.Int64 // unix nanos of the last "cannot check credentials" warning
 }
+
+// origin is where a request comes from: the client address the server
+// believes (from X-Forwarded-For when the peer is a trusted proxy, else
+// the peer's) and the peer that connected.
+type origin struct{ client, peer string }
+
+// proxied reports whether the client address came from a proxy's header.
+func (o origin) proxied() bool { return o.client != o.peer }
+
+// endedTTL is how long an ended session stays in the cache: until every
+// access token of it has expired.
+func (s *service) endedTTL() time.Duration { return s.tokens.ttl + clockLeeway }
 
 // register creates a user account with the user role.
 func (s *service) register(ctx context.Context, in NewUser) (User, error) {
@@ -79,7 +96,14 @@ func takenError(email, username bool) error {
 // Unknown accounts and wrong passwords cost the same bcrypt work and get
 // the same answer; a deactivated account is only revealed to someone who
 // knows its password.
-func (s *service) login(ctx context.Context, ip, name, password string) (TokenPair, error) {
+//
+// Three budgets bound guessing, all per minute: every attempt from one
+// client address; every attempt through one trusted proxy, so a proxy (or
+// anyone who can speak as one) cannot mint fresh client addresses in
+// X-Forwarded-For to escape the first; and every attempt on one account
+// from one client, so that somebody flooding an account from elsewhere
+// does not lock its owner out.
+func (s *service) login(ctx context.Context, from origin, name, password string) (TokenPair, error) {
 	f := fieldErrors{}
 	if name == "" {
 		f.add("username", "is required")
@@ -90,8 +114,13 @@ func (s *service) login(ctx context.Context, ip, name, password string) (TokenPa
 	if err := f.err(); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.limitLogin(ctx, "ip:"+ip); err != nil {
+	if err := s.limitLogin(ctx, "ip:"+from.client, s.loginLimit); err != nil {
 		return TokenPair{}, err
+	}
+	if from.proxied() {
+		if err := s.limitLogin(ctx, "proxy:"+from.peer, s.proxyLimit); err != nil {
+			return TokenPair{}, err
+		}
 	}
 	var u User
 	account := "name:" + strings.ToLower(name)
@@ -106,7 +135,7 @@ func (s *service) login(ctx context.Context, ip, name, password string) (TokenPa
 	} else {
 		account = "name:" + digest(name)
 	}
-	if err := s.limitLogin(ctx, account); err != nil {
+	if err := s.limitAccount(ctx, account, from); err != nil {
 		return TokenPair{}, err
 	}
 	ok, err := s.hash.check(u.PasswordHash, password)
@@ -122,31 +151,46 @@ func (s *service) login(ctx context.Context, ip, name, password string) (TokenPa
 	if err := s.store.pruneRefresh(ctx, u.ID, s.now()); err != nil {
 		s.log.Warn("pruning expired refresh tokens", "user_id", u.ID, "error", err)
 	}
+	if err := s.store.pruneSessions(ctx, u.ID, s.now(), s.endedTTL()); err != nil {
+		s.log.Warn("pruning expired sessions", "user_id", u.ID, "error", err)
+	}
 	return s.startSession(ctx, u, uuid.NewString())
 }
 
 // limitLogin counts one login attempt for key; Redis being down lets the
 // attempt through.
-func (s *service) limitLogin(ctx context.Context, key string) error {
-	v, ok := s.limiter.allow(ctx, "login:"+key, s.loginLimit)
+func (s *service) limitLogin(ctx context.Context, key string, limit int) error {
+	v, ok := s.limiter.allow(ctx, "login:"+key, limit)
 	if ok && !v.allowed {
 		return rateLimited(v, "login attempts")
 	}
 	return nil
 }
 
-// startSession issues an access token and a refresh token in the family.
-func (s *service) startSession(ctx context.Context, u User, family string) (TokenPair, error) {
+// limitAccount counts one password check on account from a client: a
+// login, or the current password of a password change.
+func (s *service) limitAccount(ctx context.Context, account string, from origin) error {
+	return s.limitLogin(ctx, "account:"+account+"|"+from.client, s.loginLimit)
+}
+
+// startSession creates a session with its first refresh token and issues
+// an access token naming it.
+func (s *service) startSession(ctx context.Context, u User, sid string) (TokenPair, error) {
 	raw, hash, err := newRefreshToken()
 	if err != nil {
 		return TokenPair{}, err
 	}
-	rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: family, TokenHash: hash,
-		ExpiresAt: s.now().UTC().Add(s.refreshTTL)}
-	if err := s.store.insertRefresh(ctx, &rt); err != nil {
+	expires := s.now().UTC().Add(s.refreshTTL)
+	sess := session{ID: sid, UserID: u.ID, ExpiresAt: expires}
+	rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: sid, TokenHash: hash, ExpiresAt: expires}
+	err = s.store.createSession(ctx, &sess, &rt)
+	if errors.Is(err, errAccountInactive) {
+		return TokenPair{}, errInactive
+	}
+	if err != nil {
 		return TokenPair{}, err
 	}
-	return s.pair(u, family, raw)
+	return s.pair(u, sid, raw)
 }
 
 func (s *service) pair(u User, family, refresh string) (TokenPair, error) {
@@ -197,12 +241,14 @@ func (s *service) refresh(ctx context.Context, raw string) (TokenPair, error) {
 	}
 	nrt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: rt.FamilyID, TokenHash: hash,
 		ExpiresAt: s.now().UTC().Add(s.refreshTTL)}
-	won, err := s.store.rotate(ctx, rt.ID, &nrt)
-	if err != nil {
+	outcome, err := s.store.rotate(ctx, rt.ID, &nrt)
+	switch {
+	case err != nil:
 		return TokenPair{}, err
-	}
-	if !won {
+	case outcome == rotationLost:
 		return TokenPair{}, s.reused(ctx, rt)
+	case outcome == sessionOver:
+		return TokenPair{}, errInvalidRefresh
 	}
 	return s.pair(u, rt.FamilyID, next)
 }
@@ -215,12 +261,13 @@ func (s *service) reused(ctx context.Context, rt refreshToken) error {
 	return errRefreshReused
 }
 
-// endSession revokes a session's refresh tokens and its access tokens.
+// endSession ends a session in the database, then in the cache, so every
+// access and refresh token of it stops working on every replica.
 func (s *service) endSession(ctx context.Context, family string) error {
 	if err := s.store.revokeFamily(ctx, family); err != nil {
 		return err
 	}
-	s.state.endSessions(ctx, []string{family}, s.tokens.ttl+clockLeeway)
+	s.state.endSessions(ctx, []string{family}, s.endedTTL())
 	return nil
 }
 
@@ -229,11 +276,8 @@ func (s *service) endSession(ctx context.Context, family string) error {
 // A refresh token that is not the caller's is ignored, not revealed.
 func (s *service) logout(ctx context.Context, p principal.Principal, claims *Claims, refresh string) error {
 	if claims != nil {
-		s.state.deny(ctx, claims.ID, s.tokens.remaining(*claims))
-		if claims.SessionID != "" {
-			if err := s.endSession(ctx, claims.SessionID); err != nil {
-				return err
-			}
+		if err := s.endSession(ctx, claims.SessionID); err != nil {
+			return err
 		}
 	}
 	if refresh == "" || len(refresh) > maxRefreshLen {
@@ -245,6 +289,9 @@ func (s *service) logout(ctx context.Context, p principal.Principal, claims *Cla
 	}
 	if err != nil {
 		return err
+	}
+	if claims != nil && rt.FamilyID == claims.SessionID {
+		return nil
 	}
 	return s.endSession(ctx, rt.FamilyID)
 }

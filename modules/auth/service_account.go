@@ -22,7 +22,7 @@ func (s *service) me(ctx context.Context, p principal.Principal) (User, error) {
 // updateMe changes the caller's own profile. A new password needs the
 // current one and a signed-in session (an API key must not be able to take
 // the account over), and it signs out every other session.
-func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *Claims, ch ProfileChange) (User, error) {
+func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *Claims, from origin, ch ProfileChange) (User, error) {
 	u, err := s.me(ctx, p)
 	if err != nil {
 		return User{}, err
@@ -49,7 +49,7 @@ func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *C
 		}
 		// Guessing the current password with a stolen token is a login
 		// attempt like any other.
-		if err := s.limitLogin(ctx, "user:"+u.ID); err != nil {
+		if err := s.limitAccount(ctx, "user:"+u.ID, from); err != nil {
 			return User{}, err
 		}
 		ok, err := s.hash.check(u.PasswordHash, *ch.CurrentPassword)
@@ -66,16 +66,18 @@ func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *C
 	if len(set) == 0 {
 		return u, nil
 	}
-	if err := s.store.updateUser(ctx, u.ID, set); err != nil {
+	var keep *string
+	if ch.Password != nil {
+		keep = &claims.SessionID
+	}
+	ended, err := s.store.updateProfile(ctx, u.ID, set, keep)
+	if errors.Is(err, errNoRows) {
+		return User{}, errUserNotFound
+	}
+	if err != nil {
 		return User{}, err
 	}
-	if ch.Password != nil {
-		ended, err := s.store.revokeSessions(ctx, u.ID, claims.SessionID)
-		if err != nil {
-			return User{}, err
-		}
-		s.state.endSessions(ctx, ended, s.tokens.ttl+clockLeeway)
-	}
+	s.state.endSessions(ctx, ended, s.endedTTL())
 	return s.me(ctx, p)
 }
 
@@ -131,13 +133,19 @@ func (s *service) listKeys(ctx context.Context, p principal.Principal) ([]APIKey
 	return out, nil
 }
 
-// deleteKey revokes one of the caller's keys; anybody else's is 404.
+// deleteKey revokes one of the caller's keys (anybody else's is 404), in
+// the database and then in the cache every replica reads.
 func (s *service) deleteKey(ctx context.Context, p principal.Principal, id string) error {
-	err := s.store.revokeKey(ctx, p.ID, id)
+	k, err := s.store.revokeKey(ctx, p.ID, id)
 	if errors.Is(err, errNoRows) {
 		return errKeyNotFound
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	k.IsActive, k.Role = true, p.Role // the caller is signed in, so active
+	s.state.set(ctx, "revoke API key", false, keyEntry(k.Prefix, &k))
+	return nil
 }
 
 func (s *service) listUsers(ctx context.Context, f UserFilter) (UserPage, error) {
@@ -153,55 +161,40 @@ func (s *service) listUsers(ctx context.Context, f UserFilter) (UserPage, error)
 }
 
 // updateUser is an admin activating, deactivating or changing the role of
-// an account. Deactivation ends every session of the account; both changes
-// reach every replica on the account's next request.
+// an account. Deactivation ends every session and revokes every API key of
+// the account, for good: reactivation brings none of them back. Changes
+// are made in the database first, then overwrite the cached state, so they
+// hold on every replica from the account's next request.
 func (s *service) updateUser(ctx context.Context, id string, ch AccountChange) (User, error) {
 	if ch.Role != nil {
 		if msg := checkRole(*ch.Role); msg != "" {
 			return User{}, invalidField("role", msg)
 		}
 	}
-	u, err := s.store.userByID(ctx, id)
+	if ch.IsActive == nil && ch.Role == nil {
+		u, err := s.store.userByID(ctx, id)
+		if errors.Is(err, errNoRows) {
+			return User{}, errUserNotFound
+		}
+		return u, err
+	}
+	res, err := s.store.changeAccount(ctx, id, ch.IsActive, ch.Role)
 	if errors.Is(err, errNoRows) {
 		return User{}, errUserNotFound
 	}
 	if err != nil {
 		return User{}, err
 	}
-	set := map[string]any{}
-	active, role := u.IsActive, u.Role
-	if ch.IsActive != nil {
-		active = *ch.IsActive
-		set["is_active"] = active
+	u := res.user
+	entries := []entry{userEntry(u.ID, accountState{active: u.IsActive, role: u.Role})}
+	for _, sid := range res.ended {
+		entries = append(entries, sessionEntry(sid, sessionState{ended: true}, s.endedTTL()))
 	}
-	if ch.Role != nil {
-		role = *ch.Role
-		set["role"] = role
+	for i := range res.keys {
+		entries = append(entries, keyEntry(res.keys[i].Prefix, &res.keys[i]))
 	}
-	if len(set) == 0 {
-		return u, nil
-	}
-	if u.IsActive && u.IsAdmin() && (!active || role != principal.RoleAdmin) {
-		n, err := s.store.activeAdmins(ctx, u.ID)
-		if err != nil {
-			return User{}, err
-		}
-		if n == 0 {
-			return User{}, errLastAdmin
-		}
-	}
-	if err := s.store.updateUser(ctx, u.ID, set); err != nil {
-		return User{}, err
-	}
-	s.state.forgetUser(ctx, u.ID)
-	if !active {
-		ended, err := s.store.revokeSessions(ctx, u.ID, "")
-		if err != nil {
-			return User{}, err
-		}
-		s.state.endSessions(ctx, ended, s.tokens.ttl+clockLeeway)
-	}
-	return s.store.userByID(ctx, u.ID)
+	s.state.set(ctx, "account change", false, entries...)
+	return u, nil
 }
 
 // isConflict reports whether err is a 409 (the account already exists).

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/principal"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Store errors the service turns into API errors.
@@ -131,6 +133,38 @@ func (s *store) updateUser(ctx context.Context, id string, set map[string]any) e
 	return nil
 }
 
+// updateProfile is updateUser that, with endOthers, also ends every other
+// session of the user (keeping the one named) in the same transaction: a
+// new password and the sign-out it implies happen together or not at all.
+// It returns the sessions it ended.
+func (s *store) updateProfile(ctx context.Context, id string, set map[string]any, endOthers *string) ([]string, error) {
+	var ended []string
+	now := s.timestamp()
+	set["updated_at"] = now
+	err := s.tx(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", id).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNoRows
+		}
+		if endOthers == nil {
+			return nil
+		}
+		var err error
+		ended, err = endSessions(tx, id, *endOthers, now)
+		return err
+	})
+	if errors.Is(err, errNoRows) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: update user: %w", err)
+	}
+	return ended, nil
+}
+
 // activeAdmins counts active admins other than exceptID.
 func (s *store) activeAdmins(ctx context.Context, exceptID string) (int64, error) {
 	var n int64
@@ -140,4 +174,84 @@ func (s *store) activeAdmins(ctx context.Context, exceptID string) (int64, error
 		return 0, fmt.Errorf("auth: count admins: %w", err)
 	}
 	return n, nil
+}
+
+// accountChange is what an admin's change did to an account.
+type accountChange struct {
+	user  User       // as it is now
+	ended []string   // sessions ended by a deactivation
+	keys  []keyOwner // keys whose cached state changed: revoked now, or every key of the account
+}
+
+// changeAccount sets is_active and/or role of user id (nil leaves a
+// column as it is) in one transaction that cannot leave the service
+// without an active admin, however many admins change each other at the
+// same moment. On Postgres the transaction locks every active admin row
+// (in id order, so two of them cannot deadlock) before reading the target,
+// and a concurrent change to one of them waits and is then judged on what
+// that change left; on SQLite transactions take the write lock when they
+// begin (_txlock=immediate), so they run one after the other. A
+// deactivation also ends every session and revokes every API key of the
+// account, for good. errNoRows when there is no such user; errLastAdmin
+// when the change would leave no active admin.
+func (s *store) changeAccount(ctx context.Context, id string, active *bool, role *string) (accountChange, error) {
+	var out accountChange
+	deactivate := active != nil && !*active
+	demote := role != nil && *role != principal.RoleAdmin
+	now := s.timestamp()
+	err := s.tx(ctx).Transaction(func(tx *gorm.DB) error {
+		lock := func(q *gorm.DB) *gorm.DB {
+			if tx.Dialector.Name() == "postgres" {
+				return q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+			}
+			return q
+		}
+		var admins []string
+		if deactivate || demote {
+			q := tx.Model(&User{}).Where("role = ? AND is_active = ?", principal.RoleAdmin, true).Order("id")
+			if err := lock(q).Pluck("id", &admins).Error; err != nil {
+				return err
+			}
+		}
+		var u User
+		if err := lock(tx.Where("id = ?", id)).Take(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return errNoRows
+			}
+			return err
+		}
+		if u.IsActive && u.IsAdmin() && (deactivate || demote) && !slices.ContainsFunc(admins, func(a string) bool { return a != id }) {
+			return errLastAdmin
+		}
+		set := map[string]any{"updated_at": now}
+		if active != nil {
+			set["is_active"], u.IsActive = *active, *active
+		}
+		if role != nil {
+			set["role"], u.Role = *role, *role
+		}
+		if err := tx.Model(&User{}).Where("id = ?", id).Updates(set).Error; err != nil {
+			return err
+		}
+		u.UpdatedAt = now
+		out.user = u
+		var err error
+		if deactivate {
+			if out.ended, err = endSessions(tx, id, "", now); err != nil {
+				return err
+			}
+		}
+		out.keys, err = keysOf(tx, id, deactivate)
+		return err
+	})
+	if errors.Is(err, errNoRows) || errors.Is(err, errLastAdmin) {
+		return accountChange{}, err
+	}
+	if err != nil {
+		return accountChange{}, fmt.Errorf("auth: change account: %w", err)
+	}
+	for i := range out.keys {
+		out.keys[i].IsActive, out.keys[i].Role = out.user.IsActive, out.user.Role
+	}
+	return out, nil
 }

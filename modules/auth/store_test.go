@@ -127,7 +127,7 @@ func TestStoreRefreshRotation(t *testing.T) {
 	s := newTestStore(t)
 	u := addUser(t, s, "fish@example.com", "fish", principal.RoleUser, true)
 	first := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "fam", TokenHash: "h1", ExpiresAt: time.Now().Add(time.Hour)}
-	if err := s.insertRefresh(ctx, &first); err != nil {
+	if err := s.createSession(ctx, &session{ID: "fam", UserID: u.ID, ExpiresAt: first.ExpiresAt}, &first); err != nil {
 		t.Fatal(err)
 	}
 
@@ -141,11 +141,11 @@ func TestStoreRefreshRotation(t *testing.T) {
 			defer wg.Done()
 			next := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "fam", TokenHash: fmt.Sprintf("h2-%d", i),
 				ExpiresAt: time.Now().Add(time.Hour)}
-			won, err := s.rotate(ctx, first.ID, &next)
+			outcome, err := s.rotate(ctx, first.ID, &next)
 			if err != nil {
 				t.Errorf("rotate: %v", err)
 			}
-			if won {
+			if outcome == rotated {
 				wins <- next.ID
 			}
 		}()
@@ -165,7 +165,7 @@ func TestStoreRefreshRotation(t *testing.T) {
 	}
 
 	other := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "other", TokenHash: "h3", ExpiresAt: time.Now().Add(time.Hour)}
-	if err := s.insertRefresh(ctx, &other); err != nil {
+	if err := s.createSession(ctx, &session{ID: "other", UserID: u.ID, ExpiresAt: other.ExpiresAt}, &other); err != nil {
 		t.Fatal(err)
 	}
 	ended, err := s.revokeSessions(ctx, u.ID, "other")
@@ -181,29 +181,26 @@ func TestStoreRefreshRotation(t *testing.T) {
 	if rt, _ := s.refreshByHash(ctx, "h3"); !rt.Revoked {
 		t.Error("revokeFamily left a token live")
 	}
-	if _, err := s.refreshByHash(ctx, "nope"); !errors.Is(err, errNoRows) {
-		t.Errorf("unknown hash: %v", err)
-	}
-}
-
-func TestStorePruneRefresh(t *testing.T) {
-	ctx := context.Background()
-	s := newTestStore(t)
-	u := addUser(t, s, "fish@example.com", "fish", principal.RoleUser, true)
-	now := time.Now().UTC()
-	for i, exp := range []time.Time{now.Add(-time.Hour), now.Add(-time.Millisecond), now.Add(time.Hour)} {
-		rt := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "f", TokenHash: fmt.Sprint("p", i), ExpiresAt: exp}
-		if err := s.insertRefresh(ctx, &rt); err != nil {
-			t.Fatal(err)
+	for _, sid := range []string{"fam", "other"} {
+		if row, err := s.tokenState(ctx, u.ID, sid); err != nil || row.RevokedAt == nil {
+			t.Errorf("session %s after it was ended: %+v, %v", sid, row, err)
 		}
 	}
-	if err := s.pruneRefresh(ctx, u.ID, now); err != nil {
+	// A refresh token that is somehow still live in an ended session
+	// cannot be rotated: the session row guards it.
+	late := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "other", TokenHash: "h4", ExpiresAt: time.Now().Add(time.Hour)}
+	if err := s.insertRefresh(ctx, &late); err != nil {
 		t.Fatal(err)
 	}
-	var left []refreshToken
-	s.db.Where("user_id = ?", u.ID).Find(&left)
-	if len(left) != 1 || left[0].TokenHash != "p2" {
-		t.Errorf("after pruning: %+v", left)
+	next := refreshToken{ID: uuid.NewString(), UserID: u.ID, FamilyID: "other", TokenHash: "h5", ExpiresAt: time.Now().Add(time.Hour)}
+	if outcome, err := s.rotate(ctx, late.ID, &next); err != nil || outcome != sessionOver {
+		t.Errorf("rotation in an ended session: %v, %v", outcome, err)
+	}
+	if _, err := s.refreshByHash(ctx, "h5"); !errors.Is(err, errNoRows) {
+		t.Errorf("the ended session got a new refresh token: %v", err)
+	}
+	if _, err := s.refreshByHash(ctx, "nope"); !errors.Is(err, errNoRows) {
+		t.Errorf("unknown hash: %v", err)
 	}
 }
 
@@ -247,13 +244,13 @@ func TestStoreAPIKeys(t *testing.T) {
 	if n, _ := s.countKeys(ctx, owner.ID); n != 1 {
 		t.Errorf("countKeys = %d", n)
 	}
-	if err := s.revokeKey(ctx, stranger.ID, k.ID); !errors.Is(err, errNoRows) {
+	if _, err := s.revokeKey(ctx, stranger.ID, k.ID); !errors.Is(err, errNoRows) {
 		t.Errorf("a stranger revoked the key: %v", err)
 	}
-	if err := s.revokeKey(ctx, owner.ID, k.ID); err != nil {
+	if _, err := s.revokeKey(ctx, owner.ID, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.revokeKey(ctx, owner.ID, k.ID); !errors.Is(err, errNoRows) {
+	if _, err := s.revokeKey(ctx, owner.ID, k.ID); !errors.Is(err, errNoRows) {
 		t.Errorf("revoking twice: %v", err)
 	}
 	if keys, _ := s.listKeys(ctx, owner.ID); len(keys) != 0 {

@@ -29,57 +29,6 @@ func (s *store) refreshByHash(ctx context.Context, hash string) (refreshToken, e
 	return rt, nil
 }
 
-// rotate retires old and stores next in one transaction. It reports false
-// when old was retired meanwhile: of two concurrent refreshes with the
-// same token exactly one wins, and the other counts as reuse.
-func (s *store) rotate(ctx context.Context, oldID string, next *refreshToken) (bool, error) {
-	next.CreatedAt = s.timestamp()
-	won := false
-	err := s.tx(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&refreshToken{}).Where("id = ? AND revoked = ?", oldID, false).
-			Updates(map[string]any{"revoked": true, "replaced_by": next.ID})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return nil
-		}
-		won = true
-		return tx.Create(next).Error
-	})
-	if err != nil {
-		return false, fmt.Errorf("auth: rotate refresh token: %w", err)
-	}
-	return won, nil
-}
-
-func (s *store) revokeFamily(ctx context.Context, familyID string) error {
-	err := s.tx(ctx).Model(&refreshToken{}).Where("family_id = ? AND revoked = ?", familyID, false).
-		Update("revoked", true).Error
-	if err != nil {
-		return fmt.Errorf("auth: revoke session: %w", err)
-	}
-	return nil
-}
-
-// revokeSessions revokes every live refresh token of the user outside the
-// keep family and returns the families it ended.
-func (s *store) revokeSessions(ctx context.Context, userID, keep string) ([]string, error) {
-	var families []string
-	err := s.tx(ctx).Transaction(func(tx *gorm.DB) error {
-		live := tx.Model(&refreshToken{}).Where("user_id = ? AND revoked = ? AND family_id <> ?", userID, false, keep)
-		if err := live.Distinct("family_id").Pluck("family_id", &families).Error; err != nil {
-			return err
-		}
-		return tx.Model(&refreshToken{}).Where("user_id = ? AND revoked = ? AND family_id <> ?", userID, false, keep).
-			Update("revoked", true).Error
-	})
-	if err != nil {
-		return nil, fmt.Errorf("auth: revoke sessions: %w", err)
-	}
-	return families, nil
-}
-
 // pruneRefresh drops the user's expired tokens. Expired tokens are useless
 // even for reuse detection: presenting one fails before any family check.
 func (s *store) pruneRefresh(ctx context.Context, userID string, before time.Time) error {
@@ -116,25 +65,29 @@ func (s *store) countKeys(ctx context.Context, userID string) (int64, error) {
 	return n, nil
 }
 
-// revokeKey revokes the user's live key id; errNoRows when the user has
-// no such key, which is also the answer for somebody else's key.
-func (s *store) revokeKey(ctx context.Context, userID, id string) error {
-	res := s.tx(ctx).Model(&apiKey{}).Where("id = ? AND user_id = ? AND revoked = ?", id, userID, false).
-		Update("revoked", true)
-	if res.Error != nil {
-		return fmt.Errorf("auth: revoke API key: %w", res.Error)
+// revokeKey revokes the user's live key id and returns it; errNoRows
+// when the user has no such key, which is also the answer for somebody
+// else's key.
+func (s *store) revokeKey(ctx context.Context, userID, id string) (keyOwner, error) {
+	var rows []keyOwner
+	err := s.tx(ctx).Raw(`UPDATE api_keys SET revoked = ? WHERE id = ? AND user_id = ? AND revoked = ?
+		RETURNING id, user_id, prefix, secret_hash`, true, id, userID, false).Scan(&rows).Error
+	if err != nil {
+		return keyOwner{}, fmt.Errorf("auth: revoke API key: %w", err)
 	}
-	if res.RowsAffected == 0 {
-		return errNoRows
+	if len(rows) == 0 {
+		return keyOwner{}, errNoRows
 	}
-	return nil
+	rows[0].Revoked = true
+	return rows[0], nil
 }
 
 // keyOwner is an API key with the state of its owner, read in one query
-// so each API-key request costs one round trip.
+// so a key the cache does not hold costs one round trip.
 type keyOwner struct {
 	ID         string
 	UserID     string
+	Prefix     string
 	SecretHash string
 	Revoked    bool
 	LastUsedAt *time.Time
@@ -144,7 +97,7 @@ type keyOwner struct {
 
 func (s *store) keyByPrefix(ctx context.Context, prefix string) (keyOwner, error) {
 	var rows []keyOwner
-	err := s.tx(ctx).Raw(`SELECT k.id, k.user_id, k.secret_hash, k.revoked, k.last_used_at, u.is_active, u.role
+	err := s.tx(ctx).Raw(`SELECT k.id, k.user_id, k.prefix, k.secret_hash, k.revoked, k.last_used_at, u.is_active, u.role
 		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?`, prefix).Scan(&rows).Error
 	if err != nil {
 		return keyOwner{}, fmt.Errorf("auth: load API key: %w", err)
@@ -153,6 +106,23 @@ func (s *store) keyByPrefix(ctx context.Context, prefix string) (keyOwner, error
 		return keyOwner{}, errNoRows
 	}
 	return rows[0], nil
+}
+
+// keysOf lists the user's keys inside tx: with revoke, it revokes the
+// live ones and lists those; otherwise it lists every key, revoked or not,
+// so a change of the account's state reaches each cached entry.
+func keysOf(tx *gorm.DB, userID string, revoke bool) ([]keyOwner, error) {
+	rows := []keyOwner{}
+	if revoke {
+		err := tx.Raw(`UPDATE api_keys SET revoked = ? WHERE user_id = ? AND revoked = ?
+			RETURNING id, user_id, prefix, secret_hash`, true, userID, false).Scan(&rows).Error
+		for i := range rows {
+			rows[i].Revoked = true
+		}
+		return rows, err
+	}
+	err := tx.Raw(`SELECT id, user_id, prefix, secret_hash, revoked FROM api_keys WHERE user_id = ?`, userID).Scan(&rows).Error
+	return rows, err
 }
 
 // touchKey records use at most once per interval, so a busy camera does

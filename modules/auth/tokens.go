@@ -119,12 +119,3 @@ func onlyExpired(err error) bool {
 		!errors.Is(err, jwt.ErrTokenUnverifiable) && !errors.Is(err, jwt.ErrTokenInvalidIssuer) &&
 		!errors.Is(err, jwt.ErrTokenInvalidAudience)
 }
-
-// remaining is how long the token stays valid, leeway included: how long
-// a denylist entry for it must live.
-func (t *tokens) remaining(c Claims) time.Duration {
-	if c.ExpiresAt == nil {
-		return t.ttl + clockLeeway
-	}
-	return max(c.ExpiresAt.Sub(t.now())+clockLeeway, time.Second)
-}

@@ -87,7 +87,7 @@ type HTTP struct {
 	IdleTimeout   time.Duration `env:"IDLE_TIMEOUT" default:"120s" gt:"0" help:"Keep-alive idle timeout"`
 	ShutdownGrace time.Duration `env:"SHUTDOWN_GRACE" default:"20s" min:"0" help:"How long in-flight requests may run after SIGTERM"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
-	TrustedProxies []*net.IPNet `env:"TRUSTED_PROXIES" help:"CIDRs of proxies whose X-Forwarded-For is believed (comma-separated); empty trusts loopback and private networks"`
+	TrustedProxies []*net.IPNet `env:"TRUSTED_PROXIES" help:"CIDRs of proxies whose X-Forwarded-For is believed (comma-separated); empty trusts loopback only"`
 }
 
 // Database selects Postgres (URL set) or the embedded SQLite file.
@@ -115,9 +115,12 @@ type Auth struct {
 	JWTExpire          time.Duration `env:"JWT_EXPIRE_MINUTES" default:"30" unit:"min" gt:"0" msg:"must be at least 1" help:"Access token lifetime in minutes"`
 	RefreshTokenExpire time.Duration `env:"REFRESH_TOKEN_EXPIRE_DAYS" default:"7" unit:"day" gt:"0" msg:"must be at least 1" help:"Refresh token lifetime in days"`
 	BcryptCost         int           `env:"BCRYPT_COST" default:"12" min:"4" max:"31" help:"bcrypt cost for password hashes (4-31)"`
-	LoginRatePerMinute int           `env:"LOGIN_RATE_LIMIT_PER_MINUTE" default:"10" min:"1" help:"Login attempts per minute per IP and per account"`
-	FirstAdminEmail    string        `env:"FIRST_ADMIN_EMAIL" help:"Creates this admin at start when no admin exists"`
-	FirstAdminPassword string        `env:"FIRST_ADMIN_PASSWORD" secret:"true" help:"Password for FIRST_ADMIN_EMAIL"`
+	LoginRatePerMinute int           `env:"LOGIN_RATE_LIMIT_PER_MINUTE" default:"10" min:"1" help:"Login attempts per minute per client IP, and per account from each client IP"`
+	// LoginProxyRatePerMinute bounds what one trusted proxy forwards, so
+	// rotating X-Forwarded-For cannot escape the per-IP budget.
+	LoginProxyRatePerMinute int    `env:"LOGIN_RATE_LIMIT_PER_PROXY_PER_MINUTE" default:"100" min:"0" msg:"must not be negative (0 turns the limit off)" help:"Login attempts per minute through one trusted proxy, whatever client IPs it names in X-Forwarded-For"`
+	FirstAdminEmail         string `env:"FIRST_ADMIN_EMAIL" help:"Creates this admin at start when no admin exists"`
+	FirstAdminPassword      string `env:"FIRST_ADMIN_PASSWORD" secret:"true" help:"Password for FIRST_ADMIN_EMAIL"`
 }
 
 // Model selects the classifier and how inference runs.

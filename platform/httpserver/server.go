@@ -30,7 +30,7 @@ type Options struct {
 	// the final status.
 	Middleware []echo.MiddlewareFunc
 	// TrustedProxies are the CIDR ranges whose X-Forwarded-For is believed;
-	// empty trusts loopback and private networks (a proxy in front of us).
+	// empty trusts loopback only (a proxy on the same host).
 	TrustedProxies []*net.IPNet
 	// QuietRoutes are route templates (probes, scrapes) whose successful
 	// requests are logged at debug level, so they do not flood the log.
@@ -68,9 +68,10 @@ func New(opts Options) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(log)
 	// Rate limits and logs key on the client IP. X-Forwarded-For is only
-	// believed from loopback and private-network peers (our own proxies);
-	// echo's default would let any client pick its IP.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// believed from loopback peers unless TrustedProxies says otherwise:
+	// cameras on a farm LAN and pods have private addresses too, and must
+	// not pick their own IP (echo would trust private networks).
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
 	if len(opts.TrustedProxies) > 0 {
 		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
 		for _, n := range opts.TrustedProxies {

@@ -14,7 +14,9 @@ func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
 		peer    string
 		want    string
 	}{
-		{"default trusts a private proxy", nil, "10.1.2.3:5000", "198.51.100.7"},
+		{"default trusts a proxy on the same host", nil, "127.0.0.1:5000", "198.51.100.7"},
+		{"default ignores a private peer's claim (a LAN camera, a pod)", nil, "10.1.2.3:5000", "10.1.2.3"},
+		{"default ignores a link-local peer's claim", nil, "169.254.1.2:5000", "169.254.1.2"},
 		{"default ignores a public peer's claim", nil, "192.0.2.10:5000", "192.0.2.10"},
 		{"configured proxy is believed", []*net.IPNet{proxies}, "203.0.113.9:5000", "198.51.100.7"},
 		{"private peer no longer trusted once proxies are configured", []*net.IPNet{proxies}, "10.1.2.3:5000", "10.1.2.3"},
