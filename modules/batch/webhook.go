@@ -96,7 +96,7 @@ func (d *deliverer) post(ctx context.Context, url, secret, deliveryID string, at
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered %s", res.Status)
+		return statusError(res.StatusCode)
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	last := p.Attempt >= m.cfg.Webhook.MaxAttempts
 	delay := m.cfg.Webhook.RetryBase << min(p.Attempt-1, 20)
 	delay = min(delay, 6*time.Hour)
-	moved, err := m.store.webhookAttempted(ctx, b.ID, p.Attempt, sendErr.Error(), now.Add(delay), last)
+	moved, err := m.store.webhookAttempted(ctx, b.ID, p.Attempt, failureReason(sendErr), now.Add(delay), last)
 	if err != nil || !moved {
 		return err
 	}

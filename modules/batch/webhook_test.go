@@ -151,7 +151,7 @@ func TestWebhookRetries(t *testing.T) {
 		return w != nil && w.State == "failed"
 	})
 	w := getBatch(t, ta, alice, gone.ID).Webhook
-	if w.Attempts != 3 || len(dead.deliveries()) != 3 || w.LastError == "" {
+	if w.Attempts != 3 || len(dead.deliveries()) != 3 || w.LastError != "HTTP 500" {
 		t.Errorf("gave up after %d attempts (%d received), last error %q", w.Attempts, len(dead.deliveries()), w.LastError)
 	}
 }
@@ -169,6 +169,13 @@ func TestCallbackURLRefusedWhenPrivate(t *testing.T) {
 		{"http://localhost:8080/hook", "callback_url_forbidden"},
 		{"http://[::1]/hook", "callback_url_forbidden"},
 		{"http://[::ffff:127.0.0.1]/hook", "callback_url_forbidden"},
+		{"http://[::127.0.0.1]/hook", "callback_url_forbidden"},
+		{"http://[::ffff:0:127.0.0.1]/hook", "callback_url_forbidden"},
+		{"http://[64:ff9b::127.0.0.1]/hook", "callback_url_forbidden"},
+		{"http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "callback_url_forbidden"},
+		{"http://[2002:7f00:1::1]/hook", "callback_url_forbidden"},
+		{"http://[2002:c0a8:10a::]/hook", "callback_url_forbidden"},
+		{"http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "callback_url_forbidden"},
 		{"http://10.1.2.3/hook", "callback_url_forbidden"},
 		{"http://172.16.0.9/hook", "callback_url_forbidden"},
 		{"https://192.168.1.10/hook", "callback_url_forbidden"},
