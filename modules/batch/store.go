@@ -208,29 +208,3 @@ func (s *store) remove(ctx context.Context, id string) (bool, error) {
 	})
 	return removed, err
 }
-
-// secret returns the user's own webhook secret, "" when none.
-func (s *store) secret(ctx context.Context, userID string) (string, error) {
-	var r secretRow
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", nil
-	}
-	return r.Secret, err
-}
-
-// setSecret stores (or replaces) the user's own webhook secret.
-func (s *store) setSecret(ctx context.Context, r secretRow) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ?", r.UserID).Delete(&secretRow{}).Error; err != nil {
-			return err
-		}
-		return tx.Create(&r).Error
-	})
-}
-
-// deleteSecret removes the user's own webhook secret.
-func (s *store) deleteSecret(ctx context.Context, userID string) (bool, error) {
-	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&secretRow{})
-	return res.RowsAffected > 0, res.Error
-}

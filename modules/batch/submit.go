@@ -41,6 +41,14 @@ func (m *Module) submit(c echo.Context) error {
 		return err
 	}
 
+	if u.callback != "" {
+		// The owner's signing secret is made now, so it can be read
+		// (GET /batches/webhook-secret) before the first delivery.
+		if _, err := m.ownerSecret(ctx, caller.ID); err != nil {
+			return err
+		}
+	}
+
 	now := time.Now().UTC()
 	b := batchRow{ID: id, UserID: caller.ID, Name: u.name, Status: StatusQueued, TopK: topK, Total: len(u.items),
 		CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
