@@ -141,6 +141,7 @@ func (m *Module) Routes(g *echo.Group) {
 	user, admin := m.deps.RequireUser, m.deps.RequireAdmin
 	g.POST("/batches", m.submit, user)
 	g.GET("/batches", m.list, user)
+	g.GET("/batches/usage", m.showUsage, user)
 	g.GET("/batches/webhook-secret", m.getSecret, user)
 	g.POST("/batches/webhook-secret", m.rotateSecret, user)
 	g.DELETE("/batches/webhook-secret", m.deleteSecret, user)
