@@ -118,6 +118,8 @@ func FuzzExpandZip(f *testing.F) {
 	f.Add(zipOf(f, "../escape.png"))
 	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte("PK\x03\x04garbage"))
+	f.Add(overlappingZip(noise(2048), 4))
+	f.Add(repeatedZip(f, 3, pngMagicZeros(8<<10)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		u := testUpload(t)
 		u.cfg.MaxImages = 5

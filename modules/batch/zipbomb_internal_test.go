@@ -30,7 +30,7 @@ func pngMagicZeros(n int) []byte {
 // the time.
 func repeatedZip(t testing.TB, n int, data []byte) []byte {
 	var packed bytes.Buffer
-	fw, _ := flate.NewWriter(&packed, flate.BestCompression)
+	fw, _ := flate.NewWriter(&packed, flate.BestSpeed)
 	fw.Write(data)
 	fw.Close()
 	var buf bytes.Buffer
@@ -99,7 +99,7 @@ func noise(n int) []byte {
 }
 
 // sparse is n bytes that sniff as a PNG, zeros but for a random byte
-// every stride bytes: deflate packs them about stride/3 times.
+// every stride bytes: deflate packs them about stride/4 times.
 func sparse(n, stride int) []byte {
 	data := pngMagicZeros(n)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -197,11 +197,15 @@ func TestArchiveOfPhotosExpandsFreely(t *testing.T) {
 	for i := range 20 {
 		entries = append(entries, file{fmt.Sprintf("%02d.png", i), noise(200<<10 + i)})
 	}
-	entries = append(entries, file{"flat.png", sparse(256<<10, 200)}) // compresses about 70 times: a flat frame
+	entries = append(entries, file{"flat.png", sparse(256<<10, 200)}) // compresses about 50 times: a flat frame
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		w, _ := zw.Create(e.name)
+	for i, e := range entries {
+		method := zip.Store // as zip tools keep photos that do not shrink
+		if i == len(entries)-1 {
+			method = zip.Deflate
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: method})
 		w.Write(e.data)
 	}
 	zw.Close()
