@@ -27,7 +27,7 @@ func (a *App) mountBatch() error {
 		Draining: a.draining.Load, Metrics: a.Metrics.Registry, Logger: a.log,
 		Config: batch.Config{
 			Batch: a.cfg.Batch, Webhook: a.cfg.Webhook,
-			APIPrefix: a.cfg.API.V1Prefix, MaxFileBytes: a.cfg.HTTP.BodyLimit, SecretKey: a.cfg.Auth.SecretKey,
+			APIPrefix: a.cfg.API.V1Prefix, MaxFileBytes: a.cfg.HTTP.BodyLimit,
 			// Two engine batches in flight per task keep the engine busy
 			// while the next one gathers.
 			Parallel: 2 * a.cfg.Model.BatchSize,

@@ -48,6 +48,7 @@ type batchRow struct {
 	Status             string
 	TopK               int
 	Total              int
+	StoredBytes        int64  // of the photos stored for it, given back to the quota on delete
 	CallbackURL        string `gorm:"column:callback_url"`
 	WebhookState       string
 	WebhookAttempts    int
@@ -103,6 +104,13 @@ type secretRow struct {
 }
 
 func (secretRow) TableName() string { return "batch_webhook_secrets" }
+
+// usage is what a user's batches hold, counted against the quotas.
+type usage struct {
+	Batches int
+	Photos  int
+	Bytes   int64
+}
 
 // unixMS is the millisecond timestamp the lease columns hold.
 func unixMS(t time.Time) int64 { return t.UnixMilli() }

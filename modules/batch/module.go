@@ -56,9 +56,6 @@ type Config struct {
 	// Parallel is how many photos one task classifies at once; the engine
 	// gathers them into its batches.
 	Parallel int
-	// SecretKey is the server secret the global webhook signing key
-	// derives from.
-	SecretKey string
 }
 
 // Classifier classifies one photo: the classification service, declared
@@ -134,7 +131,7 @@ func New(d Deps) (*Module, error) {
 	if m.metrics, err = newMetrics(d.Metrics, d.Inspector); err != nil {
 		return nil, err
 	}
-	m.webhooks = newDeliverer(cfg.Webhook, cfg.SecretKey)
+	m.webhooks = newDeliverer(cfg.Webhook)
 	return m, nil
 }
 
@@ -144,6 +141,8 @@ func (m *Module) Routes(g *echo.Group) {
 	user, admin := m.deps.RequireUser, m.deps.RequireAdmin
 	g.POST("/batches", m.submit, user)
 	g.GET("/batches", m.list, user)
+	g.GET("/batches/usage", m.showUsage, user)
+	g.GET("/batches/webhook-secret", m.getSecret, user)
 	g.POST("/batches/webhook-secret", m.rotateSecret, user)
 	g.DELETE("/batches/webhook-secret", m.deleteSecret, user)
 	g.GET("/batches/:id", m.get, user)

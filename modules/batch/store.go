@@ -27,10 +27,14 @@ type counts struct {
 func (c counts) pending() int   { return c.Queued + c.Running }
 func (c counts) processed() int { return c.Done + c.Failed }
 
-// create writes the batch and all its items in one transaction: after it
-// the batch exists in full, or (on error) not at all.
-func (s *store) create(ctx context.Context, b *batchRow, items []itemRow) error {
+// create writes the batch and all its items in one transaction, charged
+// to its owner's quota: after it the batch exists in full and is counted,
+// or (on error, a full quota included) not at all.
+func (s *store) create(ctx context.Context, b *batchRow, items []itemRow, q quota) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := charge(tx, b.UserID, usage{Batches: 1, Photos: b.Total, Bytes: b.StoredBytes}, q); err != nil {
+			return err
+		}
 		if err := tx.Create(b).Error; err != nil {
 			return err
 		}
@@ -192,11 +196,19 @@ func (s *store) cancel(ctx context.Context, id string, now time.Time) (bool, int
 	return cancelled, skipped, err
 }
 
-// remove deletes an ended batch and its items. It reports false when the
-// batch is not (or no longer) ended.
+// remove deletes an ended batch and its items and gives back its quota.
+// It reports false when the batch is not (or no longer) ended; of two
+// racing deletes only the one whose DELETE removed the row gives back.
 func (s *store) remove(ctx context.Context, id string) (bool, error) {
 	var removed bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var b batchRow
+		if err := tx.Where("id = ?", id).Take(&b).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return nil
+			}
+			return err
+		}
 		// The foreign key cascades to the items; deleting them too keeps
 		// that true on a database opened without foreign keys.
 		res := tx.Exec(`DELETE FROM batches WHERE id = ? AND status NOT IN (?, ?)`, id, StatusQueued, StatusRunning)
@@ -204,33 +216,10 @@ func (s *store) remove(ctx context.Context, id string) (bool, error) {
 			return res.Error
 		}
 		removed = true
-		return tx.Exec(`DELETE FROM batch_items WHERE batch_id = ?`, id).Error
-	})
-	return removed, err
-}
-
-// secret returns the user's own webhook secret, "" when none.
-func (s *store) secret(ctx context.Context, userID string) (string, error) {
-	var r secretRow
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", nil
-	}
-	return r.Secret, err
-}
-
-// setSecret stores (or replaces) the user's own webhook secret.
-func (s *store) setSecret(ctx context.Context, r secretRow) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ?", r.UserID).Delete(&secretRow{}).Error; err != nil {
+		if err := tx.Exec(`DELETE FROM batch_items WHERE batch_id = ?`, id).Error; err != nil {
 			return err
 		}
-		return tx.Create(&r).Error
+		return refund(tx, b)
 	})
-}
-
-// deleteSecret removes the user's own webhook secret.
-func (s *store) deleteSecret(ctx context.Context, userID string) (bool, error) {
-	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&secretRow{})
-	return res.RowsAffected > 0, res.Error
+	return removed, err
 }

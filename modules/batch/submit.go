@@ -21,8 +21,17 @@ import (
 func (m *Module) submit(c echo.Context) error {
 	ctx := c.Request().Context()
 	caller, _ := principal.From(ctx)
+	// A full quota is refused before the body is read.
+	used, err := m.store.usage(ctx, caller.ID)
+	if err != nil {
+		return err
+	}
+	limits := m.quota()
+	if err := limits.check(used, usage{Batches: 1, Photos: 1}); err != nil {
+		return err
+	}
 	id := uuid.Must(uuid.NewV7()).String()
-	u := &upload{ctx: ctx, cfg: m.cfg, writer: newPhotoWriter(m.photos(id))}
+	u := &upload{ctx: ctx, cfg: m.cfg, writer: newPhotoWriter(m.photos(id)), limits: limits, used: used}
 	committed := false
 	defer func() {
 		if !committed {
@@ -40,10 +49,17 @@ func (m *Module) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if u.callback != "" {
+		// The owner's signing secret is made now, so it can be read
+		// (GET /batches/webhook-secret) before the first delivery.
+		if _, err := m.ownerSecret(ctx, caller.ID); err != nil {
+			return err
+		}
+	}
 
 	now := time.Now().UTC()
 	b := batchRow{ID: id, UserID: caller.ID, Name: u.name, Status: StatusQueued, TopK: topK, Total: len(u.items),
-		CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
+		StoredBytes: u.stored, CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
 	queued, failed := 0, 0
 	for i := range u.items {
 		it := &u.items[i]
@@ -57,7 +73,7 @@ func (m *Module) submit(c echo.Context) error {
 		it.TaskID, it.EnqueuedAt = chunkTaskID(id, it.Chunk, "0"), unixMS(now)
 		queued++
 	}
-	if err := m.store.create(ctx, &b, u.items); err != nil {
+	if err := m.store.create(ctx, &b, u.items, limits); err != nil {
 		return err
 	}
 	committed = true

@@ -47,7 +47,25 @@ type upload struct {
 	// send them after the files.
 	name, topK, callback string
 	zipBytes             int64 // expanded so far, over every archive
+	zipSize              int64 // the archives' own size
+	// The owner's quota and what their batches held when the upload
+	// began: each photo is admitted before it is written, so an upload
+	// never stores more than the room left. The final word is the
+	// guarded charge when the batch is created.
+	limits quota
+	used   usage
+	stored int64 // bytes of the photos stored so far
 }
+
+// admit checks that the upload still fits the quota with photos more
+// items and bytes more of stored photos.
+func (u *upload) admit(photos int, bytes int64) error {
+	return u.limits.check(u.used, usage{Batches: 1, Photos: len(u.items) + photos, Bytes: u.stored + bytes})
+}
+
+// admitPhotos checks that n more items fit the photo quota, before an
+// archive's entries are read.
+func (u *upload) admitPhotos(n int) error { return u.admit(n, 0) }
 
 // read parses a multipart form (files in "files", or any file part; zip
 // archives among them are expanded) or a raw zip body.
@@ -137,16 +155,23 @@ func (u *upload) add(filename string, data []byte) error {
 		it.Status, it.ErrorCode, it.Error = itemFailed, e.Code, e.Message
 	}
 	if it.Status == itemFailed {
+		if err := u.admit(1, 0); err != nil {
+			return err
+		}
 		if len(data) > 0 {
 			it.ImageSHA256 = blobstore.Sum(data)
 		}
 		u.items = append(u.items, it)
 		return nil
 	}
+	if err := u.admit(1, int64(len(data))); err != nil {
+		return err
+	}
 	it.ImageSHA256 = blobstore.Sum(data)
 	if err := u.writer.put(u.ctx, it.ImageSHA256, data); err != nil {
 		return err
 	}
+	u.stored += int64(len(data))
 	u.items = append(u.items, it)
 	return nil
 }
@@ -163,6 +188,9 @@ func (u *upload) flush() error {
 func (u *upload) failed(filename string, size int64, code, reason string) error {
 	if len(u.items) >= u.cfg.MaxImages {
 		return tooManyImages(u.cfg.MaxImages)
+	}
+	if err := u.admit(1, 0); err != nil {
+		return err
 	}
 	u.items = append(u.items, itemRow{Seq: len(u.items), Filename: cleanFilename(filename, len(u.items)), SizeBytes: size,
 		Status: itemFailed, ErrorCode: code, Error: reason})

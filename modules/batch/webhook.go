@@ -8,18 +8,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/aquaml/aquaml/platform/config"
 	"io"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/config"
 	"github.com/hibiken/asynq"
 )
 
 // Webhook headers. The signature is "sha256=" and the hex HMAC-SHA256 of
-// the raw body; the delivery id stays the same across the attempts of one
-// batch, so receivers can drop repeats.
+// the raw body under the batch owner's secret; the delivery id stays the
+// same across the attempts of one batch, so receivers can drop repeats.
 const (
 	HeaderSignature = "X-AquaML-Signature"
 	HeaderEvent     = "X-AquaML-Event"
@@ -27,21 +27,15 @@ const (
 	HeaderAttempt   = "X-AquaML-Attempt"
 )
 
-// globalSecretLabel derives the global signing key from SECRET_KEY:
-// hex(HMAC-SHA256(SECRET_KEY, label)), so SECRET_KEY itself never signs
-// anything a third party sees.
-const globalSecretLabel = "aquaml-webhook"
-
 // deliverer sends webhooks through a client that cannot reach private
 // addresses (unless allowed) and never follows redirects.
 type deliverer struct {
 	cfg      config.Webhook
 	client   *http.Client
 	resolver *net.Resolver
-	global   string
 }
 
-func newDeliverer(cfg config.Webhook, secretKey string) *deliverer {
+func newDeliverer(cfg config.Webhook) *deliverer {
 	return &deliverer{
 		cfg: cfg,
 		client: &http.Client{
@@ -50,16 +44,7 @@ func newDeliverer(cfg config.Webhook, secretKey string) *deliverer {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		resolver: net.DefaultResolver,
-		global:   GlobalSecret(secretKey),
 	}
-}
-
-// GlobalSecret is the key webhooks are signed with for users who have not
-// set their own: hex(HMAC-SHA256(SECRET_KEY, "aquaml-webhook")).
-func GlobalSecret(secretKey string) string {
-	mac := hmac.New(sha256.New, []byte(secretKey))
-	mac.Write([]byte(globalSecretLabel))
-	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // Sign returns the X-AquaML-Signature value of body under secret.
@@ -69,11 +54,14 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// event is the webhook body: the batch as GET /batches/{id} shows it.
+// event is the webhook body: the batch as GET /batches/{id} shows it, and
+// whose it is, so a receiver shared by several users knows whose secret
+// must have signed it.
 type event struct {
 	Event   string      `json:"event"`
 	SentAt  time.Time   `json:"sent_at"`
 	Attempt int         `json:"attempt"`
+	UserID  string      `json:"user_id"`
 	Batch   batchDetail `json:"batch"`
 }
 
@@ -96,7 +84,7 @@ func (d *deliverer) post(ctx context.Context, url, secret, deliveryID string, at
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered %s", res.Status)
+		return statusError(res.StatusCode)
 	}
 	return nil
 }
@@ -120,12 +108,10 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	if b.WebhookState != webhookPending || b.WebhookAttempts != p.Attempt-1 {
 		return nil // a repeat of an attempt already recorded
 	}
-	secret, err := m.store.secret(ctx, b.UserID)
+	// Read at every attempt: a rotation takes effect on the next one.
+	secret, err := m.ownerSecret(ctx, b.UserID)
 	if err != nil {
 		return err
-	}
-	if secret == "" {
-		secret = m.webhooks.global
 	}
 	cs, err := m.store.counts(ctx, b.ID)
 	if err != nil {
@@ -136,7 +122,7 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	kind := "batch." + b.Status
-	body, _ := json.Marshal(event{Event: kind, SentAt: time.Now().UTC(), Attempt: p.Attempt,
+	body, _ := json.Marshal(event{Event: kind, SentAt: time.Now().UTC(), Attempt: p.Attempt, UserID: b.UserID,
 		Batch: batchDetail{batchView: m.view(b, cs[b.ID]), Species: species, Unknown: unknown}})
 
 	sendErr := m.webhooks.post(ctx, b.CallbackURL, secret, b.ID, p.Attempt, body, kind)
@@ -148,7 +134,7 @@ func (m *Module) handleWebhook(ctx context.Context, t *asynq.Task) error {
 	last := p.Attempt >= m.cfg.Webhook.MaxAttempts
 	delay := m.cfg.Webhook.RetryBase << min(p.Attempt-1, 20)
 	delay = min(delay, 6*time.Hour)
-	moved, err := m.store.webhookAttempted(ctx, b.ID, p.Attempt, sendErr.Error(), now.Add(delay), last)
+	moved, err := m.store.webhookAttempted(ctx, b.ID, p.Attempt, failureReason(sendErr), now.Add(delay), last)
 	if err != nil || !moved {
 		return err
 	}

@@ -13,12 +13,22 @@ import (
 	"github.com/aquaml/aquaml/platform/apperr"
 )
 
-// Zip bomb guards. An archive entry of photos barely compresses; one that
-// shrinks more than maxRatio times (and is big enough to matter) is not a
-// photo but an attempt to make the server expand it.
+// Zip bomb guards. Photos barely compress, so an archive that expands
+// much more than its own size is not a camera's but an attempt to make
+// the server write what the client never sent. Each entry (from
+// entryRatioMinBytes, below which deflate's fixed cost makes ratios
+// meaningless and the bytes do not matter) may expand at most
+// maxEntryRatio times, and the upload's archives together at most
+// maxTotalRatio times their size on the wire (from totalRatioMinBytes).
+// The total is measured against the archive's real size, not the sizes
+// its entries declare, so entries that share one compressed stream
+// (overlapping entries) gain nothing. Both are checked on the declared
+// sizes before anything is read, and again on the bytes actually read.
 const (
-	maxRatio      = 200
-	ratioMinBytes = 1 << 20
+	maxEntryRatio      = 100
+	entryRatioMinBytes = 4 << 10
+	maxTotalRatio      = 20
+	totalRatioMinBytes = 1 << 20
 )
 
 // maxEntries bounds the entries an archive may list, folders and ignored
@@ -33,11 +43,34 @@ func badArchive(msg string, err error) error {
 	return apperr.Wrap(apperr.Invalid, "bad_archive", msg, err)
 }
 
+func suspicious(msg string) error {
+	return apperr.New(apperr.Invalid, "suspicious_archive", msg+": not photos")
+}
+
+// entryTooCompressed reports an entry of size bytes that came out of
+// packed bytes more than maxEntryRatio times over.
+func entryTooCompressed(size, packed uint64) bool {
+	return size >= entryRatioMinBytes && size > maxEntryRatio*max(packed, 1)
+}
+
+// checkTotals refuses an upload whose archives expand to more than
+// BATCH_MAX_UNZIPPED_MB or more than maxTotalRatio times their size.
+func (u *upload) checkTotals(expanded int64) error {
+	if expanded > u.cfg.MaxUnzipped {
+		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive expands to more than %d MB", u.cfg.MaxUnzipped>>20))
+	}
+	if expanded >= totalRatioMinBytes && expanded > maxTotalRatio*max(u.zipSize, 1) {
+		return suspicious(fmt.Sprintf("the archive expands %d times", expanded/max(u.zipSize, 1)))
+	}
+	return nil
+}
+
 // expandZip adds the photos of an in-memory zip archive (bounded by the
 // body limit). Folders, __MACOSX and dotfiles are ignored; other files
 // that are not photos become failed items. Archives that would expand
-// beyond the limits, or that name paths outside themselves, are refused
-// as a whole before any entry is read.
+// beyond the limits, whose photos would not fit the user's quota, or that
+// name paths outside themselves are refused as a whole before any entry
+// is read.
 func (u *upload) expandZip(data []byte) error {
 	if n, ok := declaredEntries(data); ok && n > u.maxEntries() {
 		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive lists more than %d entries", u.maxEntries()))
@@ -49,6 +82,7 @@ func (u *upload) expandZip(data []byte) error {
 	if len(zr.File) > u.maxEntries() {
 		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive lists more than %d entries", u.maxEntries()))
 	}
+	u.zipSize += int64(len(data))
 	var keep []*zip.File
 	var declared uint64
 	for _, f := range zr.File {
@@ -58,17 +92,19 @@ func (u *upload) expandZip(data []byte) error {
 		if ignored(f) {
 			continue
 		}
-		size := f.UncompressedSize64
-		if size > ratioMinBytes && size > maxRatio*max(f.CompressedSize64, 1) {
-			return apperr.New(apperr.Invalid, "suspicious_archive", fmt.Sprintf("%q expands %d times: not a photo", cleanFilename(f.Name, 0), size/max(f.CompressedSize64, 1)))
+		if entryTooCompressed(f.UncompressedSize64, f.CompressedSize64) {
+			return suspicious(fmt.Sprintf("%q expands %d times", cleanFilename(f.Name, 0), f.UncompressedSize64/max(f.CompressedSize64, 1)))
 		}
-		if size <= uint64(u.cfg.MaxFileBytes) {
-			declared += size
+		if f.UncompressedSize64 <= uint64(u.cfg.MaxFileBytes) {
+			declared += f.UncompressedSize64 // larger ones are never read
 		}
 		keep = append(keep, f)
 	}
-	if int64(declared)+u.zipBytes > u.cfg.MaxUnzipped {
-		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive expands to more than %d MB", u.cfg.MaxUnzipped>>20))
+	if err := u.checkTotals(u.zipBytes + int64(min(declared, 1<<62))); err != nil {
+		return err
+	}
+	if err := u.admitPhotos(len(keep)); err != nil {
+		return err
 	}
 	for _, f := range keep {
 		if err := u.addEntry(f); err != nil {
@@ -78,25 +114,34 @@ func (u *upload) expandZip(data []byte) error {
 	return nil
 }
 
-// addEntry reads one entry, never more than the photo size limit (the
-// reader also refuses bytes beyond the declared size).
+// addEntry reads one entry, never more than it declares nor than the
+// photo size limit, and checks the guards again on what it read.
 func (u *upload) addEntry(f *zip.File) error {
 	if f.UncompressedSize64 > uint64(u.cfg.MaxFileBytes) {
 		return u.failed(f.Name, int64(min(f.UncompressedSize64, 1<<62)), "file_too_large",
 			fmt.Sprintf("the file is larger than %d MB", u.cfg.MaxFileBytes>>20))
 	}
+	unreadable := func(err error) error {
+		return u.failed(f.Name, int64(f.UncompressedSize64), "unreadable_entry", "the archive entry cannot be read: "+err.Error())
+	}
 	rc, err := f.Open()
 	if err != nil {
-		return u.failed(f.Name, int64(f.UncompressedSize64), "unreadable_entry", "the archive entry cannot be read: "+err.Error())
+		return unreadable(err)
 	}
-	data, err := io.ReadAll(io.LimitReader(rc, u.cfg.MaxFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
 	rc.Close()
+	if err == nil && uint64(len(data)) != f.UncompressedSize64 {
+		err = errors.New("its size is not the one it declares")
+	}
 	if err != nil {
-		return u.failed(f.Name, int64(f.UncompressedSize64), "unreadable_entry", "the archive entry cannot be read: "+err.Error())
+		return unreadable(err)
+	}
+	if entryTooCompressed(uint64(len(data)), f.CompressedSize64) {
+		return suspicious(fmt.Sprintf("%q expands %d times", cleanFilename(f.Name, 0), uint64(len(data))/max(f.CompressedSize64, 1)))
 	}
 	u.zipBytes += int64(len(data))
-	if u.zipBytes > u.cfg.MaxUnzipped {
-		return apperr.New(apperr.TooLarge, "archive_too_large", fmt.Sprintf("the archive expands to more than %d MB", u.cfg.MaxUnzipped>>20))
+	if err := u.checkTotals(u.zipBytes); err != nil {
+		return err
 	}
 	return u.add(f.Name, data)
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/aquaml/aquaml/platform/config"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -13,13 +12,18 @@ import (
 
 	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/blobstore"
+	"github.com/aquaml/aquaml/platform/config"
 )
 
-func testUpload(t testing.TB) *upload {
+func testUpload(t testing.TB) *upload { return uploadTo(t.TempDir()) }
+
+// uploadTo is an upload storing its photos under dir, with small limits
+// and no quota.
+func uploadTo(dir string) *upload {
 	return &upload{
 		ctx:    context.Background(),
 		cfg:    Config{Batch: config.Batch{MaxImages: 20, MaxUnzipped: 4 << 20}, MaxFileBytes: 1 << 20},
-		writer: newPhotoWriter(blobstore.New(t.TempDir())),
+		writer: newPhotoWriter(blobstore.New(dir)),
 	}
 }
 
@@ -114,6 +118,8 @@ func FuzzExpandZip(f *testing.F) {
 	f.Add(zipOf(f, "../escape.png"))
 	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte("PK\x03\x04garbage"))
+	f.Add(overlappingZip(noise(2048), 4))
+	f.Add(repeatedZip(f, 3, pngMagicZeros(8<<10)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		u := testUpload(t)
 		u.cfg.MaxImages = 5

@@ -164,8 +164,9 @@ type Worker struct {
 	Concurrency int  `env:"WORKER_CONCURRENCY" default:"2" min:"1" help:"Queue tasks processed at once per worker process"`
 }
 
-// Batch holds the limits and timing of batch jobs. MaxUnzipped is in
-// bytes.
+// Batch holds the limits and timing of batch jobs. MaxUnzipped and
+// QuotaBytes are in bytes. The quotas are per user and count what the
+// user's batches hold until they are deleted; 0 lifts a quota.
 type Batch struct {
 	Dir               string        `env:"BATCH_DIR" default:"./data/batches" required:"true" help:"Where the photos of batch jobs are kept until the batch is deleted"`
 	MaxImages         int           `env:"BATCH_MAX_IMAGES" default:"1000" min:"1" max:"50000" help:"Most photos one batch may hold (BODY_LIMIT_MB bounds the upload too)"`
@@ -173,6 +174,12 @@ type Batch struct {
 	ChunkSize         int           `env:"BATCH_CHUNK_SIZE" default:"64" min:"1" max:"1024" help:"Photos per queue task; a multiple of BATCH_SIZE keeps inference batches full"`
 	Lease             time.Duration `env:"BATCH_LEASE" default:"1m" min:"1s" help:"How long a worker holds batch photos without renewing before another worker takes them over"`
 	ReconcileInterval time.Duration `env:"BATCH_RECONCILE_INTERVAL" default:"30s" min:"100ms" help:"How often workers look for batch work lost to a crash or a Redis restart"`
+	// The default quotas let a farm keep about two weeks of mornings
+	// (1,000 photos of ~150 KB each) while twenty users together stay
+	// within a 40 GB disk.
+	QuotaBytes   int64 `env:"BATCH_QUOTA_MB" default:"2048" unit:"MB" min:"0" help:"Most MB of photos one user's batches may hold (413 beyond; 0: no limit)"`
+	QuotaPhotos  int   `env:"BATCH_QUOTA_PHOTOS" default:"20000" min:"0" help:"Most photos one user's batches may hold (413 beyond; 0: no limit)"`
+	QuotaBatches int   `env:"BATCH_QUOTA_BATCHES" default:"200" min:"0" help:"Most batches one user may keep until deleting some (413 beyond; 0: no limit)"`
 }
 
 // Webhook controls how batch callbacks are delivered.
