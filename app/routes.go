@@ -74,6 +74,14 @@ func (a *App) newClassification() (*classification.Module, error) {
 		RequireUser: a.RequireUser, RequireAdmin: a.RequireAdmin,
 		Bundled: classification.Bundled{File: bundled.File(), Card: bundled.Card()},
 		Config:  classification.Config{Model: a.cfg.Model, Classify: a.cfg.Classify, MaxBytes: a.cfg.HTTP.BodyLimit},
+		// The batch module is built after this one; the closure reads it
+		// when an admin unloads a model, by which time it is set.
+		ModelInUse: func(ctx context.Context, modelID string) (int, error) {
+			if a.batches == nil {
+				return 0, nil
+			}
+			return a.batches.PinnedTo(ctx, modelID)
+		},
 	})
 }
 

@@ -93,7 +93,10 @@ type batchJSON struct {
 	Progress float64        `json:"progress"`
 	Species  map[string]int `json:"species"`
 	Unknown  int            `json:"unknown"`
-	Webhook  *struct {
+	Model    *struct {
+		ID, Name, Version string
+	} `json:"model"`
+	Webhook *struct {
 		State     string `json:"state"`
 		Attempts  int    `json:"attempts"`
 		LastError string `json:"last_error"`

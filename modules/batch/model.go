@@ -42,12 +42,17 @@ func final(status string) bool {
 
 // batchRow is one batch job.
 type batchRow struct {
-	ID                 string `gorm:"primaryKey"`
-	UserID             string
-	Name               string
-	Status             string
-	TopK               int
-	Total              int
+	ID     string `gorm:"primaryKey"`
+	UserID string
+	Name   string
+	Status string
+	TopK   int
+	Total  int
+	// ModelID pins the batch to the model version resolved at submit;
+	// empty (batches from before pinning) follows the default.
+	ModelID            string
+	ModelName          string
+	ModelVersion       string
 	StoredBytes        int64  // of the photos stored for it, given back to the quota on delete
 	CallbackURL        string `gorm:"column:callback_url"`
 	WebhookState       string

@@ -64,8 +64,13 @@ type Config struct {
 // apperr error of a kind other than Unavailable, and its item fails with
 // that error's code and message; any other error is taken as passing (an
 // overloaded or reloading engine) and the photo is tried again.
+//
+// Resolve names the exact model version a reference (id, name,
+// name:version, or empty for the default) stands for now, with the same
+// errors Classify gives for it; a batch is pinned to it at submit.
 type Classifier interface {
 	Classify(ctx context.Context, req inference.Request) (inference.Answer, error)
+	Resolve(ctx context.Context, ref string) (inference.ModelRef, error)
 }
 
 // Deps is what the module needs from the application.
@@ -198,4 +203,10 @@ func workerID() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// PinnedTo counts the unfinished batches pinned to a model, so the model
+// is not taken out of service under them.
+func (m *Module) PinnedTo(ctx context.Context, modelID string) (int, error) {
+	return m.store.pinnedTo(ctx, modelID)
 }

@@ -42,7 +42,7 @@ func (m *Module) process(ctx context.Context, b batchRow, token string, held []i
 					outs <- outcome{seq: it.Seq, status: itemQueued}
 					continue
 				}
-				outs <- m.classifyItem(work, photos, b.TopK, it)
+				outs <- m.classifyItem(work, photos, b, it)
 			}
 		}()
 	}
@@ -135,7 +135,7 @@ func (m *Module) heartbeat(ctx context.Context, lost context.CancelFunc, batchID
 // (with a growing pause) before it is handed back to the queue.
 var overloadRetries = []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond, time.Second}
 
-func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK int, it itemRow) outcome {
+func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, b batchRow, it itemRow) outcome {
 	o := outcome{seq: it.Seq}
 	data, err := photos.Get(ctx, it.ImageSHA256)
 	if errors.Is(err, blobstore.ErrNotFound) {
@@ -147,7 +147,7 @@ func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK
 		o.status = itemQueued
 		return o
 	}
-	req := inference.Request{Photo: data, SHA256: it.ImageSHA256, TopK: topK}
+	req := inference.Request{Photo: data, SHA256: it.ImageSHA256, TopK: b.TopK, Model: b.ModelID}
 	for attempt := 0; ; attempt++ {
 		res, err := m.deps.Classifier.Classify(ctx, req)
 		if err == nil {
@@ -156,6 +156,9 @@ func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, topK
 		}
 		if bad, ok := photoFault(err); ok {
 			o.status, o.code, o.reason = itemFailed, bad.Code, bad.Message
+			if b.ModelID != "" && (bad.Code == "model_not_found" || bad.Code == "model_not_ready") {
+				o.reason = "the batch's model " + b.ModelName + ":" + b.ModelVersion + " is no longer served here: " + bad.Message
+			}
 			return o
 		}
 		if ctx.Err() != nil || attempt >= len(overloadRetries) {

@@ -223,3 +223,11 @@ func (s *store) remove(ctx context.Context, id string) (bool, error) {
 	})
 	return removed, err
 }
+
+// pinnedTo counts the unfinished batches pinned to a model.
+func (s *store) pinnedTo(ctx context.Context, modelID string) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&batchRow{}).
+		Where("model_id = ? AND status IN ?", modelID, []string{StatusQueued, StatusRunning}).Count(&n).Error
+	return int(n), err
+}

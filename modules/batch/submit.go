@@ -49,6 +49,12 @@ func (m *Module) submit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The exact version is fixed now: every photo is classified with it,
+	// whatever becomes the default while the batch runs.
+	model, err := m.deps.Classifier.Resolve(ctx, u.model)
+	if err != nil {
+		return err
+	}
 	if u.callback != "" {
 		// The owner's signing secret is made now, so it can be read
 		// (GET /batches/webhook-secret) before the first delivery.
@@ -59,6 +65,7 @@ func (m *Module) submit(c echo.Context) error {
 
 	now := time.Now().UTC()
 	b := batchRow{ID: id, UserID: caller.ID, Name: u.name, Status: StatusQueued, TopK: topK, Total: len(u.items),
+		ModelID: model.ID, ModelName: model.Name, ModelVersion: model.Version,
 		StoredBytes: u.stored, CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
 	queued, failed := 0, 0
 	for i := range u.items {
@@ -116,6 +123,9 @@ func (m *Module) validate(ctx context.Context, u *upload) (int, error) {
 	}
 	if utf8.RuneCountInString(u.name) > maxNameLen || !utf8.ValidString(u.name) {
 		fields["name"] = "must be valid text of at most 200 characters"
+	}
+	if len(u.model) > maxModelRefLen {
+		fields["model"] = "must be a model id, name or name:version of at most 200 characters"
 	}
 	if len(u.callback) > maxCallbackLen {
 		fields["callback_url"] = "must be at most 2048 characters"

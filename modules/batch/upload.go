@@ -25,6 +25,7 @@ const (
 	maxTopK         = 10
 	maxNameLen      = 200
 	maxCallbackLen  = 2048
+	maxModelRefLen  = 200
 	maxFilenameLen  = 255
 	fieldReadLimit  = 4096
 	contentTypeZip  = "application/zip"
@@ -45,9 +46,9 @@ type upload struct {
 	items  []itemRow
 	// fields as sent; validated once the body is read, since a form may
 	// send them after the files.
-	name, topK, callback string
-	zipBytes             int64 // expanded so far, over every archive
-	zipSize              int64 // the archives' own size
+	name, topK, callback, model string
+	zipBytes                    int64 // expanded so far, over every archive
+	zipSize                     int64 // the archives' own size
 	// The owner's quota and what their batches held when the upload
 	// began: each photo is admitted before it is written, so an upload
 	// never stores more than the room left. The final word is the
@@ -71,7 +72,7 @@ func (u *upload) admitPhotos(n int) error { return u.admit(n, 0) }
 // archives among them are expanded) or a raw zip body.
 func (u *upload) read(c echo.Context) error {
 	req := c.Request()
-	u.topK = c.QueryParam("top_k")
+	u.topK, u.model = c.QueryParam("top_k"), c.QueryParam("model")
 	mt, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEMultipartForm:
@@ -104,6 +105,8 @@ func (u *upload) readMultipart(mr *multipart.Reader) error {
 			u.topK, err = readField(part)
 		case field == "callback_url":
 			u.callback, err = readField(part)
+		case field == "model":
+			u.model, err = readField(part)
 		case part.FileName() != "" || field == "files" || field == "files[]" || field == "file" || field == "archive":
 			err = u.readFile(part)
 		default:

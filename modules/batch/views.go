@@ -2,8 +2,9 @@ package batch
 
 import (
 	"encoding/json"
-	"github.com/aquaml/aquaml/platform/inference"
 	"time"
+
+	"github.com/aquaml/aquaml/platform/inference"
 )
 
 type links struct {
@@ -23,22 +24,25 @@ type webhookView struct {
 
 // batchView is a batch with its progress, as lists and events show it.
 type batchView struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Status      string       `json:"status"`
-	TopK        int          `json:"top_k"`
-	Total       int          `json:"total"`
-	Done        int          `json:"done"`
-	Failed      int          `json:"failed"`
-	Skipped     int          `json:"skipped"`
-	Pending     int          `json:"pending"`
-	Progress    float64      `json:"progress"`
-	CallbackURL string       `json:"callback_url,omitempty"`
-	Webhook     *webhookView `json:"webhook,omitempty"`
-	CreatedAt   time.Time    `json:"created_at"`
-	StartedAt   *time.Time   `json:"started_at"`
-	FinishedAt  *time.Time   `json:"finished_at"`
-	Links       links        `json:"links"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	TopK   int    `json:"top_k"`
+	// Model is the version every photo is classified with; null for
+	// batches from before pinning, which follow the default.
+	Model       *inference.ModelRef `json:"model"`
+	Total       int                 `json:"total"`
+	Done        int                 `json:"done"`
+	Failed      int                 `json:"failed"`
+	Skipped     int                 `json:"skipped"`
+	Pending     int                 `json:"pending"`
+	Progress    float64             `json:"progress"`
+	CallbackURL string              `json:"callback_url,omitempty"`
+	Webhook     *webhookView        `json:"webhook,omitempty"`
+	CreatedAt   time.Time           `json:"created_at"`
+	StartedAt   *time.Time          `json:"started_at"`
+	FinishedAt  *time.Time          `json:"finished_at"`
+	Links       links               `json:"links"`
 }
 
 // batchDetail adds the counts per species (top-1 label of each classified
@@ -57,6 +61,9 @@ func (m *Module) view(b batchRow, c counts) batchView {
 		CallbackURL: b.CallbackURL, CreatedAt: b.CreatedAt, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
 		Links: links{Self: self, Results: self + "/results", ResultsCSV: self + "/results?format=csv",
 			Events: self + "/events", Cancel: self + "/cancel"},
+	}
+	if b.ModelID != "" {
+		v.Model = &inference.ModelRef{ID: b.ModelID, Name: b.ModelName, Version: b.ModelVersion}
 	}
 	if b.Total > 0 {
 		v.Progress = float64(c.processed()+c.Skipped) / float64(b.Total)
