@@ -121,7 +121,8 @@ type UserPage struct {
 
 // userPaging is the user listing's page sizes; per_page is its first name
 // for page_size, still accepted.
-var userPaging = paging.Options{DefaultSize: 20, MaxSize: 100, SizeAliases: []string{"per_page"}}
+var userPaging = paging.Options{DefaultSize: 20, MaxSize: 100, SizeAliases: []string{"per_page"},
+	Filters: []string{"is_active", "role"}}
 
 // UserFilter narrows the admin listing; nil fields do not filter.
 type UserFilter struct {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
@@ -14,14 +15,26 @@ import (
 
 // Page sizes of the batch listing and of a batch's results.
 var (
-	batchPaging  = paging.Options{DefaultSize: 20, MaxSize: 100}
-	resultPaging = paging.Options{DefaultSize: 100, MaxSize: 1000}
+	batchPaging  = paging.Options{DefaultSize: 20, MaxSize: 100, Filters: []string{"status", "all"}}
+	resultPaging = paging.Options{DefaultSize: 100, MaxSize: 1000, Filters: []string{"status", "format"}}
 )
 
-// owned loads the batch in the path if it is the caller's.
+// owned loads the batch in the path if it is the caller's: the batches a
+// caller may change. Anyone else's is "not found", so ids cannot be probed.
 func (m *Module) owned(c echo.Context) (batchRow, error) {
 	caller, _ := principal.From(c.Request().Context())
 	return m.store.own(c.Request().Context(), c.Param("id"), caller.ID)
+}
+
+// readable loads the batch in the path if the caller may read it: their
+// own, or any for an admin (who reads but does not cancel or delete
+// another user's batch).
+func (m *Module) readable(c echo.Context) (batchRow, error) {
+	caller, _ := principal.From(c.Request().Context())
+	if caller.IsAdmin() {
+		return m.store.get(c.Request().Context(), c.Param("id"))
+	}
+	return m.owned(c)
 }
 
 func (m *Module) list(c echo.Context) error {
@@ -33,10 +46,23 @@ func (m *Module) list(c echo.Context) error {
 	if status != "" && !slices.Contains(batchStatuses, status) {
 		fields["status"] = "must be one of queued, running, completed, completed_with_errors, failed, cancelled"
 	}
+	// all=true lists every user's batches, for admins only.
+	owner := caller.ID
+	if v := c.QueryParam("all"); v != "" {
+		all, err := strconv.ParseBool(v)
+		switch {
+		case err != nil:
+			fields["all"] = "must be true or false"
+		case all && !caller.IsAdmin():
+			return apperr.New(apperr.Forbidden, "forbidden", "only admins list every user's batches")
+		case all:
+			owner = ""
+		}
+	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
 	}
-	rows, total, err := m.store.list(ctx, caller.ID, status, pg)
+	rows, total, err := m.store.list(ctx, owner, status, pg)
 	if err != nil {
 		return err
 	}
@@ -56,7 +82,7 @@ func (m *Module) list(c echo.Context) error {
 }
 
 func (m *Module) get(c echo.Context) error {
-	b, err := m.owned(c)
+	b, err := m.readable(c)
 	if err != nil {
 		return err
 	}

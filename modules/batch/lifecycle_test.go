@@ -38,13 +38,22 @@ func TestBatchRunsToCompletion(t *testing.T) {
 	for _, n := range b.Species {
 		perSpecies += n
 	}
-	if perSpecies != 7 {
-		t.Errorf("species counts %v add up to %d, want 7", b.Species, perSpecies)
+	if perSpecies+b.Unknown != 7 {
+		t.Errorf("species counts %v and %d unknown add up to %d, want 7", b.Species, b.Unknown, perSpecies+b.Unknown)
 	}
 
 	items := allResults(t, ta, alice, b.ID)
 	if len(items) != 7 {
 		t.Fatalf("%d results", len(items))
+	}
+	flagged := 0
+	for _, it := range items {
+		if it.Unknown != nil && *it.Unknown {
+			flagged++
+		}
+	}
+	if flagged != b.Unknown {
+		t.Errorf("%d results flagged unknown, the batch counts %d", flagged, b.Unknown)
 	}
 	for i, it := range items {
 		if it.Index != i || it.Filename != files[i].name || it.Status != "done" || it.Label == "" ||

@@ -14,7 +14,7 @@ var itemStatuses = []string{itemQueued, itemRunning, itemDone, itemFailed, itemS
 // results returns one page of per-photo results as JSON, or with
 // ?format=csv every photo as one CSV row, streamed.
 func (m *Module) results(c echo.Context) error {
-	b, err := m.owned(c)
+	b, err := m.readable(c)
 	if err != nil {
 		return err
 	}

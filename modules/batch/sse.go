@@ -24,7 +24,7 @@ const (
 // state, after which the stream closes. A stream also ends when the
 // server shuts down; EventSource clients reconnect by themselves.
 func (m *Module) events(c echo.Context) error {
-	b, err := m.owned(c)
+	b, err := m.readable(c)
 	if err != nil {
 		return err
 	}

@@ -102,8 +102,9 @@ func (s *store) counts(ctx context.Context, ids ...string) (map[string]counts, e
 	return out, nil
 }
 
-// species counts the classified photos of a batch by top-1 label, and
-// those flagged unknown.
+// species counts the classified photos of a batch by top-1 label, leaving
+// out those flagged unknown, which are counted apart: the species counts
+// and unknown add up to the photos done.
 func (s *store) species(ctx context.Context, id string) (map[string]int, int, error) {
 	var rows []struct {
 		Label   string
@@ -118,15 +119,21 @@ func (s *store) species(ctx context.Context, id string) (map[string]int, int, er
 	}
 	out, unknown := make(map[string]int, len(rows)), 0
 	for _, r := range rows {
-		out[r.Label] = r.N
+		if n := r.N - r.Unknown; n > 0 {
+			out[r.Label] = n
+		}
 		unknown += r.Unknown
 	}
 	return out, unknown, nil
 }
 
-// list returns one page of a user's batches, newest first.
+// list is one page of a user's batches (every user's when userID is
+// empty), newest first.
 func (s *store) list(ctx context.Context, userID, status string, pg paging.Request) ([]batchRow, int64, error) {
-	q := s.db.WithContext(ctx).Model(&batchRow{}).Where("user_id = ?", userID)
+	q := s.db.WithContext(ctx).Model(&batchRow{})
+	if userID != "" {
+		q = q.Where("user_id = ?", userID)
+	}
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}

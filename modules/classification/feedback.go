@@ -35,9 +35,12 @@ func feedbackViewOf(f feedback) feedbackView {
 	return feedbackView{f.PredictionID, f.CorrectLabel, f.Note, f.CreatedAt, f.UpdatedAt}
 }
 
+// feedbackRequest is a feedback body. Note is a pointer because absent
+// and empty differ: feedback sent again without a note keeps the earlier
+// one, while "note": "" clears it.
 type feedbackRequest struct {
-	CorrectLabel string `json:"correct_label"`
-	Note         string `json:"note"`
+	CorrectLabel string  `json:"correct_label"`
+	Note         *string `json:"note"`
 }
 
 func (m *Module) putFeedback(c echo.Context) error {

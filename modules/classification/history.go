@@ -44,7 +44,8 @@ func viewOf(p prediction, f *feedback) predictionView {
 }
 
 // historyPaging is the prediction history's page sizes.
-var historyPaging = paging.Options{DefaultSize: 20, MaxSize: 100}
+var historyPaging = paging.Options{DefaultSize: 20, MaxSize: 100, Keyset: true,
+	Filters: []string{"label", "unknown", "from", "to"}}
 
 // parseTime accepts RFC 3339 times and plain dates.
 func parseTime(v string) (time.Time, error) {
@@ -100,7 +101,9 @@ func (m *Module) listPredictions(c echo.Context) error {
 	for _, p := range rows {
 		items = append(items, viewOf(p, nil))
 	}
-	return c.JSON(http.StatusOK, paging.Of(pg, items, total))
+	return c.JSON(http.StatusOK, paging.Keyset(pg, items, total, func(v predictionView) paging.Position {
+		return paging.Position{Time: v.CreatedAt, ID: v.ID}
+	}))
 }
 
 func (m *Module) getPrediction(c echo.Context) error {

@@ -142,11 +142,17 @@ func TestFeedbackRules(t *testing.T) {
 	var view struct {
 		Feedback struct {
 			CorrectLabel string `json:"correct_label"`
+			Note         string `json:"note"`
 		} `json:"feedback"`
 	}
 	ta.Do("GET", ta.API("/predictions/"+got.PredictionID), nil, alice.Auth()).Want(200).JSON(&view)
-	if view.Feedback.CorrectLabel != "unknown" {
-		t.Errorf("feedback %+v; one per prediction, latest wins", view.Feedback)
+	if view.Feedback.CorrectLabel != "unknown" || view.Feedback.Note != "stripes" {
+		t.Errorf("feedback %+v; one per prediction, latest label wins, a note sent once stays", view.Feedback)
+	}
+	ta.Do("POST", url, map[string]string{"correct_label": other, "note": ""}, alice.Auth()).Want(200)
+	ta.Do("GET", ta.API("/predictions/"+got.PredictionID), nil, alice.Auth()).Want(200).JSON(&view)
+	if view.Feedback.Note != "" {
+		t.Errorf("an empty note did not clear the note: %+v", view.Feedback)
 	}
 	var n int64
 	ta.DB.Table("prediction_feedback").Count(&n)
@@ -196,4 +202,51 @@ func TestFeedbackSummary(t *testing.T) {
 		t.Errorf("corrections to unknown: %d, want %d", corrections, disagree)
 	}
 	ta.Do("GET", ta.API("/models/nope/feedback-summary"), nil, ta.Admin().Auth()).Want(404)
+}
+
+// TestHistoryKeysetWalk walks the history by cursor, as a client scrolling
+// a long history does: every prediction once, newest first, no count
+// when it asks for none, and photos classified meanwhile do not shift the
+// pages it has yet to read.
+func TestHistoryKeysetWalk(t *testing.T) {
+	ta := apptest.New(t, nil)
+	alice := ta.NewUser("alice")
+	var ids []string
+	for i := range 5 {
+		var got classification
+		classify(t, ta, alice, apptest.Photo(t, 40+i, 40, 40, "png"), nil).Want(200).JSON(&got)
+		ids = append([]string{got.PredictionID}, ids...) // newest first
+	}
+	type page struct {
+		Items []struct{ ID string }
+		Total *int
+		Next  string
+	}
+	var seen []string
+	next := "/predictions?page_size=2&count=false"
+	for n := 0; next != ""; n++ {
+		var p page
+		ta.Do("GET", ta.API(next), nil, alice.Auth()).Want(200).JSON(&p)
+		if p.Total != nil {
+			t.Errorf("count=false answered a total: %d", *p.Total)
+		}
+		for _, it := range p.Items {
+			seen = append(seen, it.ID)
+		}
+		if n == 0 { // a new photo lands on top, not in the pages still to come
+			classify(t, ta, alice, apptest.Photo(t, 60, 40, 40, "png"), nil).Want(200)
+		}
+		next = ""
+		if p.Next != "" {
+			next = "/predictions?page_size=2&count=false&cursor=" + p.Next
+		}
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(ids) {
+		t.Errorf("walked %v, want %v", seen, ids)
+	}
+	for _, q := range []string{"lable=perch", "cursor=bogus", "page=2&cursor=" + "MTAwLng", "count=sometimes"} {
+		if res := ta.Do("GET", ta.API("/predictions?"+q), nil, alice.Auth()); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("?%s: %d %s, want 422", q, res.Status, res.Body)
+		}
+	}
 }

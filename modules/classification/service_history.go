@@ -11,8 +11,9 @@ import (
 	"github.com/aquaml/aquaml/platform/principal"
 )
 
-// history is one page of a user's predictions and how many match.
-func (s *Service) history(ctx context.Context, f historyFilter, pg paging.Request) ([]prediction, int64, error) {
+// history is one page of a user's predictions (and one row more, when
+// another page follows) and how many match, when counted.
+func (s *Service) history(ctx context.Context, f historyFilter, pg paging.Request) ([]prediction, *int64, error) {
 	return s.store.history(ctx, f, pg)
 }
 
@@ -39,7 +40,9 @@ func (s *Service) prediction(ctx context.Context, id string) (prediction, *feedb
 
 // putFeedback records the caller's correction of p, a prediction
 // ownPrediction let them see; created says it is the first feedback on it.
-func (s *Service) putFeedback(ctx context.Context, p prediction, correctLabel, note string) (f feedback, created bool, err error) {
+// putFeedback records or replaces a prediction's feedback; a nil note
+// keeps the note it had.
+func (s *Service) putFeedback(ctx context.Context, p prediction, correctLabel string, note *string) (f feedback, created bool, err error) {
 	labels, err := s.modelLabels(ctx, p.ModelID)
 	if err != nil {
 		return f, false, err
@@ -48,7 +51,7 @@ func (s *Service) putFeedback(ctx context.Context, p prediction, correctLabel, n
 	if correctLabel != unknownLabel && !labels[correctLabel] {
 		fields["correct_label"] = "must be one of the model's labels or \"unknown\""
 	}
-	if !validNote(note) {
+	if note != nil && !validNote(*note) {
 		fields["note"] = "must be valid text of at most 1000 characters"
 	}
 	if len(fields) > 0 {
@@ -56,8 +59,8 @@ func (s *Service) putFeedback(ctx context.Context, p prediction, correctLabel, n
 	}
 	caller, _ := principal.From(ctx)
 	now := time.Now().UTC()
-	f = feedback{PredictionID: p.ID, UserID: caller.ID, CorrectLabel: correctLabel, Note: note, CreatedAt: now, UpdatedAt: now}
-	created, err = s.store.putFeedback(ctx, &f)
+	f = feedback{PredictionID: p.ID, UserID: caller.ID, CorrectLabel: correctLabel, CreatedAt: now, UpdatedAt: now}
+	created, err = s.store.putFeedback(ctx, &f, note)
 	return f, created, err
 }
 

@@ -33,7 +33,7 @@ type historyFilter struct {
 
 // history is one page of a user's predictions, newest first, and the
 // total matching.
-func (s *store) history(ctx context.Context, f historyFilter, pg paging.Request) ([]prediction, int64, error) {
+func (s *store) history(ctx context.Context, f historyFilter, pg paging.Request) ([]prediction, *int64, error) {
 	q := s.db.WithContext(ctx).Model(&prediction{}).Where("user_id = ?", f.UserID)
 	if f.Label != "" {
 		q = q.Where("label = ?", f.Label)
@@ -47,12 +47,23 @@ func (s *store) history(ctx context.Context, f historyFilter, pg paging.Request)
 	if f.To != nil {
 		q = q.Where("created_at <= ?", *f.To)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, err
+	var total *int64
+	if pg.Count {
+		var n int64
+		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+			return nil, nil, err
+		}
+		total = &n
+	}
+	// One row more than the page tells whether another page follows.
+	page := q.Order("created_at DESC, id DESC").Limit(pg.Size + 1)
+	if at := pg.After; !at.IsZero() {
+		page = page.Where("created_at < ? OR (created_at = ? AND id < ?)", at.Time, at.Time, at.ID)
+	} else {
+		page = page.Offset(pg.Offset())
 	}
 	var rows []prediction
-	err := q.Order("created_at DESC, id DESC").Limit(pg.Size).Offset(pg.Offset()).Find(&rows).Error
+	err := page.Find(&rows).Error
 	return rows, total, err
 }
 
@@ -82,10 +93,14 @@ func (s *store) feedbackOf(ctx context.Context, predictionID string) (*feedback,
 
 // putFeedback creates or replaces the feedback on a prediction and reports
 // whether it was new. A replacement keeps the first creation time.
-func (s *store) putFeedback(ctx context.Context, f *feedback) (created bool, err error) {
+func (s *store) putFeedback(ctx context.Context, f *feedback, note *string) (created bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old feedback
 		err := tx.Where("prediction_id = ?", f.PredictionID).Take(&old).Error
+		f.Note = old.Note
+		if note != nil {
+			f.Note = *note
+		}
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			created = true
 			return tx.Create(f).Error
