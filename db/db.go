@@ -1,6 +1,8 @@
 // Package db holds the goose migrations, one ordered sequence that runs on
 // both Postgres and SQLite. Files are named NNNN_<module>_<change>.sql and
 // keep to portable DDL: text ids, TIMESTAMP (always UTC), REAL, BOOLEAN.
+// The rare change only one engine needs is NNNN_<module>_<change>.postgres.sql
+// (or .sqlite.sql) and runs on that engine alone.
 package db
 
 import (

@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,41 @@ func TestSQLitePragmas(t *testing.T) {
 	d.Raw("PRAGMA foreign_keys").Scan(&fk)
 	if mode != "wal" || fk != 1 {
 		t.Errorf("journal_mode=%q foreign_keys=%d, want wal and 1", mode, fk)
+	}
+}
+
+// TestEngineOnlyMigrations: a .postgres.sql migration runs on Postgres
+// only. The one that exists drops the predictions -> models foreign key
+// (whose share lock made every insert wait behind a model update), which
+// SQLite keeps.
+func TestEngineOnlyMigrations(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t)
+	m, err := database.NewMigrator(d, db.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := m.Status(ctx)
+	listed := false
+	for _, s := range status {
+		listed = listed || strings.HasSuffix(s.Name, ".postgres.sql")
+		if strings.HasSuffix(s.Name, ".sqlite.sql") && d.Dialect == database.Postgres {
+			t.Errorf("a SQLite-only migration is listed on Postgres: %s", s.Name)
+		}
+	}
+	var keys int64
+	if d.Dialect == database.Postgres {
+		d.Raw(`SELECT count(*) FROM pg_constraint WHERE conrelid = 'predictions'::regclass AND contype = 'f'`).Scan(&keys)
+		if !listed || keys != 0 {
+			t.Errorf("on Postgres: postgres-only migration listed %v, %d foreign keys on predictions, want 0", listed, keys)
+		}
+		return
+	}
+	d.Raw(`SELECT count(*) FROM pragma_foreign_key_list('predictions')`).Scan(&keys)
+	if listed || keys != 1 {
+		t.Errorf("on SQLite: postgres-only migration listed %v, %d foreign keys on predictions, want 1", listed, keys)
 	}
 }

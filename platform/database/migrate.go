@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -26,12 +28,19 @@ type MigrationState struct {
 
 // NewMigrator prepares the migrations. On Postgres a session lock makes
 // replicas that start together apply them once.
+//
+// A migration named NNNN_x.postgres.sql runs on Postgres only, and
+// NNNN_x.sqlite.sql on SQLite only: for the rare change that one engine
+// needs and the other cannot express. Its version is simply absent on the
+// other engine.
 func NewMigrator(d *DB, fsys fs.FS) (*Migrator, error) {
 	var (
 		dialect = goose.DialectSQLite3
 		opts    []goose.ProviderOption
+		other   = ".postgres.sql"
 	)
 	if d.Dialect == Postgres {
+		other = ".sqlite.sql"
 		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
@@ -39,7 +48,7 @@ func NewMigrator(d *DB, fsys fs.FS) (*Migrator, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, d.SQL, fsys, opts...)
+	p, err := goose.NewProvider(dialect, d.SQL, withoutSuffix{fsys, other}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -101,4 +110,18 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationState, error) {
 		})
 	}
 	return out, nil
+}
+
+// withoutSuffix hides the migrations written for the other engine.
+type withoutSuffix struct {
+	fs.FS
+	suffix string
+}
+
+func (w withoutSuffix) ReadDir(name string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(w.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return strings.HasSuffix(e.Name(), w.suffix) }), nil
 }
