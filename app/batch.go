@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+
 	"github.com/aquaml/aquaml/modules/batch"
 )
 
@@ -26,7 +28,7 @@ func (a *App) mountBatch() error {
 		RequireUser: a.RequireUser, RequireAdmin: a.RequireAdmin,
 		Draining: a.draining.Load, Metrics: a.Metrics.Registry, Logger: a.log,
 		Config: batch.Config{
-			Batch: a.cfg.Batch, Webhook: a.cfg.Webhook,
+			Batch: a.cfg.Batch, Webhook: a.cfg.Webhook, Retention: a.cfg.Retention,
 			APIPrefix: a.cfg.API.V1Prefix, MaxFileBytes: a.cfg.HTTP.BodyLimit,
 			// Two engine batches in flight per task keep the engine busy
 			// while the next one gathers.
@@ -39,7 +41,10 @@ func (a *App) mountBatch() error {
 	a.batches = m
 	if a.mode.Worker {
 		m.Tasks(a.Queue.Mux)
-		a.startHooks = append(a.startHooks, m.Start)
+		a.startHooks = append(a.startHooks, m.Start, func(context.Context) error {
+			a.classifier.StartRetention(a.cfg.Retention)
+			return nil
+		})
 	}
 	a.closers = append(a.closers, func() error { m.Close(); return nil })
 	return nil

@@ -48,7 +48,8 @@ func Queues() map[string]int { return map[string]int{ChunkQueue: 4, WebhookQueue
 // webhook sections as they are, and what it takes from other sections.
 type Config struct {
 	config.Batch
-	Webhook config.Webhook
+	Webhook   config.Webhook
+	Retention config.Retention
 	// APIPrefix is where the routes are mounted, for the links in answers.
 	APIPrefix string
 	// MaxFileBytes bounds one photo, in an archive too.
@@ -103,6 +104,8 @@ type Module struct {
 	mu      sync.Mutex
 	stop    context.CancelFunc
 	stopped chan struct{}
+	// stopRetention ends the retention passes Start began.
+	stopRetention func()
 }
 
 // New builds the module.
@@ -182,14 +185,18 @@ func (m *Module) Start(ctx context.Context) error {
 	loopCtx, cancel := context.WithCancel(ctx)
 	m.stop, m.stopped = cancel, make(chan struct{})
 	go m.reconcileLoop(loopCtx, m.stopped)
+	m.stopRetention = m.startRetention()
 	return nil
 }
 
 // Close stops the reconciler.
 func (m *Module) Close() {
 	m.mu.Lock()
-	stop, stopped := m.stop, m.stopped
+	stop, stopped, stopRetention := m.stop, m.stopped, m.stopRetention
 	m.mu.Unlock()
+	if stopRetention != nil {
+		stopRetention()
+	}
 	if stop != nil {
 		stop()
 		<-stopped

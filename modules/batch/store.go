@@ -238,3 +238,12 @@ func (s *store) pinnedTo(ctx context.Context, modelID string) (int, error) {
 		Where("model_id = ? AND status IN ?", modelID, []string{StatusQueued, StatusRunning}).Count(&n).Error
 	return int(n), err
 }
+
+// endedBefore lists batches that ended before cutoff, oldest first.
+func (s *store) endedBefore(ctx context.Context, cutoff time.Time, limit int) ([]string, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&batchRow{}).
+		Where("status NOT IN ? AND finished_at < ?", []string{StatusQueued, StatusRunning}, cutoff).
+		Order("finished_at").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
+}

@@ -113,3 +113,34 @@ func (m *Module) getPrediction(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, viewOf(p, f))
 }
+
+// maxDailyRows bounds one answer of daily counts: a year of a busy
+// deployment's labels.
+const maxDailyRows = 10000
+
+// dailyCounts lists the caller's daily counts of expired predictions
+// (those past RETENTION_PREDICTION_DAYS), filtered by from and to dates.
+func (m *Module) dailyCounts(c echo.Context) error {
+	caller, _ := principal.From(c.Request().Context())
+	fields := map[string]string{}
+	for name, vs := range c.QueryParams() {
+		if name != "from" && name != "to" {
+			fields[name] = "is not a parameter of this listing; it takes from, to"
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, vs[0]); err != nil {
+			fields[name] = "must be a date (2026-11-28)"
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Validation(fields)
+	}
+	rows, err := m.store.daily(c.Request().Context(), caller.ID, c.QueryParam("from"), c.QueryParam("to"), maxDailyRows)
+	if err != nil {
+		return err
+	}
+	if rows == nil {
+		rows = []dailyCount{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": rows})
+}

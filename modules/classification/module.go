@@ -69,6 +69,8 @@ type Module struct {
 	serveMu  sync.Mutex // one model load at a time
 	stop     context.CancelFunc
 	done     chan struct{}
+	// stopRetention ends the retention passes (worker processes only).
+	stopRetention func()
 }
 
 // New builds the module. Models are loaded by Start, once the database is
@@ -107,6 +109,7 @@ func (m *Module) Routes(g *echo.Group) {
 	user, admin := m.deps.RequireUser, m.deps.RequireAdmin
 	g.POST("/classify", m.classify, user)
 	g.GET("/predictions", m.listPredictions, user)
+	g.GET("/predictions/daily", m.dailyCounts, user)
 	g.GET("/predictions/:id", m.getPrediction, user)
 	g.POST("/predictions/:id/feedback", m.putFeedback, user)
 	g.GET("/models", m.listModels, user)
@@ -121,6 +124,9 @@ func (m *Module) Routes(g *echo.Group) {
 
 // Close stops following activations and retires the model in service.
 func (m *Module) Close() {
+	if m.stopRetention != nil {
+		m.stopRetention()
+	}
 	if m.stop != nil {
 		m.stop()
 		<-m.done

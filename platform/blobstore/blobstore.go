@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // ErrNotFound means no blob has that sum.
@@ -115,6 +116,35 @@ func (s *Store) Delete(ctx context.Context, sum string) error {
 		return nil
 	}
 	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blobstore: %w", err)
+	}
+	return nil
+}
+
+// Each calls fn with every blob's sum and the time it was written, in no
+// particular order, until fn returns an error. Files that are not blobs
+// (a write's temporary file) are skipped.
+func (s *Store) Each(ctx context.Context, fn func(sum string, written time.Time) error) error {
+	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !valid(d.Name()) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // removed meanwhile
+		}
+		return fn(d.Name(), info.ModTime())
+	})
+	if err != nil {
 		return fmt.Errorf("blobstore: %w", err)
 	}
 	return nil

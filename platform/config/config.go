@@ -68,6 +68,7 @@ type Config struct {
 	Worker             Worker
 	Batch              Batch
 	Webhook            Webhook
+	Retention          Retention
 }
 
 // API is where the HTTP API listens and which prefix versions it.
@@ -188,6 +189,15 @@ type Webhook struct {
 	Timeout      time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s" gt:"0" help:"Time allowed for one webhook delivery"`
 	MaxAttempts  int           `env:"WEBHOOK_MAX_ATTEMPTS" default:"8" min:"1" max:"50" help:"Webhook delivery attempts before giving up"`
 	RetryBase    time.Duration `env:"WEBHOOK_RETRY_BASE" default:"30s" gt:"0" help:"Wait before the second webhook attempt; it doubles for each later one"`
+}
+
+// Retention is how long finished work is kept before the workers remove
+// it; 0 keeps it forever.
+type Retention struct {
+	BatchDays      int           `env:"RETENTION_BATCH_DAYS" default:"30" min:"0" help:"Days a finished batch (its results and photos) is kept after it ends; 0 keeps batches until deleted"`
+	PredictionDays int           `env:"RETENTION_PREDICTION_DAYS" default:"365" min:"0" help:"Days a prediction stays in the history; older ones become daily counts (predictions with feedback are kept); 0 keeps them forever"`
+	ImageDays      int           `env:"RETENTION_IMAGE_DAYS" default:"90" min:"0" help:"Days a stored photo (STORE_IMAGES) is kept after its last prediction, unless a prediction of it has feedback; 0 keeps them forever"`
+	Interval       time.Duration `env:"RETENTION_INTERVAL" default:"1h" min:"1s" help:"How often workers remove what has expired (also once at start)"`
 }
 
 // Addr is the API listen address.
