@@ -102,6 +102,16 @@ func TestMetricsAndHealth(t *testing.T) {
 			t.Errorf("%s = %v, want %v", sample, got, want)
 		}
 	}
+	// Batch photos count in the prediction series like /classify ones, so
+	// the unknown-rate panel and alert see them.
+	predicted := 0.0
+	for _, m := range regexp.MustCompile(`(?m)^aquaml_predictions_total\{[^}]*model_version="1"[^}]*\} (\S+)$`).FindAllStringSubmatch(body, -1) {
+		n, _ := strconv.ParseFloat(m[1], 64)
+		predicted += n
+	}
+	if predicted != 3 {
+		t.Errorf("aquaml_predictions_total counts %v batch photos, want 3", predicted)
+	}
 	if !strings.Contains(body, `aquaml_task_duration_seconds_count{outcome="ok",task="batch:chunk"}`) {
 		t.Error("no task duration recorded for the chunk tasks")
 	}

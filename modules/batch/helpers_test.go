@@ -105,6 +105,7 @@ type batchJSON struct {
 	StartedAt  *time.Time        `json:"started_at"`
 	FinishedAt *time.Time        `json:"finished_at"`
 	Links      map[string]string `json:"links"`
+	Notice     string            `json:"notice"`
 }
 
 type itemJSON struct {

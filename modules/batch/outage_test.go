@@ -28,6 +28,9 @@ func TestRedisDownAtSubmission(t *testing.T) {
 		t.Fatalf("with Redis down: %d %s", res.Status, res.Body)
 	}
 	b := decode[batchJSON](t, res.Body)
+	if !strings.Contains(b.Notice, "queue is unreachable") {
+		t.Errorf("the 202 does not say the batch waits for the queue: %s", res.Body)
+	}
 	if !strings.Contains(ta.Logs(), "enqueueing a batch chunk; the reconciler will retry") {
 		t.Fatal("the tasks were enqueued: Redis was not down")
 	}

@@ -90,9 +90,11 @@ func (m *Module) submit(c echo.Context) error {
 	// its tasks from being enqueued.
 	ctx = context.WithoutCancel(ctx)
 	chunks := (queued + m.cfg.ChunkSize - 1) / m.cfg.ChunkSize
+	waiting := false
 	for chunk := range chunks {
 		if err := m.enqueueChunk(ctx, id, chunk, chunkTaskID(id, chunk, "0")); err != nil {
 			m.log.Warn("enqueueing a batch chunk; the reconciler will retry", "batch", id, "chunk", chunk, "error", err)
+			waiting = true
 			break
 		}
 	}
@@ -105,6 +107,10 @@ func (m *Module) submit(c echo.Context) error {
 	v, err := m.current(ctx, id)
 	if err != nil {
 		return err
+	}
+	if waiting {
+		v.Notice = "the job queue is unreachable: the batch is stored and starts once the queue is back (workers retry every " +
+			m.cfg.ReconcileInterval.String() + ")"
 	}
 	c.Response().Header().Set(echo.HeaderLocation, v.Links.Self)
 	return c.JSON(http.StatusAccepted, v)

@@ -43,6 +43,9 @@ type batchView struct {
 	StartedAt   *time.Time          `json:"started_at"`
 	FinishedAt  *time.Time          `json:"finished_at"`
 	Links       links               `json:"links"`
+	// Notice tells the client something it should know about the batch
+	// now, such as waiting for the queue at submit.
+	Notice string `json:"notice,omitempty"`
 }
 
 // batchDetail adds the counts per species (top-1 label of each classified
