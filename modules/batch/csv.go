@@ -13,7 +13,7 @@ import (
 )
 
 var csvHeader = []string{"index", "filename", "status", "label", "scientific_name", "common_name", "confidence",
-	"unknown", "top_k", "model_version", "sha256", "width", "height", "format", "size_bytes", "error_code", "error"}
+	"unknown", "top_k", "model_version", "sha256", "width", "height", "format", "size_bytes", "error_code", "error", "group"}
 
 // csvPage is how many rows are read, written and flushed at a time.
 const csvPage = 500
@@ -82,7 +82,8 @@ func csvRow(it itemRow) []string {
 	}
 	row = append(row, strconv.Itoa(it.Seq), cell(it.Filename), it.Status, it.Label, cell(top.ScientificName),
 		cell(top.CommonName), confidence, unknown, strings.Join(topK, "|"), cell(it.ModelVersion), it.ImageSHA256,
-		dim(it.Width), dim(it.Height), it.Format, strconv.FormatInt(it.SizeBytes, 10), it.ErrorCode, cell(it.Error))
+		dim(it.Width), dim(it.Height), it.Format, strconv.FormatInt(it.SizeBytes, 10), it.ErrorCode, cell(it.Error),
+		cell(it.GroupName))
 	return row
 }
 

@@ -111,6 +111,7 @@ type batchJSON struct {
 type itemJSON struct {
 	Index    int    `json:"index"`
 	Filename string `json:"filename"`
+	Group    string `json:"group"`
 	Status   string `json:"status"`
 	Image    struct {
 		SHA256    string `json:"sha256"`

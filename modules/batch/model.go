@@ -50,9 +50,12 @@ type batchRow struct {
 	Total  int
 	// ModelID pins the batch to the model version resolved at submit;
 	// empty (batches from before pinning) follows the default.
-	ModelID            string
-	ModelName          string
-	ModelVersion       string
+	ModelID      string
+	ModelName    string
+	ModelVersion string
+	// Grouped is set when some photos belong to groups: those are
+	// classified with every label's probability kept.
+	Grouped            bool
 	StoredBytes        int64  // of the photos stored for it, given back to the quota on delete
 	CallbackURL        string `gorm:"column:callback_url"`
 	WebhookState       string
@@ -70,23 +73,28 @@ func (batchRow) TableName() string { return "batches" }
 // itemRow is one photo of a batch, with its result once classified. The
 // claim, lease and task columns belong to the worker that holds it.
 type itemRow struct {
-	BatchID      string `gorm:"primaryKey"`
-	Seq          int    `gorm:"primaryKey;autoIncrement:false"`
-	Filename     string
-	ImageSHA256  string `gorm:"column:image_sha256"`
-	SizeBytes    int64
-	Status       string
-	Chunk        int
-	TaskID       string
-	EnqueuedAt   int64 // Unix ms
-	Claim        string
-	LeaseUntil   int64 // Unix ms
-	Attempts     int
-	Worker       string
-	Label        string
-	Confidence   float32
-	Unknown      bool
-	Predictions  string // JSON []inference.Prediction
+	BatchID     string `gorm:"primaryKey"`
+	Seq         int    `gorm:"primaryKey;autoIncrement:false"`
+	Filename    string
+	ImageSHA256 string `gorm:"column:image_sha256"`
+	SizeBytes   int64
+	Status      string
+	Chunk       int
+	TaskID      string
+	EnqueuedAt  int64 // Unix ms
+	Claim       string
+	LeaseUntil  int64 // Unix ms
+	Attempts    int
+	Worker      string
+	Label       string
+	Confidence  float32
+	Unknown     bool
+	Predictions string // JSON []inference.Prediction
+	// GroupName is the fish track or burst the photo belongs to; Scores
+	// (JSON []inference.Prediction over every label) is kept for grouped
+	// photos so the group's species can be summed.
+	GroupName    string
+	Scores       string
 	ModelID      string
 	ModelName    string
 	ModelVersion string

@@ -155,6 +155,7 @@ func (m *Module) Routes(g *echo.Group) {
 	g.DELETE("/batches/webhook-secret", m.deleteSecret, user)
 	g.GET("/batches/:id", m.get, user)
 	g.GET("/batches/:id/results", m.results, user)
+	g.GET("/batches/:id/groups", m.groups, user)
 	g.GET("/batches/:id/events", m.events, user)
 	g.POST("/batches/:id/cancel", m.cancel, user)
 	g.DELETE("/batches/:id", m.remove, user)

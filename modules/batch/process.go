@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -148,10 +149,19 @@ func (m *Module) classifyItem(ctx context.Context, photos *blobstore.Store, b ba
 		return o
 	}
 	req := inference.Request{Photo: data, SHA256: it.ImageSHA256, TopK: b.TopK, Model: b.ModelID}
+	if it.GroupName != "" {
+		req.TopK = allScores
+	}
 	for attempt := 0; ; attempt++ {
 		res, err := m.deps.Classifier.Classify(ctx, req)
 		if err == nil {
 			o.status, o.result = itemDone, res
+			if it.GroupName != "" {
+				// The group sums every label; the photo shows its top-k.
+				scores, _ := json.Marshal(res.Predictions)
+				o.scores = string(scores)
+				o.result.Predictions = res.Predictions[:min(b.TopK, len(res.Predictions))]
+			}
 			return o
 		}
 		if bad, ok := photoFault(err); ok {

@@ -70,6 +70,7 @@ type outcome struct {
 	seq    int
 	status string // itemDone, itemFailed, or itemQueued to hand it back
 	result inference.Answer
+	scores string // JSON of every label's probability, for grouped photos
 	code   string
 	reason string
 }
@@ -94,9 +95,9 @@ func (s *store) complete(ctx context.Context, batchID, token string, outs []outc
 					top = r.Predictions[0]
 				}
 				res = tx.Exec(`UPDATE batch_items SET status = 'done', lease_until = 0, finished_at = ?, label = ?,
-					confidence = ?, unknown = ?, predictions = ?, model_id = ?, model_name = ?, model_version = ?,
+					confidence = ?, unknown = ?, predictions = ?, scores = ?, model_id = ?, model_name = ?, model_version = ?,
 					width = ?, height = ?, format = ?, error_code = '', error = ''`+held,
-					now, top.Label, top.Confidence, r.Unknown, string(preds), r.Model.ID, r.Model.Name, r.Model.Version,
+					now, top.Label, top.Confidence, r.Unknown, string(preds), o.scores, r.Model.ID, r.Model.Name, r.Model.Version,
 					r.Image.Width, r.Image.Height, r.Image.Format, batchID, o.seq, token)
 			case itemFailed:
 				res = tx.Exec(`UPDATE batch_items SET status = 'failed', lease_until = 0, finished_at = ?,

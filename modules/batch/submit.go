@@ -65,7 +65,7 @@ func (m *Module) submit(c echo.Context) error {
 
 	now := time.Now().UTC()
 	b := batchRow{ID: id, UserID: caller.ID, Name: u.name, Status: StatusQueued, TopK: topK, Total: len(u.items),
-		ModelID: model.ID, ModelName: model.Name, ModelVersion: model.Version,
+		ModelID: model.ID, ModelName: model.Name, ModelVersion: model.Version, Grouped: u.grouped(),
 		StoredBytes: u.stored, CallbackURL: u.callback, WebhookState: webhookNone, CreatedAt: now}
 	queued, failed := 0, 0
 	for i := range u.items {
@@ -136,6 +136,7 @@ func (m *Module) validate(ctx context.Context, u *upload) (int, error) {
 	if len(u.callback) > maxCallbackLen {
 		fields["callback_url"] = "must be at most 2048 characters"
 	}
+	u.assignGroups(fields)
 	if len(u.items) == 0 {
 		fields["files"] = "send at least one photo (multipart field \"files\") or a zip archive of photos"
 	}

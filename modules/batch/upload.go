@@ -47,8 +47,12 @@ type upload struct {
 	// fields as sent; validated once the body is read, since a form may
 	// send them after the files.
 	name, topK, callback, model string
-	zipBytes                    int64 // expanded so far, over every archive
-	zipSize                     int64 // the archives' own size
+	// groupBy (a regular expression whose first capture group, matched
+	// on a file's base name, names its group) and groups (CSV lines
+	// filename,group) give photos their groups.
+	groupBy, groups string
+	zipBytes        int64 // expanded so far, over every archive
+	zipSize         int64 // the archives' own size
 	// The owner's quota and what their batches held when the upload
 	// began: each photo is admitted before it is written, so an upload
 	// never stores more than the room left. The final word is the
@@ -72,7 +76,7 @@ func (u *upload) admitPhotos(n int) error { return u.admit(n, 0) }
 // archives among them are expanded) or a raw zip body.
 func (u *upload) read(c echo.Context) error {
 	req := c.Request()
-	u.topK, u.model = c.QueryParam("top_k"), c.QueryParam("model")
+	u.topK, u.model, u.groupBy = c.QueryParam("top_k"), c.QueryParam("model"), c.QueryParam("group_by")
 	mt, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEMultipartForm:
@@ -107,6 +111,10 @@ func (u *upload) readMultipart(mr *multipart.Reader) error {
 			u.callback, err = readField(part)
 		case field == "model":
 			u.model, err = readField(part)
+		case field == "group_by":
+			u.groupBy, err = readField(part)
+		case field == "groups":
+			u.groups, err = readGroups(part)
 		case part.FileName() != "" || field == "files" || field == "files[]" || field == "file" || field == "archive":
 			err = u.readFile(part)
 		default:

@@ -95,6 +95,7 @@ type errorView struct {
 type itemView struct {
 	Index       int                    `json:"index"`
 	Filename    string                 `json:"filename"`
+	Group       string                 `json:"group,omitempty"`
 	Status      string                 `json:"status"`
 	Image       imageView              `json:"image"`
 	Label       string                 `json:"label,omitempty"`
@@ -108,7 +109,7 @@ type itemView struct {
 
 func viewItem(it itemRow) itemView {
 	v := itemView{
-		Index: it.Seq, Filename: it.Filename, Status: it.Status, FinishedAt: it.FinishedAt,
+		Index: it.Seq, Filename: it.Filename, Group: it.GroupName, Status: it.Status, FinishedAt: it.FinishedAt,
 		Image: imageView{SHA256: it.ImageSHA256, SizeBytes: it.SizeBytes, Width: it.Width, Height: it.Height, Format: it.Format},
 	}
 	switch it.Status {
