@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -105,4 +106,57 @@ func apiKey(b *testing.B, ta *apptest.TestApp) string {
 	var k struct{ Key string }
 	ta.Do("POST", ta.API("/auth/api-keys"), map[string]string{"name": "camera"}, s.Auth()).Want(201).JSON(&k)
 	return k.Key
+}
+
+// BenchmarkFixedCostPerRequest is the CPU a request costs besides decoding
+// and the network: POST /classify of a photo already in the result
+// cache (so no decode, no inference) through the whole stack in process,
+// without sockets: request id, access log, metrics, JWT or API-key check,
+// rate limit, cache read, history insert and the JSON answer. cpu-us/op
+// is this process's CPU (user + system) per request, the in-process
+// Redis and SQLite included when TEST_* are unset; GET /health is the
+// middleware floor.
+//
+//	go test -run '^$' -bench FixedCostPerRequest ./modules/classification
+func BenchmarkFixedCostPerRequest(b *testing.B) {
+	ta := apptest.New(b, func(c *config.Config) { c.RateLimitPerMinute = 100_000_000 })
+	s := ta.NewUser("camera")
+	var k struct{ Key string }
+	ta.Do("POST", ta.API("/auth/api-keys"), map[string]string{"name": "camera"}, s.Auth()).Want(201).JSON(&k)
+	photo := apptest.Photo(b, 5, 100, 90, "jpeg")
+	ta.Do("POST", ta.API("/classify"), photo, apptest.With(s.Auth(), "Content-Type", "image/jpeg")).Want(200)
+	for _, c := range []struct {
+		name, method, path string
+		header             map[string]string
+	}{
+		{"health", "GET", "/health", nil},
+		{"classify-cached/token", "POST", ta.API("/classify"), s.Auth()},
+		{"classify-cached/api-key", "POST", ta.API("/classify"), map[string]string{"X-API-Key": k.Key}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cpu0, ok := processCPU()
+			for b.Loop() {
+				var body *bytes.Reader
+				if c.method == "POST" {
+					body = bytes.NewReader(photo)
+				}
+				req := httptest.NewRequest(c.method, c.path, nil)
+				if body != nil {
+					req = httptest.NewRequest(c.method, c.path, body)
+					req.Header.Set("Content-Type", "image/jpeg")
+				}
+				for h, v := range c.header {
+					req.Header.Set(h, v)
+				}
+				rec := httptest.NewRecorder()
+				ta.HTTP.Echo.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+			if cpu1, ok1 := processCPU(); ok && ok1 {
+				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+			}
+		})
+	}
 }
