@@ -78,8 +78,27 @@ func merge(prefix string) (map[string]any, error) {
 			moved[p] = item
 		}
 		spec["paths"] = moved
+		if flow := passwordFlow(spec); flow != nil {
+			if u, ok := flow["tokenUrl"].(string); ok && strings.HasPrefix(u, specPrefix+"/") {
+				flow["tokenUrl"] = prefix + strings.TrimPrefix(u, specPrefix)
+			}
+		}
 	}
 	return spec, nil
+}
+
+// passwordFlow is the OAuth2 password flow of the spec, whose token URL
+// sits under the API prefix.
+func passwordFlow(spec map[string]any) map[string]any {
+	m := spec
+	for _, k := range []string{"components", "securitySchemes", "oauth2", "flows", "password"} {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil
+		}
+		m = next
+	}
+	return m
 }
 
 // deepMerge adds src into dst: maps merge key by key, lists append (tags),
@@ -101,6 +120,9 @@ func deepMerge(dst, src map[string]any) {
 		dst[k] = v
 	}
 }
+
+// JSONBytes is the merged spec as served, for validators and tests.
+func (d *Docs) JSONBytes() []byte { return d.json }
 
 // JSON serves the spec.
 func (d *Docs) JSON(c echo.Context) error {

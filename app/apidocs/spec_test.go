@@ -1,0 +1,54 @@
+package apidocs
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// TestSpecIsValidOpenAPI loads the served document the way generated
+// clients and validators do, so a YAML slip that cuts a schema, a missing
+// security scheme or a duplicate operationId fails here first.
+func TestSpecIsValidOpenAPI(t *testing.T) {
+	for _, prefix := range []string{specPrefix, "/fish/v9"} {
+		docs, err := Load(prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(docs.JSONBytes())
+		if err != nil {
+			t.Fatalf("%s: load: %v", prefix, err)
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			t.Fatalf("%s: invalid OpenAPI document: %v", prefix, err)
+		}
+	}
+}
+
+// TestSpecHasNoCutValues catches the YAML slip that validators may let
+// through where extra keys are allowed: an unquoted comma inside a flow
+// mapping ({description: a, b}) turns "b" into a key with no value.
+func TestSpecHasNoCutValues(t *testing.T) {
+	docs, err := Load(specPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch v := v.(type) {
+		case nil:
+			t.Errorf("%s has no value: quote the text before it if it holds a comma", path)
+		case map[string]any:
+			for k, e := range v {
+				walk(path+"/"+k, e)
+			}
+		case []any:
+			for i, e := range v {
+				walk(fmt.Sprintf("%s/%d", path, i), e)
+			}
+		}
+	}
+	walk("#", docs.Spec)
+}
