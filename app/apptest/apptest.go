@@ -101,10 +101,17 @@ func New(t testing.TB, override func(*config.Config)) *TestApp {
 	if err != nil {
 		t.Fatalf("apptest: start: %v", err)
 	}
+	spec, err := contractFor(cfg.API.V1Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	ta := &TestApp{App: a, URL: "http://" + a.Addr(), Client: &http.Client{Timeout: 30 * time.Second}, t: t, logs: logs}
+	ta := &TestApp{App: a, URL: "http://" + a.Addr(), Client: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &specCheck{base: http.DefaultTransport.(*http.Transport).Clone(), contract: spec, t: t},
+	}, t: t, logs: logs}
 	t.Cleanup(func() {
 		cancel()
 		select {
