@@ -67,6 +67,7 @@ func (a *App) mount() error {
 	}
 	e.GET("/", a.root)
 	e.GET("/docs", docs.HTML)
+	e.GET("/docs/:asset", docs.Asset)
 	e.GET(a.cfg.API.V1Prefix+"/openapi.json", docs.JSON)
 	return nil
 }
