@@ -58,3 +58,32 @@ func TestSpecCheckNamesTheMismatch(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSpecCheck is the cost the check adds to each answer a test
+// reads (a user document), and BenchmarkSpecParse the one-off cost per
+// test binary.
+func BenchmarkSpecCheck(b *testing.B) {
+	c, err := contractFor("/api/v1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &specCheck{contract: c, t: b}
+	body := `{"id":"u1","email":"a@example.com","username":"alice","full_name":"","role":"user","is_active":true,` +
+		`"created_at":"2026-12-01T10:00:00Z","updated_at":"2026-12-01T10:00:00Z"}`
+	req := httptest.NewRequest("GET", "http://127.0.0.1:1/api/v1/auth/me", nil)
+	for b.Loop() {
+		res := &http.Response{StatusCode: 200, Request: req,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
+		if msg := s.check(req, res); msg != "" {
+			b.Fatal(msg)
+		}
+	}
+}
+
+func BenchmarkSpecParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := parseContract("/api/v1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
