@@ -84,13 +84,16 @@ func TestDocsAuthorizeAndTryItOut(t *testing.T) {
 	if tokenURL != ta.API("/auth/login") {
 		t.Fatalf("password flow tokenUrl %q, want %q", tokenURL, ta.API("/auth/login"))
 	}
-	// Swagger UI's password grant, with no client id and no scopes.
+	// Swagger UI's password grant, with no scopes and its default client
+	// credentials location: an Authorization header with an empty client
+	// id and secret.
 	form := url.Values{"grant_type": {"password"}, "username": {"diver"}, "password": {apptest.Password}, "scope": {""}}
 	var pair struct {
 		AccessToken string `json:"access_token"`
 		TokenType   string `json:"token_type"`
 	}
-	ta.Do("POST", tokenURL, form, map[string]string{"Accept": "application/json"}).Want(http.StatusOK).JSON(&pair)
+	ta.Do("POST", tokenURL, form, map[string]string{"Accept": "application/json", "Authorization": "Basic Og=="}).
+		Want(http.StatusOK).JSON(&pair)
 	if pair.AccessToken == "" || !strings.EqualFold(pair.TokenType, "bearer") {
 		t.Fatalf("token answer %+v", pair)
 	}
