@@ -3,6 +3,9 @@
 // TEST_DATABASE_URL is set, else a SQLite file) and its own Redis (a
 // leased logical DB on TEST_REDIS_URL, else an in-process server).
 // Requests go through the real router, middleware and error handler.
+// Every answer the test client receives is checked against the OpenAPI
+// spec the App serves (status, headers and body, per operation); a
+// mismatch fails the test, naming the operation and the field.
 //
 //	ta := apptest.New(t, nil)
 //	alice := ta.NewUser("alice")
