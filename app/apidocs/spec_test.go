@@ -24,6 +24,22 @@ func TestSpecIsValidOpenAPI(t *testing.T) {
 		if err := doc.Validate(context.Background()); err != nil {
 			t.Fatalf("%s: invalid OpenAPI document: %v", prefix, err)
 		}
+		// Generated clients name their methods after operationIds;
+		// Validate checks they are unique, not that they are there.
+		for path, item := range doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				if op.OperationID == "" {
+					t.Errorf("%s %s has no operationId", method, path)
+				}
+			}
+		}
+		flow := doc.Components.SecuritySchemes["oauth2"].Value.Flows.Password
+		if want := prefix + "/auth/login"; flow.TokenURL != want {
+			t.Errorf("password flow tokenUrl %q, want %q", flow.TokenURL, want)
+		}
+		if len(doc.Servers) == 0 || len(doc.Security) == 0 {
+			t.Errorf("servers %v, root security %v: want both", doc.Servers, doc.Security)
+		}
 	}
 }
 
