@@ -99,7 +99,9 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 			Origins: cfg.CORS.Origins, AllowCredentials: cfg.CORS.AllowCredentials,
 			AllowMethods: cfg.CORS.AllowMethods, AllowHeaders: cfg.CORS.AllowHeaders,
 		},
-		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware()},
+		// v2ErrorShape sits outside the body limit, so that /v2 clients
+		// get the protocol's error shape for an oversized body too.
+		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware(), httpserver.Under("/v2", v2ErrorShape)},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
 		NoGzip:         []string{"/metrics", a.batchEventsRoute(), cfg.API.V1Prefix + "/classify"},

@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/aquaml/aquaml/app/apidocs"
 	"github.com/aquaml/aquaml/app/bundled"
 	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/health"
+	"github.com/aquaml/aquaml/platform/httpserver"
 	"github.com/labstack/echo/v4"
 )
 
@@ -49,9 +51,10 @@ func (a *App) mount() error {
 		return nil
 	}
 	// Everything under the versioned prefix knows its caller and is rate
-	// limited per caller; the probes and /metrics above are neither.
+	// limited per caller; the probes and /metrics above are neither. Not
+	// Group.Use: it would turn the router's 405s into 404s.
+	e.Use(httpserver.Under(a.cfg.API.V1Prefix, accounts.Identify(), accounts.RateLimit()))
 	api := e.Group(a.cfg.API.V1Prefix)
-	api.Use(accounts.Identify(), accounts.RateLimit())
 	accounts.Routes(api)
 	a.startHooks = append(a.startHooks, accounts.Bootstrap)
 	a.classifier.Routes(api)
@@ -64,8 +67,33 @@ func (a *App) mount() error {
 	}
 	e.GET("/", a.root)
 	e.GET("/docs", docs.HTML)
+	e.GET("/docs/:asset", docs.Asset)
 	e.GET(a.cfg.API.V1Prefix+"/openapi.json", docs.JSON)
 	return nil
+}
+
+// v2ErrorShape answers, in the Open Inference Protocol's {"error": "..."},
+// the errors raised under /v2 before its handlers run: a missing or bad
+// credential, a rate limit, an unknown path or a wrong method. Faults
+// keep going to the central handler, which logs them.
+func v2ErrorShape(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		status, detail, retryAfter := httpserver.Describe(err)
+		if status >= 500 && status != http.StatusServiceUnavailable {
+			return err
+		}
+		if retryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		}
+		if c.Request().Method == http.MethodHead {
+			return c.NoContent(status)
+		}
+		return c.JSON(status, map[string]string{"error": detail.Message})
+	}
 }
 
 func (a *App) newClassification() (*classification.Module, error) {

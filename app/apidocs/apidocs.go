@@ -1,13 +1,13 @@
-// Package apidocs serves the OpenAPI 3 description of the API and a
-// readable HTML rendering of it. Everything is embedded in the binary:
-// fish farms run on closed networks, so nothing is fetched from a CDN.
+// Package apidocs serves the OpenAPI 3 description of the API and
+// interactive documentation of it (Swagger UI). Everything is embedded in
+// the binary: fish farms run on closed networks, so nothing is fetched
+// from a CDN.
 //
 // The spec is kept as one YAML fragment per module under spec/, merged in
 // file-name order, so each module documents its own routes.
 package apidocs
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -29,12 +29,12 @@ const specPrefix = "/api/v1"
 
 // Docs is the merged spec, ready to serve.
 type Docs struct {
-	Spec map[string]any
-	json []byte
-	html []byte
+	Spec   map[string]any
+	json   []byte
+	assets map[string]asset
 }
 
-// Load merges the fragments and renders them once.
+// Load merges the fragments and prepares the documentation page once.
 func Load(prefix string) (*Docs, error) {
 	spec, err := merge(prefix)
 	if err != nil {
@@ -44,11 +44,11 @@ func Load(prefix string) (*Docs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apidocs: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := render(&buf, spec, prefix+"/openapi.json"); err != nil {
-		return nil, fmt.Errorf("apidocs: render: %w", err)
+	assets, err := loadAssets(prefix + "/openapi.json")
+	if err != nil {
+		return nil, err
 	}
-	return &Docs{Spec: spec, json: js, html: buf.Bytes()}, nil
+	return &Docs{Spec: spec, json: js, assets: assets}, nil
 }
 
 func merge(prefix string) (map[string]any, error) {
@@ -78,8 +78,27 @@ func merge(prefix string) (map[string]any, error) {
 			moved[p] = item
 		}
 		spec["paths"] = moved
+		if flow := passwordFlow(spec); flow != nil {
+			if u, ok := flow["tokenUrl"].(string); ok && strings.HasPrefix(u, specPrefix+"/") {
+				flow["tokenUrl"] = prefix + strings.TrimPrefix(u, specPrefix)
+			}
+		}
 	}
 	return spec, nil
+}
+
+// passwordFlow is the OAuth2 password flow of the spec, whose token URL
+// sits under the API prefix.
+func passwordFlow(spec map[string]any) map[string]any {
+	m := spec
+	for _, k := range []string{"components", "securitySchemes", "oauth2", "flows", "password"} {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil
+		}
+		m = next
+	}
+	return m
 }
 
 // deepMerge adds src into dst: maps merge key by key, lists append (tags),
@@ -102,14 +121,12 @@ func deepMerge(dst, src map[string]any) {
 	}
 }
 
+// JSONBytes is the merged spec as served, for validators and tests.
+func (d *Docs) JSONBytes() []byte { return d.json }
+
 // JSON serves the spec.
 func (d *Docs) JSON(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, d.json)
-}
-
-// HTML serves the rendered documentation.
-func (d *Docs) HTML(c echo.Context) error {
-	return c.HTMLBlob(http.StatusOK, d.html)
 }
 
 // Operations lists "METHOD /path" for every documented operation, in the

@@ -3,6 +3,9 @@
 // TEST_DATABASE_URL is set, else a SQLite file) and its own Redis (a
 // leased logical DB on TEST_REDIS_URL, else an in-process server).
 // Requests go through the real router, middleware and error handler.
+// Every answer the test client receives is checked against the OpenAPI
+// spec the App serves (status, headers and body, per operation); a
+// mismatch fails the test, naming the operation and the field.
 //
 //	ta := apptest.New(t, nil)
 //	alice := ta.NewUser("alice")
@@ -101,10 +104,17 @@ func New(t testing.TB, override func(*config.Config)) *TestApp {
 	if err != nil {
 		t.Fatalf("apptest: start: %v", err)
 	}
+	spec, err := contractFor(cfg.API.V1Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	ta := &TestApp{App: a, URL: "http://" + a.Addr(), Client: &http.Client{Timeout: 30 * time.Second}, t: t, logs: logs}
+	ta := &TestApp{App: a, URL: "http://" + a.Addr(), Client: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &specCheck{base: http.DefaultTransport.(*http.Transport).Clone(), contract: spec, t: t},
+	}, t: t, logs: logs}
 	t.Cleanup(func() {
 		cancel()
 		select {

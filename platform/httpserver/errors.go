@@ -112,3 +112,10 @@ func classify(err error) (int, ErrorDetail, int) {
 	}
 	return http.StatusInternalServerError, ErrorDetail{Code: "internal_error", Message: "internal server error"}, 0
 }
+
+// Describe gives the status, error detail and Retry-After seconds the
+// error handler would answer err with, for the routes whose protocol
+// wants another body shape.
+func Describe(err error) (status int, detail ErrorDetail, retryAfter int) {
+	return classify(err)
+}
