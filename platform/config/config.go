@@ -93,9 +93,12 @@ type HTTP struct {
 
 // Database selects Postgres (URL set) or the embedded SQLite file.
 type Database struct {
-	URL            string `env:"DATABASE_URL" secret:"true" help:"postgres://user:pass@host:5432/db; empty uses the embedded SQLite file"`
-	PoolSize       int    `env:"DATABASE_POOL_SIZE" default:"10" min:"1" help:"Idle connections kept open to Postgres"`
-	MaxOverflow    int    `env:"DATABASE_MAX_OVERFLOW" default:"20" min:"0" help:"Extra connections allowed above the pool size"`
+	URL string `env:"DATABASE_URL" secret:"true" help:"postgres://user:pass@host:5432/db; empty uses the embedded SQLite file"`
+	// The defaults hold 4 connections per process, so the largest
+	// documented deployment (README, "Scaling") fits in Postgres's
+	// default max_connections of 100.
+	PoolSize       int    `env:"DATABASE_POOL_SIZE" default:"2" min:"1" help:"Idle connections kept open to Postgres, per process"`
+	MaxOverflow    int    `env:"DATABASE_MAX_OVERFLOW" default:"2" min:"0" help:"Extra connections allowed above the pool size, per process (pool + overflow is the most a process opens)"`
 	SQLitePath     string `env:"SQLITE_PATH" default:"./data/aquaml.db" help:"SQLite file used when DATABASE_URL is empty"`
 	MigrateOnStart bool   `env:"MIGRATE_ON_START" default:"true" help:"Apply database migrations when serve starts"`
 }
