@@ -186,6 +186,10 @@ func TestComposeAquaMLServices(t *testing.T) {
 	}
 }
 
+// monitoringPorts are the ports Prometheus and Grafana listen on in their
+// containers.
+var monitoringPorts = map[string]string{"prometheus": "9090", "grafana": "3000"}
+
 func TestComposeMonitoringProfile(t *testing.T) {
 	c := loadCompose(t)
 	mounts := map[string]string{} // container path -> host path
@@ -196,6 +200,10 @@ func TestComposeMonitoringProfile(t *testing.T) {
 		}
 		if !slices.Equal(s.Profiles, []string{"monitoring"}) {
 			t.Errorf("%s profiles %q, want [monitoring]", name, s.Profiles)
+		}
+		if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 || s.Healthcheck.Test[0] != "CMD" ||
+			!strings.Contains(strings.Join(s.Healthcheck.Test, " "), "http://localhost:"+monitoringPorts[name]+"/") {
+			t.Errorf("%s: healthcheck %+v, want a CMD probing its own port %s", name, s.Healthcheck, monitoringPorts[name])
 		}
 		for _, v := range s.Volumes {
 			parts := strings.Split(v, ":")
@@ -212,6 +220,9 @@ func TestComposeMonitoringProfile(t *testing.T) {
 	}
 	if mounts["/etc/grafana/provisioning"] != "./configs/grafana/provisioning" {
 		t.Errorf("grafana does not mount its provisioning: %v", mounts)
+	}
+	if got := c.Services["grafana"].conditions(t)["prometheus"]; got != "service_healthy" {
+		t.Errorf("grafana waits for prometheus to be %q, want service_healthy", got)
 	}
 	provider := decodeOneYAML[grafanaProviders](t, grafanaProvidersFile)
 	for _, p := range provider.Providers {

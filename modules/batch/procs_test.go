@@ -100,7 +100,8 @@ func freePort(t *testing.T) int {
 }
 
 // startWorker runs `aquaml worker` against cfg's database and Redis, with
-// extra settings, and waits until it is ready.
+// extra settings, and waits until it is ready. An extra setting set to ""
+// is left unset, so the worker uses its default.
 func startWorker(t *testing.T, cfg config.Config, extra map[string]string) *process {
 	t.Helper()
 	bin := aquamlBinary(t)
@@ -114,6 +115,10 @@ func startWorker(t *testing.T, cfg config.Config, extra map[string]string) *proc
 		"BATCH_LEASE": "2s", "BATCH_RECONCILE_INTERVAL": "200ms", "WORKER_CONCURRENCY": "1", "SHUTDOWN_GRACE": "5s",
 	}
 	for k, v := range extra {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
 		env[k] = v
 	}
 	if cfg.Redis.URL == "" {

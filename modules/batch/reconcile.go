@@ -16,18 +16,26 @@ import (
 // it is removed: younger ones may belong to an upload still being written.
 const orphanAge = time.Hour
 
+// inspectEvery is how many reconciler passes go by between two that ask
+// Redis about every waiting chunk's task. The passes between only hand
+// back expired leases and enqueue chunks that have no task: that is what
+// a killed worker leaves, and it needs no Redis round trip per chunk, so
+// a takeover stays within one short interval while a long backlog costs
+// Redis little.
+const inspectEvery = 10
+
 func (m *Module) reconcileLoop(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(m.cfg.ReconcileInterval)
 	defer t.Stop()
 	var lastSweep time.Time
-	for {
+	for pass := 1; ; pass++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := m.reconcile(ctx); err != nil && ctx.Err() == nil {
+		if err := m.reconcilePass(ctx, pass%inspectEvery == 0); err != nil && ctx.Err() == nil {
 			m.log.Warn("reconciling batches", "error", err)
 		}
 		if time.Since(lastSweep) > 10*time.Minute {
@@ -42,7 +50,11 @@ func (m *Module) reconcileLoop(ctx context.Context, done chan<- struct{}) {
 // one, batches whose last worker died before ending them are ended, and
 // overdue webhooks are enqueued again. Every step is guarded in SQL, so
 // the reconcilers of several workers may run at once.
-func (m *Module) reconcile(ctx context.Context) error {
+func (m *Module) reconcile(ctx context.Context) error { return m.reconcilePass(ctx, true) }
+
+// reconcilePass is reconcile; without inspect it leaves alone the chunks
+// that still have a task (see inspectEvery).
+func (m *Module) reconcilePass(ctx context.Context, inspect bool) error {
 	now := time.Now().UTC()
 	expired, err := m.store.expireLeases(ctx, now)
 	if err != nil {
@@ -57,7 +69,7 @@ func (m *Module) reconcile(ctx context.Context) error {
 			return fmt.Errorf("end batch %s: %w", id, err)
 		}
 	}
-	requeued, err := m.requeueLost(ctx, now)
+	requeued, err := m.requeueLost(ctx, now, inspect)
 	if expired > 0 || requeued > 0 || len(ids) > 0 {
 		m.log.Info("reconciled batches", "leases_expired", expired, "tasks_requeued", requeued, "batches_ended", len(ids))
 	}
@@ -72,10 +84,12 @@ func (m *Module) reconcile(ctx context.Context) error {
 func (m *Module) grace() time.Duration { return min(5*time.Second, m.cfg.Lease) }
 
 // requeueLost enqueues a new task for every chunk with queued items whose
-// task is not going to run: Redis lost it, Asynq archived it, or it is
-// held by a worker that has not claimed its items for a whole lease.
-func (m *Module) requeueLost(ctx context.Context, now time.Time) (int, error) {
-	chunks, err := m.store.staleChunks(ctx, now.Add(-m.grace()), 500)
+// task is not going to run: it has none (its worker's lease expired),
+// Redis lost it, Asynq archived it, or it is held by a worker that has not
+// claimed its items for a whole lease. Without inspect only the first
+// kind is looked for.
+func (m *Module) requeueLost(ctx context.Context, now time.Time, inspect bool) (int, error) {
+	chunks, err := m.store.staleChunks(ctx, now.Add(-m.grace()), 500, !inspect)
 	if err != nil {
 		return 0, fmt.Errorf("find stale chunks: %w", err)
 	}

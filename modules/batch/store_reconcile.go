@@ -22,12 +22,15 @@ func (s *store) expireLeases(ctx context.Context, now time.Time) (int64, error) 
 	return res.RowsAffected, res.Error
 }
 
-// staleChunks lists chunks with queued items enqueued before cutoff.
-func (s *store) staleChunks(ctx context.Context, cutoff time.Time, limit int) ([]staleChunk, error) {
+// staleChunks lists chunks with queued items enqueued before cutoff;
+// untasked keeps only those with no task.
+func (s *store) staleChunks(ctx context.Context, cutoff time.Time, limit int, untasked bool) ([]staleChunk, error) {
 	var out []staleChunk
-	err := s.db.WithContext(ctx).Model(&itemRow{}).
-		Select("batch_id, chunk, task_id, min(enqueued_at) AS enqueued_at").
-		Where("status = ?", itemQueued).Group("batch_id, chunk, task_id").
+	q := s.db.WithContext(ctx).Model(&itemRow{}).Where("status = ?", itemQueued)
+	if untasked {
+		q = q.Where("task_id = ''")
+	}
+	err := q.Select("batch_id, chunk, task_id, min(enqueued_at) AS enqueued_at").Group("batch_id, chunk, task_id").
 		Having("min(enqueued_at) < ?", unixMS(cutoff)).Order("batch_id, chunk").Limit(limit).Scan(&out).Error
 	return out, err
 }

@@ -93,9 +93,12 @@ type HTTP struct {
 
 // Database selects Postgres (URL set) or the embedded SQLite file.
 type Database struct {
-	URL            string `env:"DATABASE_URL" secret:"true" help:"postgres://user:pass@host:5432/db; empty uses the embedded SQLite file"`
-	PoolSize       int    `env:"DATABASE_POOL_SIZE" default:"10" min:"1" help:"Idle connections kept open to Postgres"`
-	MaxOverflow    int    `env:"DATABASE_MAX_OVERFLOW" default:"20" min:"0" help:"Extra connections allowed above the pool size"`
+	URL string `env:"DATABASE_URL" secret:"true" help:"postgres://user:pass@host:5432/db; empty uses the embedded SQLite file"`
+	// The defaults hold 4 connections per process, so the largest
+	// documented deployment (README, "Scaling") fits in Postgres's
+	// default max_connections of 100.
+	PoolSize       int    `env:"DATABASE_POOL_SIZE" default:"2" min:"1" help:"Idle connections kept open to Postgres, per process"`
+	MaxOverflow    int    `env:"DATABASE_MAX_OVERFLOW" default:"2" min:"0" help:"Extra connections allowed above the pool size, per process (pool + overflow is the most a process opens)"`
 	SQLitePath     string `env:"SQLITE_PATH" default:"./data/aquaml.db" help:"SQLite file used when DATABASE_URL is empty"`
 	MigrateOnStart bool   `env:"MIGRATE_ON_START" default:"true" help:"Apply database migrations when serve starts"`
 }
@@ -173,8 +176,8 @@ type Batch struct {
 	MaxImages         int           `env:"BATCH_MAX_IMAGES" default:"1000" min:"1" max:"50000" help:"Most photos one batch may hold (BODY_LIMIT_MB bounds the upload too)"`
 	MaxUnzipped       int64         `env:"BATCH_MAX_UNZIPPED_MB" default:"1024" unit:"MB" min:"1" help:"Most bytes a batch's zip archive may expand to, in MB"`
 	ChunkSize         int           `env:"BATCH_CHUNK_SIZE" default:"64" min:"1" max:"1024" help:"Photos per queue task; a multiple of BATCH_SIZE keeps inference batches full"`
-	Lease             time.Duration `env:"BATCH_LEASE" default:"1m" min:"1s" help:"How long a worker holds batch photos without renewing before another worker takes them over"`
-	ReconcileInterval time.Duration `env:"BATCH_RECONCILE_INTERVAL" default:"30s" min:"100ms" help:"How often workers look for batch work lost to a crash or a Redis restart"`
+	Lease             time.Duration `env:"BATCH_LEASE" default:"10s" min:"1s" help:"How long a worker holds batch photos without renewing (it renews every third of it) before another worker takes them over"`
+	ReconcileInterval time.Duration `env:"BATCH_RECONCILE_INTERVAL" default:"2s" min:"100ms" help:"How often workers look for batch work lost to a crash or a Redis restart; a dead worker's photos wait at most BATCH_LEASE plus this"`
 	// The default quotas let a farm keep about two weeks of mornings
 	// (1,000 photos of ~150 KB each) while twenty users together stay
 	// within a 40 GB disk.

@@ -6,6 +6,7 @@ package queue
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -73,6 +74,7 @@ func (q *Queue) Start() error {
 		DelayedTaskCheckInterval: time.Second,
 		ShutdownTimeout:          q.opts.ShutdownTimeout,
 		HealthCheckInterval:      15 * time.Second,
+		IsFailure:                isFailure,
 		Logger:                   slogAdapter{q.opts.Logger},
 		LogLevel:                 asynq.WarnLevel,
 	})
@@ -80,6 +82,14 @@ func (q *Queue) Start() error {
 		return fmt.Errorf("queue: start worker: %w", err)
 	}
 	return nil
+}
+
+// isFailure decides what counts in a queue's failed-today figure. A task
+// whose worker was killed comes back with ErrLeaseExpired: it is retried
+// like any failure but is not counted as one, so a crashed or evicted
+// worker does not look like tasks failing (its work is taken over).
+func isFailure(err error) bool {
+	return err != nil && !errors.Is(err, asynq.ErrLeaseExpired)
 }
 
 // Running reports whether this process consumes tasks.
