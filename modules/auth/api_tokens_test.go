@@ -128,6 +128,8 @@ func TestClockLeeway(t *testing.T) {
 	}
 	me(ta, expiredAgo(15*time.Second)).Want(200)
 	wantCode(t, me(ta, expiredAgo(45*time.Second)), 401, "token_expired")
-	issuedAhead := f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["iat"], c["nbf"] = time.Now().Add(15*time.Second).Unix(), time.Now().Add(15*time.Second).Unix() })
+	issuedAhead := f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) {
+		c["iat"], c["nbf"] = time.Now().Add(15*time.Second).Unix(), time.Now().Add(15*time.Second).Unix()
+	})
 	me(ta, issuedAhead).Want(200)
 }
