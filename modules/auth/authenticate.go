@@ -25,9 +25,12 @@ type credential struct {
 	token  string
 	apiKey string
 	bad    bool // an Authorization header we cannot use
+	// stream is a stream token from the query string, and scope the
+	// request line it was presented with.
+	stream, scope string
 }
 
-func (c credential) empty() bool { return c.token == "" && c.apiKey == "" && !c.bad }
+func (c credential) empty() bool { return c.token == "" && c.apiKey == "" && c.stream == "" && !c.bad }
 
 // credentialOf reads `Authorization: Bearer <token or key>` or, failing
 // that, `X-API-Key: <key>`.
@@ -75,6 +78,9 @@ func (s *service) authenticate(ctx context.Context, cred credential, rate int) (
 		return p, nil, ch, err
 	case cred.token != "":
 		return s.authenticateToken(ctx, cred.token, rate)
+	case cred.stream != "":
+		p, ch, err := s.authenticateStream(ctx, cred, rate)
+		return p, nil, ch, err
 	}
 	return principal.Principal{}, nil, nil, errInvalidToken
 }
@@ -103,6 +109,12 @@ func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (
 	if err != nil {
 		return principal.Principal{}, nil, nil, err
 	}
+	return s.checkSession(ctx, c, rate)
+}
+
+// checkSession checks the session and account a verified token names,
+// counting the request against the user's budget on the way.
+func (s *service) checkSession(ctx context.Context, c Claims, rate int) (principal.Principal, *Claims, *charge, error) {
 	if c.SessionID == "" {
 		return principal.Principal{}, nil, nil, errInvalidToken // we never issue one: it cannot be revoked
 	}

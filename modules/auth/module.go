@@ -95,6 +95,10 @@ func (m *Module) Routes(g *echo.Group) {
 	g.POST("/auth/api-keys", h.createKey, user)
 	g.GET("/auth/api-keys", h.listKeys, user)
 	g.DELETE("/auth/api-keys/:id", h.deleteKey, user)
+	// The batch module sees only callers; the credential that lets a
+	// browser open a batch's event stream is minted here, beside the
+	// others (see stream.go).
+	g.POST("/batches/:id/stream-token", h.streamToken, user)
 	g.GET("/users", h.listUsers, admin)
 	g.PATCH("/users/:id", h.updateUser, admin)
 }
