@@ -72,6 +72,8 @@ func jsonType(goType string) string {
 		return "string"
 	case "bool":
 		return "boolean"
+	case "int":
+		return "whole number"
 	}
 	return "value of another type"
 }
@@ -190,7 +192,8 @@ type profileBody struct {
 }
 
 type keyBody struct {
-	Name string `json:"name"`
+	Name               string `json:"name"`
+	RateLimitPerMinute *int   `json:"rate_limit_per_minute"`
 }
 
 type accountBody struct {

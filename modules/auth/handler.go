@@ -147,7 +147,7 @@ func (h *handler) createKey(c echo.Context) error {
 		return err
 	}
 	p, _ := caller(c)
-	k, err := h.svc.createKey(c.Request().Context(), p, b.Name)
+	k, err := h.svc.createKey(c.Request().Context(), p, b.Name, b.RateLimitPerMinute)
 	if err != nil {
 		return err
 	}
