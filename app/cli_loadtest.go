@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/loadtest"
@@ -195,8 +194,7 @@ func loadBodies(image, dir, field string, limit int) ([]body, error) {
 			if err != nil {
 				return err
 			}
-			ext := strings.ToLower(filepath.Ext(p))
-			if !d.IsDir() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp" || ext == ".bmp" || ext == ".gif") && len(paths) < limit {
+			if !d.IsDir() && isPhotoPath(p) && len(paths) < limit {
 				paths = append(paths, p)
 			}
 			return nil
