@@ -85,7 +85,7 @@ func TestTrainEvalPredictCommands(t *testing.T) {
 		t.Errorf("progress redraws (\\r) in a non-terminal log:\n%q", stderr)
 	}
 	for _, e := range []string{"epoch 1/3 loss", "epoch 2/3 loss", "epoch 3/3 loss"} {
-		if n := regexp.MustCompile(`(?m)^` + e).FindAllStringIndex(stderr, -1); len(n) != 1 {
+		if n := regexp.MustCompile(`(?m)^`+e).FindAllStringIndex(stderr, -1); len(n) != 1 {
 			t.Errorf("%d lines starting %q, want 1:\n%s", len(n), e, stderr)
 		}
 	}
