@@ -102,6 +102,13 @@ func TestKeyRateLimitDefaultFitsACamera(t *testing.T) {
 	if listKeys(t, ta, alice.Auth())[0].RateLimitPerMinute != auth.DefaultKeyRatePerMinute {
 		t.Error("the listing does not show the key's budget")
 	}
+	// Where the per-user limit was raised above it, keys without a budget
+	// keep that: an upgrade takes no camera below what it had.
+	generous := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 1000 })
+	k = createKey(t, generous, generous.NewUser("bob"), "pier camera")
+	if r := me(generous, k.Key).Want(200); k.RateLimitPerMinute != 1000 || header(r, "X-RateLimit-Limit") != 1000 {
+		t.Errorf("with RATE_LIMIT_PER_MINUTE 1000 a key shows %d and gets %q", k.RateLimitPerMinute, r.Header.Get("X-RateLimit-Limit"))
+	}
 	runCases(t, ta, []apiCase{
 		{name: "zero", method: "POST", path: "/auth/api-keys", body: map[string]any{"name": "c", "rate_limit_per_minute": 0},
 			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},

@@ -165,7 +165,7 @@ func (s *service) authenticateKey(ctx context.Context, key string, rate int) (pr
 	res := s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix)
 	k, found, err := s.lookupKey(ctx, prefix, v[0])
 	if ch != nil && found {
-		ch.ct.limit = keyRate(k.RateLimitPerMinute)
+		ch.ct.limit = s.keyRate(k.RateLimitPerMinute)
 	}
 	ch.read(s.limiter, res)
 	if err != nil {

@@ -6,9 +6,12 @@ import "strconv"
 // key made without one gets DefaultKeyRatePerMinute, sized for a camera:
 // 2 photos a second is 120 requests a minute, and 300 leaves room for
 // retries, status polls and a burst after a network gap. Users' access
-// tokens keep RATE_LIMIT_PER_MINUTE, which is sized for a person.
+// tokens keep RATE_LIMIT_PER_MINUTE, which is sized for a person; where
+// an operator raised that above 300, keys without a budget get it too, so
+// no camera gets less than it had before keys had budgets.
 const (
-	// DefaultKeyRatePerMinute is the budget of a key made without one.
+	// DefaultKeyRatePerMinute is the least budget of a key made without
+	// one (RATE_LIMIT_PER_MINUTE when that is higher).
 	DefaultKeyRatePerMinute = 300
 	// MaxKeyRatePerMinute bounds what a key may be given: 100 requests
 	// a second, more than one process classifies.
@@ -25,9 +28,9 @@ func checkKeyRate(v *int) string {
 
 // keyRate is the budget a key's stored value stands for: 0 (NULL in the
 // database) is the default.
-func keyRate(stored int) int {
+func (s *service) keyRate(stored int) int {
 	if stored <= 0 {
-		return DefaultKeyRatePerMinute
+		return s.keyDefault
 	}
 	return stored
 }

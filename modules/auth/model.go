@@ -104,13 +104,14 @@ type APIKeyView struct {
 	RateLimitPerMinute int `json:"rate_limit_per_minute"`
 }
 
-func (k apiKey) view() APIKeyView {
+// view shows k with its effective budget, rate(stored value).
+func (k apiKey) view(rate func(int) int) APIKeyView {
 	stored := 0
 	if k.RateLimitPerMinute != nil {
 		stored = *k.RateLimitPerMinute
 	}
 	return APIKeyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
-		RateLimitPerMinute: keyRate(stored)}
+		RateLimitPerMinute: rate(stored)}
 }
 
 // TokenPair is the answer to a login or a refresh.

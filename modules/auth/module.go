@@ -76,7 +76,8 @@ func New(deps Deps) (*Module, error) {
 	svc := &service{
 		store: newStore(deps.DB, now), hash: h, tokens: tok, state: state, limiter: lim,
 		loginLimit: deps.Auth.LoginRatePerMinute, proxyLimit: deps.Auth.LoginProxyRatePerMinute,
-		refreshTTL: deps.Auth.RefreshTokenExpire, log: log, now: now,
+		refreshTTL: deps.Auth.RefreshTokenExpire, keyDefault: max(DefaultKeyRatePerMinute, deps.APIRatePerMinute),
+		log: log, now: now,
 	}
 	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, cfg: deps.Auth, log: log}, nil
 }

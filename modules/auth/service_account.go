@@ -115,7 +115,7 @@ func (s *service) createKey(ctx context.Context, p principal.Principal, name str
 			RateLimitPerMinute: rate}
 		err = s.store.insertKey(ctx, &k)
 		if err == nil {
-			v := k.view()
+			v := k.view(s.keyRate)
 			v.Key = key
 			return v, nil
 		}
@@ -132,7 +132,7 @@ func (s *service) listKeys(ctx context.Context, p principal.Principal) ([]APIKey
 	}
 	out := make([]APIKeyView, len(keys))
 	for i, k := range keys {
-		out[i] = k.view()
+		out[i] = k.view(s.keyRate)
 	}
 	return out, nil
 }
