@@ -147,10 +147,10 @@ func keyBucket(prefix string) string  { return "api:key:" + prefix }
 
 // RateLimit limits API requests per caller: per user for access tokens,
 // per key for API keys (each key with its own budget), per client IP for
-// everything else. It must run
-// after Identify (or RequireUser), which takes the caller's count in the
-// same Redis round trip as the credential check. Every answer carries the
-// X-RateLimit-* headers; Redis being down lets requests through.
+// everything else. It must run after Identify (or RequireUser), which
+// takes the caller's count in the same Redis round trip as the credential
+// check. Every answer carries the X-RateLimit-* headers; Redis being down
+// lets requests through.
 func (m *Module) RateLimit() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if m.apiLimit <= 0 {
