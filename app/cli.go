@@ -66,6 +66,7 @@ func (c *cli) commands() []*cobra.Command {
 		c.trainCmd(),
 		c.evalCmd(),
 		c.predictCmd(),
+		c.modelCmd(),
 		// Tools.
 		c.loadtestCmd(),
 		c.versionCmd(),

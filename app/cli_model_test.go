@@ -10,6 +10,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,6 +65,33 @@ func TestTrainEvalPredictCommands(t *testing.T) {
 	if !strings.Contains(stdout, "best epoch") || !strings.Contains(stderr, "epoch 3/3") {
 		t.Errorf("train output:\n%s\n%s", stdout, stderr)
 	}
+	// The data first: classes, photos per class, the split.
+	if !strings.HasPrefix(stdout, "data: 2 classes, ") || !strings.Contains(stdout, "held out, whole groups by --group-by") {
+		t.Errorf("train does not start with the data summary:\n%s", stdout)
+	}
+	summary := regexp.MustCompile(`(?m)^\s+(blue_fish|red_fish)\s+(\d+)\s+(\d+)\s*$`).FindAllStringSubmatch(stdout, -1)
+	if len(summary) != 2 {
+		t.Errorf("no per-class counts in:\n%s", stdout)
+	}
+	for _, row := range summary {
+		train, _ := strconv.Atoi(row[2])
+		val, _ := strconv.Atoi(row[3])
+		if train+val != 24 || val == 0 || val%3 != 0 {
+			t.Errorf("%s: %d train + %d val, want 24 split by whole groups of 3", row[1], train, val)
+		}
+	}
+	// Not a terminal: one line per epoch, no carriage returns.
+	if strings.Contains(stderr, "\r") {
+		t.Errorf("progress redraws (\\r) in a non-terminal log:\n%q", stderr)
+	}
+	for _, e := range []string{"epoch 1/3 loss", "epoch 2/3 loss", "epoch 3/3 loss"} {
+		if n := regexp.MustCompile(`(?m)^`+e).FindAllStringIndex(stderr, -1); len(n) != 1 {
+			t.Errorf("%d lines starting %q, want 1:\n%s", len(n), e, stderr)
+		}
+	}
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("model file mode %v, %v; want 0644", st.Mode().Perm(), err)
+	}
 	m, err := modelfile.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -115,9 +144,27 @@ func TestTrainEvalPredictCommands(t *testing.T) {
 	if _, err := os.Stat(confusion); err != nil {
 		t.Error("no confusion PNG")
 	}
+	if o, _ := rep["labels_not_in_model_answers"].(map[string]any); o["photos"] != float64(6) {
+		t.Errorf("the green_fish photos were not tried for the unknown flag: %v", rep["labels_not_in_model_answers"])
+	}
 	code, stdout, _ = runCLI(t, context.Background(), "eval", "--model", out, "--data", evalDir)
-	if code != 0 || !strings.Contains(stdout, "accuracy") || !strings.Contains(stdout, "green_fish: 6 images") {
+	if code != 0 || !strings.Contains(stdout, "accuracy") || !strings.Contains(stdout, "green_fish: 6 images") ||
+		!regexp.MustCompile(`the model flagged \d+ of these 6 photos unknown`).MatchString(stdout) {
 		t.Errorf("eval text output:\n%s", stdout)
+	}
+
+	// A folder of labels the model does not know: nothing to score, and
+	// the command says so instead of printing rows of zeros.
+	strangers := filepath.Join(dir, "strangers")
+	tinyFolder(t, strangers, 3)
+	os.Rename(filepath.Join(strangers, "red_fish"), filepath.Join(strangers, "lionfish"))
+	os.Rename(filepath.Join(strangers, "blue_fish"), filepath.Join(strangers, "moray"))
+	code, stdout, stderr = runCLI(t, context.Background(), "eval", "--model", out, "--data", strangers)
+	if code != 1 || strings.Contains(stdout, "precision") ||
+		!strings.Contains(stderr, "none of the 2 labels of "+strangers+" is a label of the model") ||
+		!strings.Contains(stderr, "lionfish (3 photos), moray (3 photos)") || !strings.Contains(stderr, "the model knows: blue_fish, red_fish") ||
+		!regexp.MustCompile(`the model flagged \d+ of 6 photos unknown`).MatchString(stderr) {
+		t.Errorf("eval on unknown labels: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
 	// predict, including a file that is not an image.
@@ -127,6 +174,39 @@ func TestTrainEvalPredictCommands(t *testing.T) {
 	code, stdout, _ = runCLI(t, context.Background(), "predict", "--model", out, "--top-k", "2", good, bad)
 	if code != 1 || !strings.Contains(stdout, "blue_fish") || !strings.Contains(stdout, "notes.txt: error: unsupported image format") {
 		t.Errorf("predict exited %d:\n%s", code, stdout)
+	}
+
+	// predict on folders: every photo below, nothing else.
+	os.WriteFile(filepath.Join(evalDir, "green_fish", "README.txt"), []byte("not a photo"), 0o644)
+	os.MkdirAll(filepath.Join(evalDir, ".thumbnails"), 0o755)
+	os.WriteFile(filepath.Join(evalDir, ".thumbnails", "x.png"), []byte("hidden"), 0o644)
+	code, stdout, stderr = runCLI(t, context.Background(), "predict", "--model", out, "--json", evalDir)
+	var answers []struct {
+		Image string `json:"image"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &answers); err != nil || code != 0 {
+		t.Fatalf("predict DIR: exit %d %v\n%s%s", code, err, stdout, stderr)
+	}
+	if len(answers) != 18 {
+		t.Errorf("predict DIR classified %d files, want the 18 photos", len(answers))
+	}
+	for _, a := range answers {
+		if a.Error != "" || !strings.HasSuffix(a.Image, ".png") || strings.Contains(a.Image, ".thumbnails") {
+			t.Errorf("predict DIR: %+v", a)
+		}
+	}
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	if code, _, stderr := runCLI(t, context.Background(), "predict", "--model", out, empty); code != 1 || !strings.Contains(stderr, "no photos") {
+		t.Errorf("predict on an empty folder: exit %d %q", code, stderr)
+	}
+	// --top-k as the API takes it: 1 to the model's classes (2 here).
+	for _, k := range []string{"0", "-1", "3", "50"} {
+		code, _, stderr := runCLI(t, context.Background(), "predict", "--model", out, "--top-k", k, good)
+		if code != 1 || !strings.Contains(stderr, "--top-k "+k+": must be from 1 to 2 (the model knows 2 classes") {
+			t.Errorf("--top-k %s: exit %d %q", k, code, stderr)
+		}
 	}
 }
 
@@ -141,6 +221,42 @@ func TestTrainRefusesBadArguments(t *testing.T) {
 		if code, _, stderr := runCLI(t, context.Background(), args...); code != 1 || stderr == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
+	}
+}
+
+// TestTrainExplainsTheLayout: a data folder without photos in label
+// sub-folders gets the layout explained, not just "no images".
+func TestTrainExplainsTheLayout(t *testing.T) {
+	dir := t.TempDir()
+	flat := filepath.Join(dir, "flat")
+	tinyFolder(t, flat, 1)
+	for _, class := range []string{"red_fish", "blue_fish"} {
+		os.Rename(filepath.Join(flat, class, "fish_0_0.png"), filepath.Join(flat, class+".png"))
+	}
+	for _, data := range []string{flat, t.TempDir()} {
+		code, stdout, stderr := runCLI(t, context.Background(), "train", "--data", data, "--out", filepath.Join(dir, "m.aqm"))
+		if code != 1 || stdout != "" || !strings.Contains(stderr, "one sub-folder per label") ||
+			!strings.Contains(stderr, data+"/amphiprion_clarkii/0001.jpg") {
+			t.Errorf("train --data %s: exit %d\n%s%s", data, code, stdout, stderr)
+		}
+	}
+	if _, stdout, stderr := runCLI(t, context.Background(), "train", "--data", flat, "--out", filepath.Join(dir, "m.aqm")); !strings.Contains(stderr, "2 sub-folders with no photos and 2 files directly inside") {
+		t.Errorf("what was found is not said:\n%s%s", stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, context.Background(), "eval", "--data", flat); code != 1 || !strings.Contains(stderr, "one sub-folder per label") {
+		t.Errorf("eval on a flat folder: exit %d %q", code, stderr)
+	}
+}
+
+func TestLineWriterKeepsFinishedLines(t *testing.T) {
+	var buf bytes.Buffer
+	w := &lineWriter{w: &buf}
+	for _, s := range []string{"\repoch 1/2 [==  ] 50%", "\repoch 1/2 [====] 100%", "\repoch 1/2 loss 0.5        ", "\n",
+		"\repoch 2/2 [=   ]", "\repoch 2/2 loss 0.4", "\n"} {
+		w.Write([]byte(s))
+	}
+	if got := buf.String(); got != "epoch 1/2 loss 0.5\nepoch 2/2 loss 0.4\n" {
+		t.Errorf("%q", got)
 	}
 }
 

@@ -16,12 +16,23 @@ func (c *cli) predictCmd() *cobra.Command {
 	var topK int
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "predict [--model FILE] [--top-k 3] IMAGE...",
+		Use:   "predict [--model FILE] [--top-k 3] IMAGE|DIR...",
 		Short: "Classify photos without a server",
-		Args:  cobra.MinimumNArgs(1),
+		Long: `Classify each IMAGE, and every photo below each DIR (recursively; files named ` + extList() + `),
+with the bundled model or --model.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, name, err := loadModel(modelPath)
 			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("top-k") {
+				topK = min(topK, len(m.Meta.Labels)) // the default asks for 3, a model may know fewer
+			}
+			if err := checkTopK(topK, len(m.Meta.Labels)); err != nil {
+				return err
+			}
+			if args, err = expandPhotos(args); err != nil {
 				return err
 			}
 			eng, err := inference.New(m, inference.Options{})
@@ -71,7 +82,7 @@ func (c *cli) predictCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "model file (default: the bundled model)")
-	f.IntVar(&topK, "top-k", 3, "candidates per image (1-10)")
+	f.IntVar(&topK, "top-k", 3, fmt.Sprintf("candidates per image (1-%d, and at most the model's classes)", maxTopK))
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -89,6 +100,20 @@ func (c *cli) printAnswer(path string, preds []inference.Prediction, unknown boo
 	for _, p := range preds {
 		fmt.Fprintf(c.stdout, "  %-28s %6.2f%%  %s (%s)\n", p.Label, 100*p.Confidence, p.CommonName, p.ScientificName)
 	}
+}
+
+// maxTopK is the most candidates the API gives (top_k of /classify).
+const maxTopK = 10
+
+// checkTopK refuses what the API refuses, and more candidates than the
+// model has classes.
+func checkTopK(k, classes int) error {
+	most := min(maxTopK, classes)
+	if k < 1 || k > most {
+		return fmt.Errorf("--top-k %d: must be from 1 to %d (the model knows %d classes; the API gives at most %d)",
+			k, most, classes, maxTopK)
+	}
+	return nil
 }
 
 // loadModel reads a model file, or the bundled model when path is empty,

@@ -27,7 +27,9 @@ func (c *cli) trainCmd() *cobra.Command {
 		Long: `Train a classifier on an ImageFolder: DIR/<label>/<image>. Validation uses --val, or holds out
 --val-split of DIR with whole groups kept together (--group-by's first capture group, matched
 against the file name, names a file's group; e.g. '^fish_(\d+)_' for tracked fish). The epoch with
-the best validation macro-F1 is kept. Writes FILE, a model card FILE.md and PNG plots beside it.
+the best validation macro-F1 is kept. Writes FILE, a model card FILE.md and PNG plots beside it,
+readable by all (0644). It prints the data (classes, photos per class, split) before training,
+then one line per epoch; on a terminal a progress bar runs in between.
 Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,10 +56,21 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 				o.WarmupEpochs = -1 // the flag's 0 means none; the option's 0 means default
 			}
 			o.Command = "aquaml " + shellJoin(c.args)
+			if err := c.printDataSummary(o); err != nil {
+				return err
+			}
 			o.Progress = c.stderr
+			if !isTerminal(c.stderr) {
+				o.Progress = &lineWriter{w: c.stderr}
+			}
 			res, err := training.Run(cmd.Context(), o)
 			if err != nil {
 				return err
+			}
+			if o.Out != "" {
+				if err := shareOutputs(o.Out); err != nil {
+					return err
+				}
 			}
 			v := res.Validation
 			fmt.Fprintf(c.stdout, "best epoch %d: val accuracy %.4f, macro-F1 %.4f, unknown threshold %.3f\n",
@@ -101,6 +114,15 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("out")
 	return cmd
+}
+
+// shareOutputs makes the model file readable by all, like its card and
+// plots: the server usually runs as another user than whoever trained.
+func shareOutputs(out string) error {
+	if err := os.Chmod(out, 0o644); err != nil {
+		return fmt.Errorf("making %s readable: %w", out, err)
+	}
+	return nil
 }
 
 // readLabels reads the --labels file; none given means no names.

@@ -28,7 +28,7 @@ func (c *cli) userCmd() *cobra.Command {
 		Short: "Manage user accounts",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(c.userCreateCmd())
+	cmd.AddCommand(c.userCreateCmd(), c.userListCmd(), c.userSetPasswordCmd())
 	return cmd
 }
 
@@ -71,31 +71,42 @@ func (c *cli) userCreateCmd() *cobra.Command {
 }
 
 func createUser(ctx context.Context, cfg config.Config, in auth.NewUser) (auth.UserView, error) {
+	var u auth.UserView
+	err := withAccounts(ctx, cfg, func(accounts *auth.Module) (err error) {
+		u, err = accounts.CreateUser(ctx, in)
+		return err
+	})
+	return u, err
+}
+
+// withAccounts opens the database (migrating it first when
+// MIGRATE_ON_START is true) and runs fn with the accounts module. No
+// Redis: the user commands touch only the database.
+func withAccounts(ctx context.Context, cfg config.Config, fn func(*auth.Module) error) error {
 	d, err := database.Open(database.Options{URL: cfg.Database.URL, PoolSize: 1, SQLitePath: cfg.Database.SQLitePath})
 	if err != nil {
-		return auth.UserView{}, err
+		return err
 	}
 	defer d.Close()
 	m, err := database.NewMigrator(d, db.Migrations())
 	if err != nil {
-		return auth.UserView{}, err
+		return err
 	}
 	if cfg.Database.MigrateOnStart {
 		if _, err := m.Up(ctx); err != nil {
-			return auth.UserView{}, err
+			return err
 		}
 	} else if pending, err := m.Pending(ctx); err != nil || pending {
 		if err == nil {
 			err = errors.New("the database has pending migrations; run `aquaml migrate up` first")
 		}
-		return auth.UserView{}, err
+		return err
 	}
-	// No Redis: creating an account touches only the database.
 	accounts, err := auth.New(auth.Deps{DB: d.DB, Auth: cfg.Auth, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return auth.UserView{}, err
+		return err
 	}
-	return accounts.CreateUser(ctx, in)
+	return fn(accounts)
 }
 
 // readPassword takes the password from the environment or the first line

@@ -14,6 +14,15 @@ type keyView struct {
 	Prefix     string  `json:"prefix"`
 	Key        string  `json:"key"`
 	LastUsedAt *string `json:"last_used_at"`
+	// RateLimitPerMinute is the key's budget.
+	RateLimitPerMinute int `json:"rate_limit_per_minute"`
+}
+
+func createKeyWith(t *testing.T, ta *apptest.TestApp, s apptest.Session, body map[string]any) keyView {
+	t.Helper()
+	var k keyView
+	ta.Do("POST", ta.API("/auth/api-keys"), body, s.Auth()).Want(201).JSON(&k)
+	return k
 }
 
 func createKey(t *testing.T, ta *apptest.TestApp, s apptest.Session, name string) keyView {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/platform/config"
 )
 
@@ -45,8 +46,9 @@ func checkRefusal(t *testing.T, r *apptest.Response, limit int) {
 	if header(r, "X-RateLimit-Limit") != limit || header(r, "X-RateLimit-Remaining") != 0 {
 		t.Errorf("limit headers on the 429: %v", r.Header)
 	}
-	if reset := header(r, "X-RateLimit-Reset"); reset < 1 || reset > 60 {
-		t.Errorf("X-RateLimit-Reset %d", reset)
+	// Both headers tell the client when to come back; they must agree.
+	if reset := header(r, "X-RateLimit-Reset"); reset != header(r, "Retry-After") {
+		t.Errorf("X-RateLimit-Reset %d, Retry-After %q: they must be equal", reset, r.Header.Get("Retry-After"))
 	}
 }
 
@@ -64,14 +66,63 @@ func TestAPIRateLimitPerCaller(t *testing.T) {
 		t.Errorf("bob's limit headers: %v", r.Header)
 	}
 
-	// An API key has its own budget, apart from its owner's tokens.
-	var k keyView
-	ta.Do("POST", ta.API("/auth/api-keys"), map[string]string{"name": "cam"}, bob.Auth()).Want(201).JSON(&k)
-	remaining, refused = spend(t, 10, func() *apptest.Response { return me(ta, k.Key) })
-	if len(remaining) != 5 {
-		t.Errorf("the key got %d requests, want 5", len(remaining))
+	// An API key has its own budget, apart from its owner's tokens: the
+	// one it was made with.
+	k := createKeyWith(t, ta, bob, map[string]any{"name": "cam", "rate_limit_per_minute": 7})
+	if k.RateLimitPerMinute != 7 {
+		t.Errorf("the key shows rate_limit_per_minute %d, want 7", k.RateLimitPerMinute)
 	}
-	checkRefusal(t, refused, 5)
+	remaining, refused = spend(t, 20, func() *apptest.Response { return me(ta, k.Key) })
+	if len(remaining) != 7 {
+		t.Errorf("the key got %d requests, want 7", len(remaining))
+	}
+	checkRefusal(t, refused, 7)
+}
+
+// TestKeyRateLimitDefaultFitsACamera: a key made without a budget gets
+// one a camera sending two photos a second stays well within, whatever
+// the per-user limit.
+func TestKeyRateLimitDefaultFitsACamera(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 60 })
+	alice := ta.NewUser("alice")
+	k := createKey(t, ta, alice, "pier camera")
+	if k.RateLimitPerMinute != auth.DefaultKeyRatePerMinute || auth.DefaultKeyRatePerMinute < 2*60 {
+		t.Fatalf("default key budget %d/min (constant %d), want at least 120", k.RateLimitPerMinute, auth.DefaultKeyRatePerMinute)
+	}
+	// Two photos a second for a minute: 120 requests, none refused.
+	for i := range 120 {
+		r := me(ta, k.Key)
+		if r.Status != 200 {
+			t.Fatalf("request %d of a camera's minute: %d %s", i+1, r.Status, r.Body)
+		}
+		if i == 0 && header(r, "X-RateLimit-Limit") != auth.DefaultKeyRatePerMinute {
+			t.Errorf("X-RateLimit-Limit %q", r.Header.Get("X-RateLimit-Limit"))
+		}
+	}
+	if listKeys(t, ta, alice.Auth())[0].RateLimitPerMinute != auth.DefaultKeyRatePerMinute {
+		t.Error("the listing does not show the key's budget")
+	}
+	// Where the per-user limit was raised above it, keys without a budget
+	// keep that: an upgrade takes no camera below what it had.
+	generous := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 1000 })
+	k = createKey(t, generous, generous.NewUser("bob"), "pier camera")
+	if r := me(generous, k.Key).Want(200); k.RateLimitPerMinute != 1000 || header(r, "X-RateLimit-Limit") != 1000 {
+		t.Errorf("with RATE_LIMIT_PER_MINUTE 1000 a key shows %d and gets %q", k.RateLimitPerMinute, r.Header.Get("X-RateLimit-Limit"))
+	}
+	runCases(t, ta, []apiCase{
+		{name: "zero", method: "POST", path: "/auth/api-keys", body: map[string]any{"name": "c", "rate_limit_per_minute": 0},
+			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},
+		{name: "negative", method: "POST", path: "/auth/api-keys", body: map[string]any{"name": "c", "rate_limit_per_minute": -5},
+			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},
+		{name: "above the most", method: "POST", path: "/auth/api-keys", body: map[string]any{"name": "c", "rate_limit_per_minute": auth.MaxKeyRatePerMinute + 1},
+			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},
+		{name: "a fraction", method: "POST", path: "/auth/api-keys", body: `{"name": "c", "rate_limit_per_minute": 2.5}`,
+			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},
+		{name: "a string", method: "POST", path: "/auth/api-keys", body: `{"name": "c", "rate_limit_per_minute": "120"}`,
+			headers: alice.Auth(), wantStatus: 422, wantFields: []string{"rate_limit_per_minute"}},
+		{name: "the most", method: "POST", path: "/auth/api-keys", body: map[string]any{"name": "c", "rate_limit_per_minute": auth.MaxKeyRatePerMinute},
+			headers: alice.Auth(), wantStatus: 201},
+	})
 }
 
 func TestAPIRateLimitPerAnonymousIP(t *testing.T) {
@@ -100,10 +151,10 @@ func TestAPIRateLimitPerAnonymousIP(t *testing.T) {
 // or a known prefix cannot exhaust its owner's budget.
 func TestFailedCredentialsDoNotSpendTheirOwnersBudget(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.RateLimitPerMinute = 5 })
-	alice := ta.NewUser("alice")                                     // its GET /auth/me counts for alice: 1
-	old := ta.Login("alice", apptest.Password)                       // 2
-	ta.Do("POST", ta.API("/auth/logout"), nil, old.Auth()).Want(204) // 3
-	k := createKey(t, ta, alice, "camera")                           // 4
+	alice := ta.NewUser("alice")                                                                   // its GET /auth/me counts for alice: 1
+	old := ta.Login("alice", apptest.Password)                                                     // 2
+	ta.Do("POST", ta.API("/auth/logout"), nil, old.Auth()).Want(204)                               // 3
+	k := createKeyWith(t, ta, alice, map[string]any{"name": "camera", "rate_limit_per_minute": 5}) // 4
 	forged := k.Key[:len(k.Key)-4] + "aaaa"
 	if strings.HasSuffix(k.Key, "aaaa") {
 		forged = k.Key[:len(k.Key)-4] + "bbbb"

@@ -49,7 +49,10 @@ func TestRefreshRotates(t *testing.T) {
 		{name: "an access token", body: map[string]string{"refresh_token": p2.AccessToken}, wantStatus: 401, wantCode: "invalid_refresh_token"},
 		{name: "huge", body: map[string]string{"refresh_token": strings.Repeat("r", 5000)}, wantStatus: 401, wantCode: "invalid_refresh_token"},
 		{name: "malformed JSON", body: `{`, wantStatus: 400, wantCode: "invalid_json"},
-		{name: "a form", body: url.Values{"refresh_token": {p2.RefreshToken}}, wantStatus: 415},
+		{name: "a form of another grant", body: url.Values{"grant_type": {"password"}, "refresh_token": {p2.RefreshToken}},
+			wantStatus: 400, wantCode: "unsupported_grant_type"},
+		{name: "a form without the token", body: url.Values{"grant_type": {"refresh_token"}}, wantStatus: 422, wantFields: []string{"refresh_token"}},
+		{name: "plain text", body: p2.RefreshToken, headers: map[string]string{"Content-Type": "text/plain"}, wantStatus: 415},
 	}
 	for i := range cases {
 		cases[i].method, cases[i].path = "POST", "/auth/refresh"

@@ -112,3 +112,24 @@ func TestTokenAttacksThroughTheRouter(t *testing.T) {
 	claimsAdmin := f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) { c["role"] = "admin" })
 	wantCode(t, ta.Do("GET", ta.API("/users"), nil, apptest.Bearer(claimsAdmin)), 403, "admin_required")
 }
+
+// TestClockLeeway pins the documented leeway: a token is still accepted
+// 30 seconds after its exp (clocks of replicas and clients drift), and
+// not beyond. The margins on each side are wide enough that a slow run
+// cannot cross them.
+func TestClockLeeway(t *testing.T) {
+	ta := apptest.New(t, nil)
+	alice := ta.NewUser("alice")
+	f := forge{t: t, key: []byte(ta.Config().Auth.JWTSecretKey), subject: alice.UserID, session: sessionOf(t, alice.AccessToken)}
+	expiredAgo := func(d time.Duration) string {
+		return f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) {
+			c["iat"], c["nbf"], c["exp"] = time.Now().Add(-time.Hour).Unix(), time.Now().Add(-time.Hour).Unix(), time.Now().Add(-d).Unix()
+		})
+	}
+	me(ta, expiredAgo(15*time.Second)).Want(200)
+	wantCode(t, me(ta, expiredAgo(45*time.Second)), 401, "token_expired")
+	issuedAhead := f.sign(jwt.SigningMethodHS256, f.key, func(c jwt.MapClaims) {
+		c["iat"], c["nbf"] = time.Now().Add(15*time.Second).Unix(), time.Now().Add(15*time.Second).Unix()
+	})
+	me(ta, issuedAhead).Want(200)
+}

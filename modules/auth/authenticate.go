@@ -25,9 +25,12 @@ type credential struct {
 	token  string
 	apiKey string
 	bad    bool // an Authorization header we cannot use
+	// stream is a stream token from the query string, and scope the
+	// request line it was presented with.
+	stream, scope string
 }
 
-func (c credential) empty() bool { return c.token == "" && c.apiKey == "" && !c.bad }
+func (c credential) empty() bool { return c.token == "" && c.apiKey == "" && c.stream == "" && !c.bad }
 
 // credentialOf reads `Authorization: Bearer <token or key>` or, failing
 // that, `X-API-Key: <key>`.
@@ -75,6 +78,9 @@ func (s *service) authenticate(ctx context.Context, cred credential, rate int) (
 		return p, nil, ch, err
 	case cred.token != "":
 		return s.authenticateToken(ctx, cred.token, rate)
+	case cred.stream != "":
+		p, ch, err := s.authenticateStream(ctx, cred, rate)
+		return p, nil, ch, err
 	}
 	return principal.Principal{}, nil, nil, errInvalidToken
 }
@@ -103,6 +109,12 @@ func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (
 	if err != nil {
 		return principal.Principal{}, nil, nil, err
 	}
+	return s.checkSession(ctx, c, rate)
+}
+
+// checkSession checks the session and account a verified token names,
+// counting the request against the user's budget on the way.
+func (s *service) checkSession(ctx context.Context, c Claims, rate int) (principal.Principal, *Claims, *charge, error) {
 	if c.SessionID == "" {
 		return principal.Principal{}, nil, nil, errInvalidToken // we never issue one: it cannot be revoked
 	}
@@ -140,7 +152,9 @@ func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (
 }
 
 // authenticateKey checks an API key against the cached key (one Redis
-// round trip) or, when Redis does not hold it, the database.
+// round trip) or, when Redis does not hold it, the database. The request
+// is counted in that same round trip, against the key's own budget once
+// the key is known.
 func (s *service) authenticateKey(ctx context.Context, key string, rate int) (principal.Principal, *charge, error) {
 	prefix, ok := splitAPIKey(key)
 	if !ok {
@@ -148,24 +162,14 @@ func (s *service) authenticateKey(ctx context.Context, key string, rate int) (pr
 	}
 	ch, extra := s.newCharge(keyBucket(prefix), rate)
 	var v [1]string
-	ch.read(s.limiter, s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix))
-	k, found, cached := decodeKey(v[0])
-	if !cached {
-		row, err := s.store.keyByPrefix(ctx, prefix)
-		switch {
-		case errors.Is(err, errNoRows):
-			s.state.set(ctx, "cache API key", true, keyEntry(prefix, nil))
-			return principal.Principal{}, ch, errInvalidAPIKey
-		case err != nil:
-			return principal.Principal{}, ch, s.unavailable(err)
-		}
-		s.state.set(ctx, "cache API key", true, keyEntry(prefix, &row))
-		k, found = row, true
-		if !k.Revoked && (k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) > keyTouchInterval) {
-			if err := s.store.touchKey(ctx, k.ID, keyTouchInterval); err != nil {
-				s.log.Warn("recording API key use", "key_id", k.ID, "error", err)
-			}
-		}
+	res := s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix)
+	k, found, err := s.lookupKey(ctx, prefix, v[0])
+	if ch != nil && found {
+		ch.ct.limit = s.keyRate(k.RateLimitPerMinute)
+	}
+	ch.read(s.limiter, res)
+	if err != nil {
+		return principal.Principal{}, ch, err
 	}
 	if !found || !sameDigest(key, k.SecretHash) {
 		return principal.Principal{}, ch, errInvalidAPIKey
@@ -177,6 +181,29 @@ func (s *service) authenticateKey(ctx context.Context, key string, rate int) (pr
 		return principal.Principal{}, ch, errInvalidAPIKey
 	}
 	return principal.Principal{ID: k.UserID, Role: k.Role, Method: principal.MethodAPIKey, KeyID: k.ID}, ch, nil
+}
+
+// lookupKey reads the key with prefix from its cached value, or from the
+// database (caching it) when cached does not parse.
+func (s *service) lookupKey(ctx context.Context, prefix, cached string) (keyOwner, bool, error) {
+	if k, found, ok := decodeKey(cached); ok {
+		return k, found, nil
+	}
+	row, err := s.store.keyByPrefix(ctx, prefix)
+	switch {
+	case errors.Is(err, errNoRows):
+		s.state.set(ctx, "cache API key", true, keyEntry(prefix, nil))
+		return keyOwner{}, false, nil
+	case err != nil:
+		return keyOwner{}, false, s.unavailable(err)
+	}
+	s.state.set(ctx, "cache API key", true, keyEntry(prefix, &row))
+	if !row.Revoked && (row.LastUsedAt == nil || s.now().Sub(*row.LastUsedAt) > keyTouchInterval) {
+		if err := s.store.touchKey(ctx, row.ID, keyTouchInterval); err != nil {
+			s.log.Warn("recording API key use", "key_id", row.ID, "error", err)
+		}
+	}
+	return row, true, nil
 }
 
 // unavailable turns a failed credential check into a 503: refusing is

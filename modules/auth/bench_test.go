@@ -82,7 +82,7 @@ func BenchmarkAuthMiddleware(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	key, err := m.svc.createKey(ctx, principal.Principal{ID: u.ID, Method: principal.MethodToken}, "bench")
+	key, err := m.svc.createKey(ctx, principal.Principal{ID: u.ID, Method: principal.MethodToken}, "bench", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -72,6 +72,8 @@ func jsonType(goType string) string {
 		return "string"
 	case "bool":
 		return "boolean"
+	case "int":
+		return "whole number"
 	}
 	return "value of another type"
 }
@@ -93,36 +95,90 @@ func parseRegister(contentType string, body []byte) (NewUser, error) {
 }
 
 type loginBody struct {
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	GrantType    string `json:"grant_type"`
+	Username     string `json:"username"`
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	RefreshToken string `json:"refresh_token"`
 }
 
-// parseLogin reads the OAuth2 password form or its JSON equivalent. The
-// login name is the username or the email; JSON may also name it "email".
-func parseLogin(contentType string, body []byte) (name, password string, err error) {
+// The OAuth2 grants the token endpoint serves (RFC 6749 4.3 and 6).
+const (
+	grantPassword = "password"
+	grantRefresh  = "refresh_token"
+)
+
+// tokenRequest is one request to the token endpoint: a password grant
+// (name and password) or a refresh grant (refresh).
+type tokenRequest struct {
+	grant          string
+	name, password string
+	refresh        string
+}
+
+// parseTokenRequest reads the OAuth2 token request form, or its JSON
+// equivalent. The login name is the username or the email; JSON may also
+// name it "email". Without grant_type it is a password grant, as it was
+// before the refresh grant was served here.
+func parseTokenRequest(contentType string, body []byte) (tokenRequest, error) {
+	var b loginBody
 	switch mediaType(contentType) {
 	case echo.MIMEApplicationForm:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return "", "", errBadForm
+			return tokenRequest{}, errBadForm
 		}
-		if gt := form.Get("grant_type"); gt != "" && gt != "password" {
-			return "", "", errUnsupportedGrant
-		}
-		return strings.TrimSpace(form.Get("username")), form.Get("password"), nil
+		b = loginBody{GrantType: form.Get("grant_type"), Username: form.Get("username"),
+			Password: form.Get("password"), RefreshToken: form.Get("refresh_token")}
 	case echo.MIMEApplicationJSON:
-		var b loginBody
 		if err := decodeJSON(contentType, body, &b); err != nil {
-			return "", "", err
+			return tokenRequest{}, err
 		}
-		name := b.Username
-		if name == "" {
-			name = b.Email
+		if b.Username == "" {
+			b.Username = b.Email
 		}
-		return strings.TrimSpace(name), b.Password, nil
+	default:
+		return tokenRequest{}, errNotLogin
 	}
-	return "", "", errNotLogin
+	switch b.GrantType {
+	case "", grantPassword:
+		return tokenRequest{grant: grantPassword, name: strings.TrimSpace(b.Username), password: b.Password}, nil
+	case grantRefresh:
+		if b.RefreshToken == "" {
+			return tokenRequest{}, invalidField("refresh_token", "is required")
+		}
+		return tokenRequest{grant: grantRefresh, refresh: b.RefreshToken}, nil
+	}
+	return tokenRequest{}, errUnsupportedGrant
+}
+
+// parseRefresh reads a /auth/refresh body: JSON, or the OAuth2 refresh
+// form (whose grant_type, when sent, must be refresh_token).
+func parseRefresh(contentType string, body []byte) (string, error) {
+	var b loginBody
+	switch mediaType(contentType) {
+	case echo.MIMEApplicationForm:
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return "", errBadForm
+		}
+		b = loginBody{GrantType: form.Get("grant_type"), RefreshToken: form.Get("refresh_token")}
+		if b.GrantType != "" && b.GrantType != grantRefresh {
+			return "", errUnsupportedGrant
+		}
+	case echo.MIMEApplicationJSON:
+		var rb refreshBody
+		if err := decodeJSON(contentType, body, &rb); err != nil {
+			return "", err
+		}
+		b.RefreshToken = rb.RefreshToken
+	default:
+		return "", errNotLogin
+	}
+	if b.RefreshToken == "" {
+		return "", invalidField("refresh_token", "is required")
+	}
+	return b.RefreshToken, nil
 }
 
 type refreshBody struct {
@@ -136,7 +192,8 @@ type profileBody struct {
 }
 
 type keyBody struct {
-	Name string `json:"name"`
+	Name               string `json:"name"`
+	RateLimitPerMinute *int   `json:"rate_limit_per_minute"`
 }
 
 type accountBody struct {

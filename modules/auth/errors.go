@@ -27,7 +27,7 @@ var (
 	errTooManyKeys = apperr.New(apperr.Conflict, "too_many_api_keys",
 		"this account has the most API keys allowed; delete one first")
 	errUnsupportedGrant = apperr.New(apperr.BadRequest, "unsupported_grant_type",
-		"only the password grant is supported")
+		"the token endpoint serves the password and refresh_token grants")
 )
 
 func conflict(field, code, message string) *apperr.Error {

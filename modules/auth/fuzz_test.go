@@ -94,8 +94,11 @@ func FuzzParseLogin(f *testing.F) {
 	f.Add("application/json", []byte(`{"email":"a@b.co","password":"p"}`))
 	f.Add("multipart/form-data; boundary=x", []byte("--x--"))
 	f.Add("", []byte(""))
+	f.Add("application/x-www-form-urlencoded", []byte("grant_type=refresh_token&refresh_token=abc"))
+	f.Add("application/json", []byte(`{"grant_type":"refresh_token","refresh_token":"abc"}`))
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
-		name, _, err := parseLogin(contentType, body)
+		req, err := parseTokenRequest(contentType, body)
+		name := req.name
 		if err != nil {
 			if _, ok := apperr.As(err); !ok {
 				t.Fatalf("untyped error %v", err)
@@ -104,6 +107,9 @@ func FuzzParseLogin(f *testing.F) {
 		}
 		if name != strings.TrimSpace(name) {
 			t.Fatalf("login name %q not trimmed", name)
+		}
+		if (req.grant == grantRefresh) == (req.refresh == "") {
+			t.Fatalf("grant %q with refresh token %q", req.grant, req.refresh)
 		}
 	})
 }

@@ -53,16 +53,24 @@ func tokenResponse(c echo.Context, p TokenPair) error {
 	return c.JSON(http.StatusOK, p)
 }
 
+// login is the OAuth2 token endpoint: the password grant starts a
+// session, the refresh grant rotates a refresh token exactly as
+// /auth/refresh does.
 func (h *handler) login(c echo.Context) error {
 	body, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	name, password, err := parseLogin(contentType(c), body)
+	req, err := parseTokenRequest(contentType(c), body)
 	if err != nil {
 		return err
 	}
-	pair, err := h.svc.login(c.Request().Context(), originOf(c), name, password)
+	var pair TokenPair
+	if req.grant == grantRefresh {
+		pair, err = h.svc.refresh(c.Request().Context(), req.refresh)
+	} else {
+		pair, err = h.svc.login(c.Request().Context(), originOf(c), req.name, req.password)
+	}
 	if err != nil {
 		return err
 	}
@@ -74,14 +82,11 @@ func (h *handler) refresh(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b refreshBody
-	if err := decodeJSON(contentType(c), body, &b); err != nil {
+	raw, err := parseRefresh(contentType(c), body)
+	if err != nil {
 		return err
 	}
-	if b.RefreshToken == "" {
-		return invalidField("refresh_token", "is required")
-	}
-	pair, err := h.svc.refresh(c.Request().Context(), b.RefreshToken)
+	pair, err := h.svc.refresh(c.Request().Context(), raw)
 	if err != nil {
 		return err
 	}
@@ -142,7 +147,7 @@ func (h *handler) createKey(c echo.Context) error {
 		return err
 	}
 	p, _ := caller(c)
-	k, err := h.svc.createKey(c.Request().Context(), p, b.Name)
+	k, err := h.svc.createKey(c.Request().Context(), p, b.Name, b.RateLimitPerMinute)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,9 @@ func (m *Module) identify(c echo.Context) {
 	c.Set(checkedKey, true)
 	cred := credentialOf(c.Request())
 	if cred.empty() {
+		cred = streamOf(c.Request())
+	}
+	if cred.empty() {
 		return
 	}
 	req := c.Request()

@@ -67,6 +67,8 @@ type apiKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	Revoked    bool
+	// RateLimitPerMinute is the key's API budget; nil is the default.
+	RateLimitPerMinute *int
 }
 
 func (apiKey) TableName() string { return "api_keys" }
@@ -98,10 +100,18 @@ type APIKeyView struct {
 	Key        string     `json:"key,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
+	// RateLimitPerMinute is the key's API budget, the default included.
+	RateLimitPerMinute int `json:"rate_limit_per_minute"`
 }
 
-func (k apiKey) view() APIKeyView {
-	return APIKeyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt}
+// view shows k with its effective budget, rate(stored value).
+func (k apiKey) view(rate func(int) int) APIKeyView {
+	stored := 0
+	if k.RateLimitPerMinute != nil {
+		stored = *k.RateLimitPerMinute
+	}
+	return APIKeyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
+		RateLimitPerMinute: rate(stored)}
 }
 
 // TokenPair is the answer to a login or a refresh.

@@ -76,7 +76,8 @@ func New(deps Deps) (*Module, error) {
 	svc := &service{
 		store: newStore(deps.DB, now), hash: h, tokens: tok, state: state, limiter: lim,
 		loginLimit: deps.Auth.LoginRatePerMinute, proxyLimit: deps.Auth.LoginProxyRatePerMinute,
-		refreshTTL: deps.Auth.RefreshTokenExpire, log: log, now: now,
+		refreshTTL: deps.Auth.RefreshTokenExpire, keyDefault: max(DefaultKeyRatePerMinute, deps.APIRatePerMinute),
+		log: log, now: now,
 	}
 	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, cfg: deps.Auth, log: log}, nil
 }
@@ -95,6 +96,10 @@ func (m *Module) Routes(g *echo.Group) {
 	g.POST("/auth/api-keys", h.createKey, user)
 	g.GET("/auth/api-keys", h.listKeys, user)
 	g.DELETE("/auth/api-keys/:id", h.deleteKey, user)
+	// The batch module sees only callers; the credential that lets a
+	// browser open a batch's event stream is minted here, beside the
+	// others (see stream.go).
+	g.POST("/batches/:id/stream-token", h.streamToken, user)
 	g.GET("/users", h.listUsers, admin)
 	g.PATCH("/users/:id", h.updateUser, admin)
 }

@@ -146,10 +146,11 @@ func userBucket(userID string) string { return "api:user:" + userID }
 func keyBucket(prefix string) string  { return "api:key:" + prefix }
 
 // RateLimit limits API requests per caller: per user for access tokens,
-// per key for API keys, per client IP for everything else. It must run
-// after Identify (or RequireUser), which takes the caller's count in the
-// same Redis round trip as the credential check. Every answer carries the
-// X-RateLimit-* headers; Redis being down lets requests through.
+// per key for API keys (each key with its own budget), per client IP for
+// everything else. It must run after Identify (or RequireUser), which
+// takes the caller's count in the same Redis round trip as the credential
+// check. Every answer carries the X-RateLimit-* headers; Redis being down
+// lets requests through.
 func (m *Module) RateLimit() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		if m.apiLimit <= 0 {
@@ -171,10 +172,17 @@ func (m *Module) RateLimit() echo.MiddlewareFunc {
 				v, ok = m.limiter.allow(c.Request().Context(), "api:ip:"+c.RealIP(), m.apiLimit)
 			}
 			if ok {
+				// Refused, the reset is when the next request fits, the
+				// same second count as Retry-After: a client that waits
+				// either one is let in.
+				reset := v.reset
+				if !v.allowed {
+					reset = v.retryAfter
+				}
 				h := c.Response().Header()
 				h.Set("X-RateLimit-Limit", strconv.Itoa(v.limit))
 				h.Set("X-RateLimit-Remaining", strconv.Itoa(v.remaining))
-				h.Set("X-RateLimit-Reset", strconv.Itoa(ceilSeconds(v.reset)))
+				h.Set("X-RateLimit-Reset", strconv.Itoa(ceilSeconds(reset)))
 				if !v.allowed {
 					return rateLimited(v, "requests")
 				}

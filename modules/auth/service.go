@@ -27,6 +27,8 @@ type service struct {
 	// whatever clients it names; 0 turns it off.
 	proxyLimit int
 	refreshTTL time.Duration
+	// keyDefault is the API budget of keys made without one.
+	keyDefault int
 	log        *slog.Logger
 	now        func() time.Time
 	dbWarned   atomic.Int64 // unix nanos of the last "cannot check credentials" warning

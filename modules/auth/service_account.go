@@ -83,7 +83,7 @@ func (s *service) updateMe(ctx context.Context, p principal.Principal, claims *C
 
 // createKey makes an API key for the caller and returns it with its
 // secret, which is never shown again.
-func (s *service) createKey(ctx context.Context, p principal.Principal, name string) (APIKeyView, error) {
+func (s *service) createKey(ctx context.Context, p principal.Principal, name string, rate *int) (APIKeyView, error) {
 	if p.Method != principal.MethodToken {
 		return APIKeyView{}, errTokenRequired
 	}
@@ -92,8 +92,11 @@ func (s *service) createKey(ctx context.Context, p principal.Principal, name str
 	if name == "" {
 		msg = "is required"
 	}
-	if msg != "" {
-		return APIKeyView{}, invalidField("name", msg)
+	f := fieldErrors{}
+	f.add("name", msg)
+	f.add("rate_limit_per_minute", checkKeyRate(rate))
+	if err := f.err(); err != nil {
+		return APIKeyView{}, err
 	}
 	n, err := s.store.countKeys(ctx, p.ID)
 	if err != nil {
@@ -108,10 +111,11 @@ func (s *service) createKey(ctx context.Context, p principal.Principal, name str
 		if err != nil {
 			return APIKeyView{}, err
 		}
-		k := apiKey{ID: uuid.NewString(), UserID: p.ID, Name: name, Prefix: prefix, SecretHash: hash}
+		k := apiKey{ID: uuid.NewString(), UserID: p.ID, Name: name, Prefix: prefix, SecretHash: hash,
+			RateLimitPerMinute: rate}
 		err = s.store.insertKey(ctx, &k)
 		if err == nil {
-			v := k.view()
+			v := k.view(s.keyRate)
 			v.Key = key
 			return v, nil
 		}
@@ -128,7 +132,7 @@ func (s *service) listKeys(ctx context.Context, p principal.Principal) ([]APIKey
 	}
 	out := make([]APIKeyView, len(keys))
 	for i, k := range keys {
-		out[i] = k.view()
+		out[i] = k.view(s.keyRate)
 	}
 	return out, nil
 }

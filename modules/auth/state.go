@@ -98,7 +98,7 @@ func decodeSession(v string) (sessionState, bool) {
 
 // encodeKey caches an API key with its owner's state; a nil key means
 // there is no key with the prefix. Fields hold no commas (ids, a hex hash,
-// a role).
+// a role, a number).
 func encodeKey(k *keyOwner) string {
 	if k == nil {
 		return "-"
@@ -110,7 +110,7 @@ func encodeKey(k *keyOwner) string {
 	if k.IsActive {
 		flags[1] = '1'
 	}
-	return string(flags) + k.Role + "," + k.ID + "," + k.UserID + "," + k.SecretHash
+	return string(flags) + k.Role + "," + k.ID + "," + k.UserID + "," + k.SecretHash + "," + strconv.Itoa(k.RateLimitPerMinute)
 }
 
 // decodeKey reads an encodeKey value: found false for "no such key".
@@ -125,8 +125,12 @@ func decodeKey(v string) (k keyOwner, found, ok bool) {
 	var rest string
 	k.Role, rest, _ = strings.Cut(v[2:], ",")
 	k.ID, rest, _ = strings.Cut(rest, ",")
-	k.UserID, k.SecretHash, ok = strings.Cut(rest, ",")
-	return k, true, ok && k.ID != "" && k.UserID != "" && k.SecretHash != ""
+	k.UserID, rest, _ = strings.Cut(rest, ",")
+	var rate string
+	k.SecretHash, rate, ok = strings.Cut(rest, ",")
+	n, err := strconv.Atoi(rate)
+	k.RateLimitPerMinute = n
+	return k, true, ok && err == nil && n >= 0 && k.ID != "" && k.UserID != "" && k.SecretHash != ""
 }
 
 // usable reports whether Redis calls should be tried at all.

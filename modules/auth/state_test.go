@@ -23,7 +23,7 @@ func TestCacheEntriesRoundTrip(t *testing.T) {
 	}
 	for _, k := range []keyOwner{
 		{ID: "k1", UserID: "u1", SecretHash: "ab12", IsActive: true, Role: "admin"},
-		{ID: "k2", UserID: "u2", SecretHash: "cd34", Revoked: true, Role: "user"},
+		{ID: "k2", UserID: "u2", SecretHash: "cd34", Revoked: true, Role: "user", RateLimitPerMinute: 240},
 	} {
 		got, found, ok := decodeKey(encodeKey(&k))
 		if !ok || !found || got != k {
@@ -33,7 +33,8 @@ func TestCacheEntriesRoundTrip(t *testing.T) {
 	if _, found, ok := decodeKey(encodeKey(nil)); !ok || found {
 		t.Errorf("no such key read back as found=%v ok=%v", found, ok)
 	}
-	for _, v := range []string{"", "l", "l1", "l1user", "l1user,k", "l1user,k,u", "l1user,,u,h", "z1user,k,u,h", "l2user,k,u,h"} {
+	for _, v := range []string{"", "l", "l1", "l1user", "l1user,k", "l1user,k,u", "l1user,,u,h", "z1user,k,u,h", "l2user,k,u,h",
+		"l1user,k,u,h", "l1user,k,u,h,", "l1user,k,u,h,-3", "l1user,k,u,h,x"} {
 		if _, _, ok := decodeKey(v); ok {
 			t.Errorf("key %q parsed", v)
 		}

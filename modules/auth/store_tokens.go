@@ -71,7 +71,7 @@ func (s *store) countKeys(ctx context.Context, userID string) (int64, error) {
 func (s *store) revokeKey(ctx context.Context, userID, id string) (keyOwner, error) {
 	var rows []keyOwner
 	err := s.tx(ctx).Raw(`UPDATE api_keys SET revoked = ? WHERE id = ? AND user_id = ? AND revoked = ?
-		RETURNING id, user_id, prefix, secret_hash`, true, id, userID, false).Scan(&rows).Error
+		RETURNING id, user_id, prefix, secret_hash, COALESCE(rate_limit_per_minute, 0) AS rate_limit_per_minute`, true, id, userID, false).Scan(&rows).Error
 	if err != nil {
 		return keyOwner{}, fmt.Errorf("auth: revoke API key: %w", err)
 	}
@@ -93,12 +93,14 @@ type keyOwner struct {
 	LastUsedAt *time.Time
 	IsActive   bool
 	Role       string
+	// RateLimitPerMinute is the stored budget; 0 is the default.
+	RateLimitPerMinute int
 }
 
 func (s *store) keyByPrefix(ctx context.Context, prefix string) (keyOwner, error) {
 	var rows []keyOwner
-	err := s.tx(ctx).Raw(`SELECT k.id, k.user_id, k.prefix, k.secret_hash, k.revoked, k.last_used_at, u.is_active, u.role
-		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?`, prefix).Scan(&rows).Error
+	err := s.tx(ctx).Raw(`SELECT k.id, k.user_id, k.prefix, k.secret_hash, k.revoked, k.last_used_at, u.is_active, u.role,
+		COALESCE(k.rate_limit_per_minute, 0) AS rate_limit_per_minute FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = ?`, prefix).Scan(&rows).Error
 	if err != nil {
 		return keyOwner{}, fmt.Errorf("auth: load API key: %w", err)
 	}
@@ -115,13 +117,14 @@ func keysOf(tx *gorm.DB, userID string, revoke bool) ([]keyOwner, error) {
 	rows := []keyOwner{}
 	if revoke {
 		err := tx.Raw(`UPDATE api_keys SET revoked = ? WHERE user_id = ? AND revoked = ?
-			RETURNING id, user_id, prefix, secret_hash`, true, userID, false).Scan(&rows).Error
+			RETURNING id, user_id, prefix, secret_hash, COALESCE(rate_limit_per_minute, 0) AS rate_limit_per_minute`, true, userID, false).Scan(&rows).Error
 		for i := range rows {
 			rows[i].Revoked = true
 		}
 		return rows, err
 	}
-	err := tx.Raw(`SELECT id, user_id, prefix, secret_hash, revoked FROM api_keys WHERE user_id = ?`, userID).Scan(&rows).Error
+	err := tx.Raw(`SELECT id, user_id, prefix, secret_hash, revoked,
+		COALESCE(rate_limit_per_minute, 0) AS rate_limit_per_minute FROM api_keys WHERE user_id = ?`, userID).Scan(&rows).Error
 	return rows, err
 }
 

@@ -23,6 +23,11 @@ const (
 // event whenever the counts change, then an end event with the final
 // state, after which the stream closes. A stream also ends when the
 // server shuts down; EventSource clients reconnect by themselves.
+//
+// A browser's EventSource cannot send headers: it authenticates with a
+// short-lived stream token in the query string, which the auth
+// middleware accepts on this route alone. The caller it names must still
+// own the batch, checked here as for any other credential.
 func (m *Module) events(c echo.Context) error {
 	b, err := m.readable(c)
 	if err != nil {

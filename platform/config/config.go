@@ -60,7 +60,7 @@ type Config struct {
 	Auth     Auth
 	// RateLimitPerMinute sits apart from Auth because it limits every
 	// caller, signed in or not.
-	RateLimitPerMinute int `env:"RATE_LIMIT_PER_MINUTE" default:"60" min:"0" msg:"must not be negative (0 turns the limit off)" help:"API requests per minute per user, API key or anonymous IP"`
+	RateLimitPerMinute int `env:"RATE_LIMIT_PER_MINUTE" default:"60" min:"0" msg:"must not be negative (0 turns the limit off)" help:"API requests per minute per user and per anonymous IP (API keys have their own budgets: by default 300, or this when higher); 0 turns every API limit off"`
 	Model              Model
 	Classify           Classify
 	Metrics            Metrics

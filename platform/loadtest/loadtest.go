@@ -29,21 +29,58 @@ type Options struct {
 
 // Result summarises a run.
 type Result struct {
-	Requests int64
+	Requests int64 // answered requests, whatever their status
 	Errors   int64 // transport errors and non-2xx answers
-	Statuses map[int]int64
-	Elapsed  time.Duration
-	P50, P95 time.Duration
-	P99, Max time.Duration
-	FirstErr string
+	// TransportErrors are requests that got no answer at all.
+	TransportErrors int64
+	Statuses        map[int]int64
+	Elapsed         time.Duration
+	P50, P95        time.Duration
+	P99, Max        time.Duration
+	FirstErr        string
 }
 
 // PerSecond is the completed request rate.
 func (r Result) PerSecond() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
 
+// OK is the number of 2xx answers: the only requests whose latency says
+// anything about the service's work.
+func (r Result) OK() int64 {
+	var n int64
+	for code, c := range r.Statuses {
+		if code >= 200 && code < 300 {
+			n += c
+		}
+	}
+	return n
+}
+
+// ErrorRate is the share of attempts that failed, 0 to 1.
+func (r Result) ErrorRate() float64 {
+	attempts := r.Requests + r.TransportErrors
+	if attempts == 0 {
+		return 0
+	}
+	return float64(r.Errors) / float64(attempts)
+}
+
+// Within reports whether the run's errors stay within maxErrors: a number
+// of failed requests, or, below 1, a fraction of all of them. A run that
+// got no successful answer at all is never within.
+func (r Result) Within(maxErrors float64) bool {
+	if r.OK() == 0 {
+		return false
+	}
+	if maxErrors > 0 && maxErrors < 1 {
+		return r.ErrorRate() <= maxErrors
+	}
+	return float64(r.Errors) <= maxErrors
+}
+
 func (r Result) String() string {
-	return fmt.Sprintf("requests %d in %.1fs: %.1f req/s, errors %d, latency p50 %.1f ms p95 %.1f ms p99 %.1f ms max %.1f ms",
-		r.Requests, r.Elapsed.Seconds(), r.PerSecond(), r.Errors, ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max))
+	return fmt.Sprintf("requests %d in %.1fs: %.1f req/s, ok %d, errors %d (%.1f%%), latency p50 %.1f ms p95 %.1f ms p99 %.1f ms max %.1f ms",
+		r.Requests, r.Elapsed.Seconds(), r.PerSecond(), r.OK(), r.Errors, 100*r.ErrorRate(),
+		ms(r.P50), ms(r.P95), ms(r.P99), ms(r.Max))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -77,7 +114,7 @@ func Run(ctx context.Context, build Request, opts Options) Result {
 			defer wg.Done()
 			mine := make([]time.Duration, 0, 4096)
 			statuses := map[int]int64{}
-			var errs int64
+			var errs, transport int64
 			var firstErr string
 			for i := 0; ctx.Err() == nil; i++ {
 				if opts.Requests > 0 && sent.Add(1) > opts.Requests {
@@ -95,6 +132,7 @@ func Run(ctx context.Context, build Request, opts Options) Result {
 						break // the run ended mid-request: not the server's fault
 					}
 					errs++
+					transport++
 					if firstErr == "" {
 						firstErr = err.Error()
 					}
@@ -117,6 +155,7 @@ func Run(ctx context.Context, build Request, opts Options) Result {
 				res.Statuses[k] += v
 			}
 			res.Errors += errs
+			res.TransportErrors += transport
 			if res.FirstErr == "" {
 				res.FirstErr = firstErr
 			}
