@@ -252,5 +252,3 @@ func maxDiff(a, b []float32) float64 {
 	}
 	return d
 }
-
-
