@@ -252,3 +252,34 @@ func maxDiff(a, b []float32) float64 {
 	}
 	return d
 }
+
+// FuzzStreamedPNG checks the streaming decoder against png.Decode: both
+// accept the same files, and give the same pixels.
+func FuzzStreamedPNG(f *testing.F) {
+	f.Add(rawPNG(f, 5, 3, 8, 2, 0, noiseRows(5, 3, 8, 2, 1)))
+	f.Add(rawPNG(f, 7, 4, 2, 3, 0, noiseRows(7, 4, 2, 3, 2), [2]string{"PLTE", "\x10\x20\x30\xff\x00\x00\x00\xff\x00"}, [2]string{"tRNS", "\x80"}))
+	f.Add(rawPNG(f, 6, 2, 16, 6, 0, noiseRows(6, 2, 16, 6, 3)))
+	f.Add(rawPNG(f, 9, 3, 4, 0, 0, noiseRows(9, 3, 4, 0, 4), [2]string{"tRNS", "\x00\x01"}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, c, err := probe(data, Limits{MaxPixels: 1 << 16})
+		if err != nil || info.Format != FormatPNG || pngInfo(data).interlaced {
+			return
+		}
+		want := make([]float32, 3*8*8)
+		img, _, errFull := decode(data, info, c, Limits{})
+		if errFull == nil {
+			errFull = ToTensor(img, 8, unitMean, unitStd, want)
+		}
+		mul, add, _ := normalisation(unitMean, unitStd)
+		got := make([]float32, 3*8*8)
+		errStream := streamPNG(data, 8, mul, add, got)
+		if (errFull == nil) != (errStream == nil) {
+			t.Fatalf("png.Decode: %v; streamed: %v", errFull, errStream)
+		}
+		if errFull == nil {
+			if d := maxDiff(got, want); d > 1e-6 {
+				t.Fatalf("streamed pixels differ by %g", d)
+			}
+		}
+	})
+}
