@@ -17,26 +17,25 @@ import (
 // of the very type image/png would return and read by the same rowReader,
 // so the pixels are exactly those of png.Decode.
 type pngStream struct {
-	w, h       int
-	depth, ct  int
-	bpp        int // bytes per complete pixel, at least 1 (filter unit)
-	transp     [6]byte
-	useTransp  bool
-	palette    color.Palette
-	zr         io.ReadCloser
-	idat       *idatReader
-	cur, prev  []byte
-	row        image.Image // one-row image refilled for every row
-	rows       rowReader
-	y          int
-	gray       *image.Gray
-	gray16     *image.Gray16
-	rgba       *image.RGBA
-	rgba64     *image.RGBA64
-	nrgba      *image.NRGBA
-	nrgba64    *image.NRGBA64
-	paletted   *image.Paletted
-	chunkAfter int // offset of the first chunk after the IDAT run, once known
+	w, h      int
+	depth, ct int
+	bpp       int // bytes per complete pixel, at least 1 (filter unit)
+	transp    [6]byte
+	useTransp bool
+	palette   color.Palette
+	zr        io.ReadCloser
+	idat      *idatReader
+	cur, prev []byte
+	row       image.Image // one-row image refilled for every row
+	rows      rowReader
+	y         int
+	gray      *image.Gray
+	gray16    *image.Gray16
+	rgba      *image.RGBA
+	rgba64    *image.RGBA64
+	nrgba     *image.NRGBA
+	nrgba64   *image.NRGBA64
+	paletted  *image.Paletted
 }
 
 var errPNG = errors.New("png: invalid format")
