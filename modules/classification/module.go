@@ -31,7 +31,7 @@ type Config struct {
 func (c Config) engineOptions() inference.Options {
 	return inference.Options{
 		MaxBatch: c.Model.BatchSize, BatchWait: c.Model.BatchWait, QueueSize: c.Model.QueueSize,
-		Limits: imageio.Limits{MaxPixels: c.Model.MaxPixels, MaxBytes: c.MaxBytes},
+		Limits: imageio.Limits{MaxPixels: c.Model.MaxPixels, MaxBytes: c.MaxBytes}, DecodeMemory: c.Model.DecodeMemory, HeavyDecodes: c.Model.HeavyDecodes,
 	}
 }
 

@@ -135,6 +135,8 @@ type Model struct {
 	BatchWait    time.Duration `env:"BATCH_WAIT_MS" default:"3" unit:"ms" min:"0" help:"How long the engine waits to fill a batch, in milliseconds"`
 	QueueSize    int           `env:"INFERENCE_QUEUE_SIZE" default:"256" min:"1" help:"Images that may wait for inference before 503"`
 	MaxPixels    int64         `env:"MAX_IMAGE_PIXELS" default:"40000000" min:"1" help:"Largest accepted image in pixels (413 beyond)"`
+	DecodeMemory int64         `env:"DECODE_MEMORY_MB" default:"384" unit:"MB" min:"16" help:"Memory all image decodes at once may take in each process, estimated from each header, in MB; a photo waits briefly for room (503 with Retry-After beyond), and one that alone needs more is refused with 413"`
+	HeavyDecodes int           `env:"DECODE_HEAVY_CONCURRENCY" default:"0" min:"0" help:"Large photos (16 megapixels and up, weighted by format) decoded at once in each process; 0 means half the cores, at least one, so ordinary photos always have a core"`
 	Device       string        `env:"INFERENCE_DEVICE" default:"cpu" norm:"lower" oneof:"cpu auto" msg:"must be cpu: this build runs inference on the CPU" help:"cpu (the only device of this build)"`
 	SyncInterval time.Duration `env:"MODEL_SYNC_INTERVAL" default:"15s" min:"1s" help:"How often each process re-checks which models to serve (loads, unloads and activations are also announced over Redis)"`
 	MemoryMB     int64         `env:"MODEL_MEMORY_MB" default:"1024" min:"16" help:"Memory all ready models together may take in each process (weights and graphs at the batch sizes served), in MB; a load beyond it is refused"`

@@ -17,7 +17,18 @@ func APIError(err error) error {
 	case errors.Is(err, imageio.ErrUnsupportedFormat):
 		return apperr.Wrap(apperr.Unsupported, "unsupported_image", "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)", err)
 	case errors.Is(err, imageio.ErrTooLarge):
-		return apperr.Wrap(apperr.TooLarge, "image_too_large", "the image is too large (pixels or bytes)", err)
+		msg := "the image is too large (pixels or bytes)"
+		var ie *imageio.Error
+		if errors.As(err, &ie) && ie.Detail != "" {
+			// The figures (pixels, estimated decode memory, the limit) tell
+			// the client how much smaller to send it.
+			msg = "the image is too large: " + ie.Detail
+		}
+		return apperr.Wrap(apperr.TooLarge, "image_too_large", msg, err)
+	case errors.Is(err, imageio.ErrBusy):
+		e := apperr.Wrap(apperr.Unavailable, "overloaded", "the image decoder is busy with large photos; retry shortly", err)
+		e.RetryAfter = 2 * time.Second
+		return e
 	case errors.Is(err, imageio.ErrCorrupt):
 		return apperr.Wrap(apperr.Invalid, "corrupt_image", "the image is truncated or corrupt", err)
 	case errors.Is(err, ErrInput):

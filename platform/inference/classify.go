@@ -70,16 +70,11 @@ func (e *Engine) Preprocess(data []byte, dst []float32) (imageio.Info, error) {
 	return imageio.Preprocess(data, e.size, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
 }
 
-// preprocess bounds how many images decode at once, so a burst of large
-// photos cannot claim unbounded memory.
+// preprocess decodes under the process-wide decode budget, so a burst of
+// large photos can neither claim unbounded memory nor take every core from
+// ordinary photos; ctx ends the wait for room.
 func (e *Engine) preprocess(ctx context.Context, data []byte, dst []float32) (imageio.Info, error) {
-	select {
-	case e.prep <- struct{}{}:
-	case <-ctx.Done():
-		return imageio.Info{}, ctx.Err()
-	}
-	defer func() { <-e.prep }()
-	return e.Preprocess(data, dst)
+	return imageio.PreprocessContext(ctx, data, e.size, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
 }
 
 // submit queues x and waits for its probabilities. coming must have been

@@ -13,7 +13,6 @@ package inference
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +41,10 @@ type Options struct {
 	QueueSize int           // images in flight before ErrOverloaded (default 256)
 	Workers   int           // batches run at once (default 1: kernels already use every core)
 	Limits    imageio.Limits
+	// DecodeMemory and HeavyDecodes, when set, resize the process-wide
+	// decode budget (imageio.SharedBudget) that every engine shares.
+	DecodeMemory int64
+	HeavyDecodes int
 	// OnBatch, when set, is told each batch's size and run time (metrics).
 	OnBatch func(size int, d time.Duration)
 }
@@ -78,8 +81,7 @@ type Engine struct {
 	queue    chan *request
 	inflight atomic.Int64 // callers between entry and result
 	coming   atomic.Int64 // callers still preprocessing
-	prep     chan struct{}
-	bufs     sync.Pool // []float32 of one image
+	bufs     sync.Pool    // []float32 of one image
 
 	mu      sync.RWMutex // guards closed against sends on a closed queue
 	closed  bool
@@ -101,11 +103,13 @@ func New(m *modelfile.Model, opts Options) (*Engine, error) {
 	if arch.Classes() != len(m.Meta.Labels) {
 		return nil, fmt.Errorf("%w: network has %d outputs but %d labels", ErrModel, arch.Classes(), len(m.Meta.Labels))
 	}
+	if opts.DecodeMemory > 0 || opts.HeavyDecodes > 0 {
+		imageio.SharedBudget().SetLimits(opts.DecodeMemory, opts.HeavyDecodes)
+	}
 	e := &Engine{
 		meta: m.Meta, arch: arch, tensors: m.Tensors, opts: opts,
 		size: in.Height, classes: arch.Classes(),
 		queue: make(chan *request, opts.QueueSize),
-		prep:  make(chan struct{}, 2*runtime.GOMAXPROCS(0)),
 	}
 	per := arch.Input().Len()
 	e.bufs.New = func() any { b := make([]float32, per); return &b }

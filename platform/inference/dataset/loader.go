@@ -72,6 +72,10 @@ func NewLoader(f *Folder, cfg Config) (*Loader, error) {
 	if cfg.Limits == (imageio.Limits{}) {
 		cfg.Limits = imageio.DefaultLimits()
 	}
+	if cfg.Limits.Wait == 0 {
+		// Training has no client to answer 503: the next image waits its turn.
+		cfg.Limits.Wait = -1
+	}
 	l := &Loader{folder: f, cfg: cfg}
 	if cfg.CacheBytes > 0 {
 		l.cache = make([]atomic.Pointer[cacheEntry], len(f.Samples))

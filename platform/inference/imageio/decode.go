@@ -2,6 +2,7 @@ package imageio
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 )
@@ -9,15 +10,32 @@ import (
 // Decode validates and decodes an image, returning it upright (EXIF
 // orientation applied) with its Info. Header checks run before any pixel
 // memory is allocated, so oversized or malformed input costs almost nothing.
-// Animated GIFs yield their first frame. Every error is an *Error whose kind
-// is ErrUnsupportedFormat, ErrTooLarge or ErrCorrupt.
+// Animated GIFs yield their first frame. The decode is admitted against the
+// Limits' Budget first (see DecodeContext). Every error is an *Error whose
+// kind is ErrUnsupportedFormat, ErrTooLarge, ErrCorrupt or ErrBusy.
 func Decode(data []byte, lim Limits) (image.Image, Info, error) {
+	return DecodeContext(context.Background(), data, lim)
+}
+
+// DecodeContext is Decode that stops waiting for the budget when ctx ends.
+// The claim is given back on return: the caller then owns the image.
+func DecodeContext(ctx context.Context, data []byte, lim Limits) (image.Image, Info, error) {
 	info, c, err := probe(data, lim)
 	if err != nil {
 		return nil, Info{}, err
 	}
+	release, err := lim.budget().admit(ctx, estimate(data, info, 0), lim.wait())
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer release()
+	return decode(data, info, c, lim)
+}
+
+// decode runs the codec once the header is probed and the decode admitted.
+func decode(data []byte, info Info, c *codec, lim Limits) (image.Image, Info, error) {
 	var img image.Image
-	err = guard(c.name, func() error {
+	err := guard(c.name, func() error {
 		var err error
 		img, err = c.decode(bytes.NewReader(data))
 		return err

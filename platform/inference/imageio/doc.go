@@ -12,6 +12,13 @@
 // ErrCorrupt. JPEG EXIF orientation is applied, so Info and the decoded image
 // are always upright.
 //
+// A small file can decode to a huge image, so every decode is first costed
+// from its header (Estimate: bit depth, subsampling, progressive JPEG,
+// interlaced PNG) and admitted against a process-wide Budget of memory and
+// heavy-decode slots: ErrTooLarge when the estimate alone exceeds it,
+// ErrBusy when no room comes in time. Preprocess streams non-interlaced
+// PNGs row by row into the resize, with the pixels png.Decode would give.
+//
 // Tensors are CHW float32 in RGB order. Alpha is dropped by compositing over
 // black (premultiplied colour), grey and palette images are expanded to RGB.
 // Resizing is separable: area averaging on an axis that shrinks, bilinear

@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"time"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/webp"
@@ -31,6 +32,27 @@ type Limits struct {
 	// MaxBytes caps the encoded size; <= 0 means unlimited (the HTTP layer
 	// usually enforces its own body limit).
 	MaxBytes int64
+	// Budget admits every decode against memory and CPU; nil means the
+	// process-wide SharedBudget.
+	Budget *Budget
+	// Wait is how long a decode waits for room in the budget before
+	// ErrBusy: 0 means DefaultAdmitWait, negative waits as long as the
+	// context allows (training, where the next image can wait).
+	Wait time.Duration
+}
+
+func (l Limits) budget() *Budget {
+	if l.Budget == nil {
+		return shared
+	}
+	return l.Budget
+}
+
+func (l Limits) wait() time.Duration {
+	if l.Wait == 0 {
+		return DefaultAdmitWait
+	}
+	return l.Wait
 }
 
 // DefaultLimits allows up to 40 megapixels and leaves the byte size to the caller.
@@ -133,6 +155,9 @@ func guard(format string, fn func() error) (err error) {
 	}()
 	if err = fn(); err == nil {
 		return nil
+	}
+	if e, ok := err.(*Error); ok {
+		return e
 	}
 	var jpegUnsupported jpeg.UnsupportedError
 	var pngUnsupported png.UnsupportedError

@@ -71,10 +71,11 @@ type scratch struct {
 	line []float32 // one source row as RGB
 	mid  []float32 // horizontally resampled rows, HWC
 	acc  []float32 // one output row, HWC
-	rows rowReader
 }
 
 const maxPooledFloats = 1 << 22
+
+var rowPool = sync.Pool{New: func() any { return new(rowReader) }}
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -82,6 +83,22 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // CHW planes with dst[c] = v*mul[c] + add[c], v being the 0-255 channel value.
 // crop must be non-empty and inside img.Bounds().
 func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, add [3]float32, dst []float32) {
+	rows := rowPool.Get().(*rowReader)
+	rows.reset(img)
+	defer func() {
+		rows.reset(nil) // don't keep the image alive from the pool
+		rowPool.Put(rows)
+	}()
+	_ = resampleRows(crop, size, flip, mul, add, dst, func(y int, line []float32) error {
+		readRow(rows, y, crop.Min.X, crop.Max.X, line)
+		return nil
+	})
+}
+
+// resampleRows is resample over any source of rows: next is called once for
+// every row of crop, top to bottom, and fills line with its pixels as RGB.
+// A streaming decoder is such a source, so no full-size image is needed.
+func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32, dst []float32, next func(y int, line []float32) error) error {
 	s := scratchPool.Get().(*scratch)
 	defer func() {
 		// A huge source leaves a huge row buffer behind; don't pin it.
@@ -96,13 +113,12 @@ func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, a
 	s.mid = grow(s.mid, 3*size*h)
 	s.acc = grow(s.acc, 3*size)
 
-	s.rows.reset(img)
-	defer s.rows.reset(nil) // don't keep the image alive from the pool
-	rows := &s.rows
 	nx := s.x.n
 	fl := s.line
 	for r := range h {
-		readRow(rows, crop.Min.Y+r, crop.Min.X, crop.Max.X, fl)
+		if err := next(crop.Min.Y+r, fl); err != nil {
+			return err
+		}
 		mid := s.mid[r*3*size : (r+1)*3*size]
 		for o := range size {
 			first := 3 * (s.x.start[o] - crop.Min.X)
@@ -145,4 +161,5 @@ func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, a
 			b[x] = a[2]*mul[2] + add[2]
 		}
 	}
+	return nil
 }

@@ -47,6 +47,12 @@ func mulAlpha(v, a uint8) uint8 {
 	return uint8((uint32(v)*uint32(a) + 127) / 255)
 }
 
+// mulAlpha16 composites a big-endian 16-bit straight-alpha sample over
+// black and keeps the high byte, as color.NRGBA64's RGBA method does.
+func mulAlpha16(hi, lo uint8, a uint32) uint8 {
+	return uint8((uint32(hi)<<8 | uint32(lo)) * a / 0xffff >> 8)
+}
+
 // sample is the element type rows are written as: bytes for Orient, floats
 // for the resampler (converting while reading saves a pass).
 type sample interface{ uint8 | float32 }
@@ -87,6 +93,22 @@ func readRow[T sample](r *rowReader, y, x0, x1 int, dst []T) {
 			v := T(src[2*i]) // high byte of the big-endian sample
 			p := dst[3*i : 3*i+3]
 			p[0], p[1], p[2] = v, v, v
+		}
+	case *image.RGBA64:
+		// What At(...).RGBA() >> 8 gives: the high byte of each channel.
+		src := m.Pix[m.PixOffset(x0, y):][:8*n]
+		for i := range n {
+			p, q := dst[3*i:3*i+3], src[8*i:8*i+8]
+			p[0], p[1], p[2] = T(q[0]), T(q[2]), T(q[4])
+		}
+	case *image.NRGBA64:
+		src := m.Pix[m.PixOffset(x0, y):][:8*n]
+		for i := range n {
+			p, q := dst[3*i:3*i+3], src[8*i:8*i+8]
+			a := uint32(q[6])<<8 | uint32(q[7])
+			p[0] = T(mulAlpha16(q[0], q[1], a))
+			p[1] = T(mulAlpha16(q[2], q[3], a))
+			p[2] = T(mulAlpha16(q[4], q[5], a))
 		}
 	case *image.Paletted:
 		src := m.Pix[m.PixOffset(x0, y):][:n]

@@ -47,9 +47,10 @@ func TestRowFastPathsMatchAt(t *testing.T) {
 	for i := range pal.Pix {
 		pal.Pix[i] = uint8(rng.IntN(3))
 	}
-	rgba64 := image.NewRGBA64(r)
+	rgba64, nrgba64 := image.NewRGBA64(r), image.NewNRGBA64(r)
 	fill(rgba64.Pix)
-	imgs = append(imgs, nycc, rgba, nrgba, gray, gray16, cmyk, pal, rgba64, nrgba.SubImage(image.Rect(2, 2, 9, 7)))
+	fill(nrgba64.Pix)
+	imgs = append(imgs, nycc, rgba, nrgba, gray, gray16, cmyk, pal, rgba64, nrgba64, nrgba64.SubImage(image.Rect(1, 2, 9, 7)), nrgba.SubImage(image.Rect(2, 2, 9, 7)))
 
 	for _, img := range imgs {
 		b := img.Bounds()

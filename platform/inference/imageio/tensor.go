@@ -1,6 +1,7 @@
 package imageio
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -60,17 +61,57 @@ func Normalize(t []float32, mean, std [3]float32) error {
 // Preprocess decodes data and writes its normalised size x size tensor to
 // dst: the whole serving path in one call.
 func Preprocess(data []byte, size int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
+	return PreprocessContext(context.Background(), data, size, mean, std, lim, dst)
+}
+
+// PreprocessContext is Preprocess that stops waiting for the decode budget
+// when ctx ends. The decode is admitted with the memory Estimate gives
+// (ErrTooLarge at once when it alone exceeds the budget, ErrBusy when no
+// room came within lim.Wait). A non-interlaced PNG is streamed row by row
+// into the resize, so only its rows are ever in memory.
+func PreprocessContext(ctx context.Context, data []byte, size int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
 	if err := checkArgs(size, dst); err != nil {
 		return Info{}, err
 	}
-	img, info, err := Decode(data, lim)
+	mul, add, err := normalisation(mean, std)
 	if err != nil {
 		return Info{}, err
 	}
-	if err := ToTensor(img, size, mean, std, dst); err != nil {
+	info, c, err := probe(data, lim)
+	if err != nil {
 		return Info{}, err
 	}
-	return info, nil
+	cost := estimate(data, info, size)
+	release, err := lim.budget().admit(ctx, cost, lim.wait())
+	if err != nil {
+		return Info{}, err
+	}
+	defer release()
+	if cost.Streamed {
+		return info, streamPNG(data, size, mul, add, dst)
+	}
+	img, info, err := decode(data, info, c, lim)
+	if err != nil {
+		return Info{}, err
+	}
+	return info, resize(img, size, Transform{}, mul, add, dst)
+}
+
+// streamPNG decodes a non-interlaced PNG straight into the resize.
+func streamPNG(data []byte, size int, mul, add [3]float32, dst []float32) error {
+	return guard(FormatPNG, func() error {
+		p, err := newPNGStream(data)
+		if err != nil {
+			return err
+		}
+		defer p.zr.Close()
+		if err := resampleRows(image.Rect(0, 0, p.w, p.h), size, false, mul, add, dst, func(_ int, line []float32) error {
+			return p.next(line)
+		}); err != nil {
+			return err
+		}
+		return p.finish()
+	})
 }
 
 func resize(img image.Image, size int, t Transform, mul, add [3]float32, dst []float32) error {
