@@ -2,13 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/aquaml/aquaml/app/apidocs"
 	"github.com/aquaml/aquaml/app/bundled"
 	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/health"
+	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/database"
+	"github.com/aquaml/aquaml/platform/httpserver"
 	"github.com/labstack/echo/v4"
 )
 
@@ -39,6 +44,7 @@ func (a *App) mount() error {
 		Version:  a.version(),
 		Started:  a.started.Load,
 		Draining: a.draining.Load,
+		Waiting:  a.waitingFor,
 		Checks:   a.healthChecks(),
 		Logger:   a.log,
 	}).Routes(e)
@@ -57,6 +63,8 @@ func (a *App) mount() error {
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
 	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
+	e.Use(a.untilStarted)
+	e.Use(httpserver.Unmatched([]string{a.cfg.API.V1Prefix}, accounts.Identify(), accounts.RateLimit()))
 
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)
 	if err != nil {
@@ -66,6 +74,33 @@ func (a *App) mount() error {
 	e.GET("/docs", docs.HTML)
 	e.GET(a.cfg.API.V1Prefix+"/openapi.json", docs.JSON)
 	return nil
+}
+
+// untilStarted answers API requests with 503 until start-up is done: the
+// tables may not exist yet, and the caller should hear why and when to try
+// again rather than get a 500. Probes, metrics and docs keep answering.
+func (a *App) untilStarted(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.started.Load() || !a.isAPIPath(c.Request().URL.Path) {
+			return next(c)
+		}
+		if a.waitingFor() == waitUnreachable {
+			return database.Unavailable(errors.New("not reachable since start-up"))
+		}
+		e := apperr.New(apperr.Unavailable, "starting", "the service is starting ("+a.waitingFor()+"); try again shortly")
+		e.RetryAfter = database.RetryAfter
+		return e
+	}
+}
+
+// isAPIPath tells the API (v1 and v2 inference) from probes, metrics and
+// docs.
+func (a *App) isAPIPath(p string) bool {
+	v1 := a.cfg.API.V1Prefix
+	if p == v1+"/openapi.json" || strings.HasPrefix(p, "/v2/health/") {
+		return false
+	}
+	return p == v1 || strings.HasPrefix(p, v1+"/") || p == "/v2" || strings.HasPrefix(p, "/v2/")
 }
 
 func (a *App) newClassification() (*classification.Module, error) {
@@ -116,7 +151,12 @@ func (a *App) healthChecks() []health.Check {
 		}},
 		{Name: "queue", Probe: func(ctx context.Context) (map[string]any, error) {
 			n, err := a.Queue.WorkersSeen(ctx)
-			return map[string]any{"workers": n, "worker_in_process": a.mode.Worker}, err
+			details := map[string]any{"workers": n, "worker_in_process": a.mode.Worker}
+			if err == nil && n == 0 {
+				// Batches would be accepted and wait for ever.
+				err = health.Degraded("no worker has been seen: submitted batches wait until one starts")
+			}
+			return details, err
 		}},
 		{Name: "model", Critical: true, Probe: a.classifier.Health},
 	}
