@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,7 +112,9 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 			}
 			m.inFlight.Dec()
 			route := c.Path()
-			if route == "" {
+			// A group's catch-all (echo registers prefix/* so that group
+			// middleware runs on 404s) matched nothing either.
+			if route == "" || c.Response().Status == http.StatusNotFound && strings.HasSuffix(route, "/*") {
 				route = UnmatchedRoute
 			}
 			key := seriesKey{methodLabel(c.Request().Method), route, c.Response().Status}
