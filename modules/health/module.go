@@ -45,7 +45,7 @@ type Deps struct {
 	// Waiting says what start-up waits for while Started is false
 	// ("database unreachable"), so /ready tells an operator what to fix.
 	Waiting func() string
-	Checks   []Check
+	Checks  []Check
 	// Timeout bounds each probe so a hung dependency cannot hang a probe.
 	Timeout time.Duration
 	Logger  *slog.Logger
