@@ -64,7 +64,8 @@ func RequestIDOf(c echo.Context) string {
 
 // AccessLog writes one structured line per request. Successful requests to
 // quiet routes (probes, scrapes), their 503s, and requests whose client went
-// away are logged at debug level.
+// away are logged at debug level; other 503s (retry later) at warning level,
+// and only the server's own failures at error level.
 func AccessLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
 	quietSet := make(map[string]bool, len(quiet))
 	for _, r := range quiet {
@@ -89,6 +90,10 @@ func AccessLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
 				// is the probe working; the cause is logged where it is
 				// found (start-up, the health checks).
 				level = slog.LevelDebug
+			case res.Status == http.StatusServiceUnavailable:
+				// Overload or a dependency down: the caller was told to
+				// retry, and the cause is logged where it was found.
+				level = slog.LevelWarn
 			case res.Status >= 500:
 				level = slog.LevelError
 			case res.Status < 400 && quietSet[c.Path()]:
