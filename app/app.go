@@ -90,6 +90,9 @@ func (a *App) waitingFor() string {
 // New builds the process and binds its listeners, so Addr is known before
 // Run (tests use port 0).
 func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
+	if cfg, err = withSecrets(cfg, log); err != nil {
+		return nil, err
+	}
 	a := &App{cfg: cfg, log: log, mode: mode}
 	defer func() {
 		if err != nil {
@@ -152,9 +155,6 @@ func (a *App) Config() config.Config { return a.cfg }
 // requests get the grace period, then the worker stops taking tasks.
 func (a *App) Run(ctx context.Context) error {
 	a.log.Info("starting", "version", Version(), "config", a.cfg, "api", a.mode.API, "worker", a.mode.Worker)
-	if a.cfg.UsesDevSecret() {
-		a.log.Warn("JWT_SECRET_KEY or SECRET_KEY is the built-in development secret; set real secrets before exposing this server")
-	}
 	errc := make(chan error, 2)
 	go func() { errc <- a.HTTP.Serve(a.ln) }()
 	if a.metricsSrv != nil {
