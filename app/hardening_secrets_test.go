@@ -89,6 +89,7 @@ func TestPublishedSecretSignsNothing(t *testing.T) {
 	for _, env := range []string{config.EnvDevelopment, config.EnvProduction} {
 		cfg := apptest.Config(t)
 		cfg.Environment, cfg.Auth.JWTSecretKey = env, published
+		cfg.Database.URL, cfg.Redis.URL = "postgres://db/aquaml", "redis://cache:6379/0"
 		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "JWT_SECRET_KEY: is the development secret published") {
 			t.Errorf("%s: configuring the published secret: %v", env, err)
 		}

@@ -19,6 +19,16 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: %s: %s", s.Name, s.fail)
 		}
 	}
+	if c.IsProduction() {
+		// The embedded stores serve this one process: a second replica or
+		// a worker would see other users, other sessions and no queue.
+		if c.Database.URL == "" {
+			return fmt.Errorf("config: DATABASE_URL: must be set in production; the embedded SQLite serves one process only")
+		}
+		if c.Redis.URL == "" {
+			return fmt.Errorf("config: REDIS_URL: must be set in production; the in-process Redis keeps nothing and no worker can reach it, so batches would never run")
+		}
+	}
 	if c.Database.URL == "" && c.Database.SQLitePath == "" {
 		return fmt.Errorf("config: SQLITE_PATH: must be set when DATABASE_URL is empty")
 	}
@@ -51,16 +61,6 @@ func (c Config) Validate() error {
 				"remove it (a random one is generated and kept in DATA_DIR) or set your own", key)
 		case val != "" && len(val) < 32 && c.IsProduction():
 			return fmt.Errorf("config: %s: must be at least 32 characters in production", key)
-		}
-	}
-	if c.IsProduction() {
-		// The embedded stores serve this one process: a second replica or
-		// a worker would see other users, other sessions and no queue.
-		if c.Database.URL == "" {
-			return fmt.Errorf("config: DATABASE_URL: must be set in production; the embedded SQLite serves one process only")
-		}
-		if c.Redis.URL == "" {
-			return fmt.Errorf("config: REDIS_URL: must be set in production; the in-process Redis keeps nothing and no worker can reach it, so batches would never run")
 		}
 	}
 	return nil
