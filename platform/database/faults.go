@@ -4,7 +4,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
-	"net"
+	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -79,7 +80,6 @@ func unreachable(err error) bool {
 	var (
 		pe *pgconn.PgError
 		ce *pgconn.ConnectError
-		ne *net.OpError
 	)
 	switch {
 	case errors.As(err, &pe):
@@ -88,10 +88,17 @@ func unreachable(err error) bool {
 		// too_many_connections.
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" ||
 			pe.Code == "57P03" || pe.Code == "53300"
-	case errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err):
+	case errors.As(err, &ce), pgconn.SafeToRetry(err), errors.Is(err, driver.ErrBadConn):
 		return true
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+	case raisedBy(err, pgconnPkg, "pgconnError", "errTimeout"):
+		// The driver lost the connection (a failed write, "conn closed")
+		// or the server did not answer in time.
+		return true
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		// A pooled connection that broke mid-statement: pgx returns the
+		// read's error as it is. A refused dial is not among these: the
+		// driver reports its own as ConnectError, and any other (a
+		// webhook's) is no database outage.
 		return true
 	}
 	if code, ok := sqliteCode(err); ok {
@@ -99,4 +106,34 @@ func unreachable(err error) bool {
 	}
 	// database/sql does not export the error of a closed handle.
 	return strings.Contains(err.Error(), "sql: database is closed")
+}
+
+const pgconnPkg = "github.com/jackc/pgx/v5/pgconn"
+
+// raisedBy reports whether err's chain holds an error of one of the named
+// types of package pkg. The driver does not export its connection errors'
+// types, so they are told by name.
+func raisedBy(err error, pkg string, names ...string) bool {
+	queue := []error{err}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if e == nil {
+			continue
+		}
+		t := reflect.TypeOf(e)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.PkgPath() == pkg && slices.Contains(names, t.Name()) {
+			return true
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			queue = append(queue, u.Unwrap())
+		case interface{ Unwrap() []error }:
+			queue = append(queue, u.Unwrap()...)
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package database
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"syscall"
@@ -18,7 +19,9 @@ func TestFaultTellsOutagesAndFullDisksFromBugs(t *testing.T) {
 		err      error
 		wantCode string // "" means not recognised: stays a 500
 	}{
-		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, "database_unavailable"},
+		{"a pooled connection cut mid-statement", fmt.Errorf("auth: load user: %w", io.ErrUnexpectedEOF), "database_unavailable"},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, "database_unavailable"},
+		{"another service refusing a dial is no database outage", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, ""},
 		{"Postgres starting up", fmt.Errorf("find user: %w", &pgconn.PgError{Code: "57P03"}), "database_unavailable"},
 		{"Postgres shutting down", &pgconn.PgError{Code: "57P01"}, "database_unavailable"},
 		{"connection exception", &pgconn.PgError{Code: "08006"}, "database_unavailable"},
