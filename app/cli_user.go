@@ -90,9 +90,6 @@ func createUser(ctx context.Context, cfg config.Config, in auth.NewUser) (auth.U
 		}
 		return auth.UserView{}, err
 	}
-	if cfg, err = withSecrets(cfg, slog.New(slog.DiscardHandler)); err != nil {
-		return auth.UserView{}, err
-	}
 	// No Redis: creating an account touches only the database.
 	accounts, err := auth.New(auth.Deps{DB: d.DB, Auth: cfg.Auth, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
