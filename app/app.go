@@ -64,11 +64,35 @@ type App struct {
 
 	started  atomic.Bool
 	draining atomic.Bool
+	// waiting says what start-up waits for while started is false.
+	waiting atomic.Pointer[string]
+}
+
+// What start-up can be waiting for, as /ready says it.
+var (
+	waitConnecting  = "connecting to the database"
+	waitUnreachable = "database unreachable"
+	waitMigrating   = "migrations not applied yet"
+	waitStarting    = "loading models and other start-up work"
+)
+
+// waitingFor is what start-up waits for, empty once started.
+func (a *App) waitingFor() string {
+	if a.started.Load() {
+		return ""
+	}
+	if w := a.waiting.Load(); w != nil {
+		return *w
+	}
+	return waitConnecting
 }
 
 // New builds the process and binds its listeners, so Addr is known before
 // Run (tests use port 0).
 func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
+	if cfg, err = withSecrets(cfg, log); err != nil {
+		return nil, err
+	}
 	a := &App{cfg: cfg, log: log, mode: mode}
 	defer func() {
 		if err != nil {
@@ -105,6 +129,8 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
 		NoGzip:         []string{"/metrics", a.batchEventsRoute(), cfg.API.V1Prefix + "/classify"},
+		NoStore:        []string{cfg.API.V1Prefix + "/auth/"},
+		Faults:         []httpserver.Fault{database.Fault},
 	})
 	if err := a.mount(); err != nil {
 		return nil, err
@@ -131,9 +157,6 @@ func (a *App) Config() config.Config { return a.cfg }
 // requests get the grace period, then the worker stops taking tasks.
 func (a *App) Run(ctx context.Context) error {
 	a.log.Info("starting", "version", Version(), "config", a.cfg, "api", a.mode.API, "worker", a.mode.Worker)
-	if a.cfg.UsesDevSecret() {
-		a.log.Warn("JWT_SECRET_KEY or SECRET_KEY is the built-in development secret; set real secrets before exposing this server")
-	}
 	errc := make(chan error, 2)
 	go func() { errc <- a.HTTP.Serve(a.ln) }()
 	if a.metricsSrv != nil {
@@ -177,7 +200,7 @@ func (a *App) prepare(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		a.log.Warn("database not ready; retrying", "error", err, "in", backoff)
+		a.log.Warn("database not ready; retrying", "waiting_for", a.waitingFor(), "error", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -185,6 +208,7 @@ func (a *App) prepare(ctx context.Context) error {
 		}
 		backoff = min(backoff*2, 10*time.Second)
 	}
+	a.waiting.Store(&waitStarting)
 	for _, hook := range a.startHooks {
 		if err := hook(ctx); err != nil {
 			return fmt.Errorf("start-up: %w", err)
@@ -201,9 +225,16 @@ func (a *App) prepare(ctx context.Context) error {
 }
 
 func (a *App) migrate(ctx context.Context) error {
-	if _, err := a.DB.Ping(ctx); err != nil {
+	// A server that accepts connections and never answers must not hold
+	// start-up (and /ready's reason) at "connecting" for ever.
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, err := a.DB.Ping(pctx)
+	cancel()
+	if err != nil {
+		a.waiting.Store(&waitUnreachable)
 		return err
 	}
+	a.waiting.Store(&waitMigrating)
 	if !a.cfg.Database.MigrateOnStart {
 		return nil
 	}

@@ -73,9 +73,14 @@ func (c *cli) commands() []*cobra.Command {
 	}
 }
 
-// load reads the configuration with the given flags bound to their keys.
+// load reads the configuration with the given flags bound to their keys,
+// and the secrets generated at first start when none are configured.
 func (c *cli) load(flags map[string]*pflag.Flag) (config.Config, error) {
-	return config.Load(config.Options{ConfigFile: c.configFile, EnvFile: c.envFile, Flags: flags})
+	cfg, err := config.Load(config.Options{ConfigFile: c.configFile, EnvFile: c.envFile, Flags: flags})
+	if err != nil {
+		return cfg, err
+	}
+	return withSecrets(cfg, NewLogger(cfg, c.stderr))
 }
 
 // changed returns the flag only if the user set it, so unset flags never

@@ -107,3 +107,25 @@ func TestServeAndHealthcheckCommands(t *testing.T) {
 		t.Errorf("healthcheck on a stopped server exited %d, want 1", code)
 	}
 }
+
+// TestProductionRefusesEmbeddedStores: `serve` in production without a
+// database or Redis server stops at once with one line saying which,
+// instead of running on stores no other process can share.
+func TestProductionRefusesEmbeddedStores(t *testing.T) {
+	for _, tt := range []struct{ unset, want string }{
+		{"DATABASE_URL", "aquaml: config: DATABASE_URL: must be set in production"},
+		{"REDIS_URL", "aquaml: config: REDIS_URL: must be set in production"},
+	} {
+		t.Run(tt.unset, func(t *testing.T) {
+			cliEnv(t)
+			t.Setenv("ENVIRONMENT", "production")
+			t.Setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:1/aquaml?sslmode=disable")
+			t.Setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+			t.Setenv(tt.unset, "")
+			code, _, stderr := runCLI(t, context.Background(), "serve", "--port", "0")
+			if code != 1 || !strings.HasPrefix(strings.TrimSpace(stderr), tt.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q", code, stderr)
+			}
+		})
+	}
+}

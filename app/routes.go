@@ -41,6 +41,7 @@ func (a *App) mount() error {
 		Version:  a.version(),
 		Started:  a.started.Load,
 		Draining: a.draining.Load,
+		Waiting:  a.waitingFor,
 		Checks:   a.healthChecks(),
 		Logger:   a.log,
 	}).Routes(e)
@@ -60,6 +61,8 @@ func (a *App) mount() error {
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
 	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
+	e.Use(a.untilStarted)
+	e.Use(httpserver.Unmatched([]string{a.cfg.API.V1Prefix}, accounts.Identify(), accounts.RateLimit()))
 
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)
 	if err != nil {
@@ -144,7 +147,12 @@ func (a *App) healthChecks() []health.Check {
 		}},
 		{Name: "queue", Probe: func(ctx context.Context) (map[string]any, error) {
 			n, err := a.Queue.WorkersSeen(ctx)
-			return map[string]any{"workers": n, "worker_in_process": a.mode.Worker}, err
+			details := map[string]any{"workers": n, "worker_in_process": a.mode.Worker}
+			if err == nil && n == 0 {
+				// Batches would be accepted and wait for ever.
+				err = health.Degraded("no worker has been seen: submitted batches wait until one starts")
+			}
+			return details, err
 		}},
 		{Name: "model", Critical: true, Probe: a.classifier.Health},
 	}

@@ -38,9 +38,20 @@ type running struct {
 	done   chan error
 }
 
+// start launches an App and waits until it is ready: before that, the
+// API answers 503.
 func start(t *testing.T, cfg config.Config, mode Mode) *running {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := launch(t, cfg, mode, io.Discard)
+	r.waitReady(t)
+	return r
+}
+
+// launch starts an App logging to w (at debug level) without waiting for
+// it to be ready.
+func launch(t *testing.T, cfg config.Config, mode Mode, w io.Writer) *running {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := New(cfg, log, mode)
 	if err != nil {
 		t.Fatal(err)

@@ -225,4 +225,9 @@ func TestDockerfileRuntimeStage(t *testing.T) {
 			t.Errorf("ENV %s=%q, want a path under the writable /data", k, env[k])
 		}
 	}
+	// Production unless told otherwise, and generated secrets kept on
+	// the volume.
+	if env["ENVIRONMENT"] != "production" || env["DATA_DIR"] != "/data" {
+		t.Errorf("ENV ENVIRONMENT=%q DATA_DIR=%q, want production and /data", env["ENVIRONMENT"], env["DATA_DIR"])
+	}
 }

@@ -5,6 +5,7 @@ package health
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,6 +17,14 @@ import (
 // Probe checks one dependency and may return details worth showing (the
 // dialect, the model version). An error means the dependency is down.
 type Probe func(ctx context.Context) (map[string]any, error)
+
+// Degraded is a probe's answer when its dependency works but cannot do its
+// whole job (a queue nobody consumes). It degrades the service without
+// failing it, and its text is shown as the check's error, so it must name
+// no host or secret.
+type Degraded string
+
+func (d Degraded) Error() string { return string(d) }
 
 // Check is a named probe. A failing critical check makes the service
 // unhealthy (503); a failing non-critical one only degrades it.
@@ -33,7 +42,10 @@ type Deps struct {
 	// Draining whether shutdown began. Both feed /ready.
 	Started  func() bool
 	Draining func() bool
-	Checks   []Check
+	// Waiting says what start-up waits for while Started is false
+	// ("database unreachable"), so /ready tells an operator what to fix.
+	Waiting func() string
+	Checks  []Check
 	// Timeout bounds each probe so a hung dependency cannot hang a probe.
 	Timeout time.Duration
 	Logger  *slog.Logger
@@ -95,7 +107,7 @@ func (m *Module) live(c echo.Context) error {
 
 // CheckResult is one dependency's state in /health/detailed and /ready.
 type CheckResult struct {
-	Status    string         `json:"status"` // up or down
+	Status    string         `json:"status"` // up, degraded or down
 	Critical  bool           `json:"critical"`
 	LatencyMS float64        `json:"latency_ms"`
 	Error     string         `json:"error,omitempty"`
@@ -113,7 +125,15 @@ func (m *Module) ready(c echo.Context) error {
 	case m.deps.Draining != nil && m.deps.Draining():
 		return c.JSON(http.StatusServiceUnavailable, readyBody{Status: "not_ready", Reason: "shutting down"})
 	case m.deps.Started != nil && !m.deps.Started():
-		return c.JSON(http.StatusServiceUnavailable, readyBody{Status: "not_ready", Reason: "starting: migrations not applied yet"})
+		reason := "starting"
+		if m.deps.Waiting != nil {
+			if w := m.deps.Waiting(); w != "" {
+				reason += ": " + w
+			}
+		}
+		// The checks show which dependency start-up waits for.
+		results, _ := m.run(c.Request().Context(), true)
+		return c.JSON(http.StatusServiceUnavailable, readyBody{Status: "not_ready", Reason: reason, Checks: results})
 	}
 	results, critical := m.run(c.Request().Context(), true)
 	if critical {
@@ -164,7 +184,11 @@ func (m *Module) run(ctx context.Context, criticalOnly bool) (map[string]CheckRe
 			details, err := ch.Probe(pctx)
 			r := CheckResult{Status: "up", Critical: ch.Critical, Details: details,
 				LatencyMS: float64(time.Since(start).Microseconds()) / 1000}
-			if err != nil {
+			var degraded Degraded
+			switch {
+			case errors.As(err, &degraded):
+				r.Status, r.Error, err = "degraded", degraded.Error(), nil
+			case err != nil:
 				// The raw error names hosts and ports; it goes to the
 				// log, the public body says only what kind of failure.
 				r.Status, r.Error = "down", "unavailable"

@@ -25,6 +25,7 @@ const (
 	Invalid                  // well-formed but invalid input: 422
 	RateLimited              // too many requests: 429
 	Unavailable              // overloaded or dependency down: 503
+	NoSpace                  // the disk or database is full: 507
 )
 
 // Error is a failure with a stable machine-readable code and a message safe

@@ -37,21 +37,18 @@ const (
 	EnvTest        = "test"
 )
 
-// DevSecret is the built-in secret used outside production so that the
-// server starts with no configuration. Production refuses to run with it.
-// The default tags of SECRET_KEY and JWT_SECRET_KEY repeat it (a test
-// holds them equal) because a tag cannot name a constant.
-const DevSecret = "aquaml-development-secret-change-me"
-
 // Config is the whole runtime configuration. Modules receive their section
 // as a plain value; nothing outside this package reads viper or the
 // environment. Field order is the order .env.example and README list.
 type Config struct {
 	ProjectName string     `env:"PROJECT_NAME" default:"AquaML" help:"Service name shown in responses and logs"`
 	Version     string     `env:"VERSION" help:"Version reported by the API (defaults to the build version)"`
-	Environment string     `env:"ENVIRONMENT" default:"development" norm:"lower" oneof:"development test production" help:"development, test or production (production enforces real secrets)"`
+	Environment string     `env:"ENVIRONMENT" default:"development" norm:"lower" oneof:"development test production" help:"development, test or production (production requires DATABASE_URL and REDIS_URL, and 32+ character secrets)"`
 	Debug       bool       `env:"DEBUG" default:"false" help:"Verbose errors in logs (never in responses)"`
 	LogLevel    slog.Level `env:"LOG_LEVEL" default:"INFO" help:"DEBUG, INFO, WARNING or ERROR"`
+	// DataDir holds what the process makes for itself and must keep:
+	// the secrets generated when none are configured.
+	DataDir string `env:"DATA_DIR" default:"./data" required:"true" help:"Where secrets generated at first start are kept (mode 0600); every process of one deployment must share it, or have JWT_SECRET_KEY and SECRET_KEY set"`
 
 	API      API
 	HTTP     HTTP
@@ -113,8 +110,11 @@ type Redis struct {
 // not min, so code may set them shorter than the whole minute or day a
 // user can write.
 type Auth struct {
-	SecretKey          string        `env:"SECRET_KEY" default:"aquaml-development-secret-change-me" secret:"true" help:"General signing secret (webhooks); must be set in production"`
-	JWTSecretKey       string        `env:"JWT_SECRET_KEY" default:"aquaml-development-secret-change-me" secret:"true" required:"true" msg:"must not be empty" help:"Secret that signs access tokens; must be set in production"`
+	// No secret has a default: one anybody can read in the source would
+	// let anybody sign an admin's token. Empty ones are generated at
+	// first start and kept in DataDir.
+	SecretKey          string        `env:"SECRET_KEY" secret:"true" help:"General signing secret (32+ characters); empty: a random one is generated at first start and kept in DATA_DIR"`
+	JWTSecretKey       string        `env:"JWT_SECRET_KEY" secret:"true" help:"Secret that signs access tokens (32+ characters); empty: a random one is generated at first start and kept in DATA_DIR"`
 	JWTAlgorithm       string        `env:"JWT_ALGORITHM" default:"HS256" norm:"upper" oneof:"HS256 HS384 HS512" help:"HS256, HS384 or HS512"`
 	JWTExpire          time.Duration `env:"JWT_EXPIRE_MINUTES" default:"30" unit:"min" gt:"0" msg:"must be at least 1" help:"Access token lifetime in minutes"`
 	RefreshTokenExpire time.Duration `env:"REFRESH_TOKEN_EXPIRE_DAYS" default:"7" unit:"day" gt:"0" msg:"must be at least 1" help:"Refresh token lifetime in days"`

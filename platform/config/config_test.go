@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,8 +53,8 @@ func TestDefaultsNeedNoConfiguration(t *testing.T) {
 	if c.Auth.JWTExpire != 30*time.Minute || c.Auth.JWTAlgorithm != "HS256" {
 		t.Errorf("jwt defaults: %v %s", c.Auth.JWTExpire, c.Auth.JWTAlgorithm)
 	}
-	if !c.UsesDevSecret() {
-		t.Error("defaults should report the development secret")
+	if c.Auth.JWTSecretKey != "" || c.Auth.SecretKey != "" || c.DataDir != "./data" {
+		t.Errorf("secrets default to empty (generated under DATA_DIR): %q %q %q", c.Auth.JWTSecretKey, c.Auth.SecretKey, c.DataDir)
 	}
 }
 
@@ -155,17 +156,27 @@ func TestListsAcceptJSONAndCommas(t *testing.T) {
 
 func TestProductionRefusesUnsafeSettings(t *testing.T) {
 	strong := strings.Repeat("s", 40)
+	stores := map[string]string{"DATABASE_URL": "postgres://db/aquaml", "REDIS_URL": "redis://cache:6379/0"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(stores)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
 		wantErr string
 	}{
-		{"default jwt secret", map[string]string{"SECRET_KEY": strong}, "config: JWT_SECRET_KEY: must be set to a real secret in production"},
-		{"empty jwt secret", map[string]string{"JWT_SECRET_KEY": "", "SECRET_KEY": strong}, "config: JWT_SECRET_KEY: must not be empty"},
-		{"default secret key", map[string]string{"JWT_SECRET_KEY": strong}, "config: SECRET_KEY: must be set to a real secret in production"},
-		{"short secret", map[string]string{"JWT_SECRET_KEY": "short", "SECRET_KEY": strong}, "config: JWT_SECRET_KEY: must be at least 32 characters in production"},
-		{"wildcard with credentials", map[string]string{"JWT_SECRET_KEY": strong, "SECRET_KEY": strong, "CORS_ORIGINS": "*", "CORS_ALLOW_CREDENTIALS": "true"}, "config: CORS_ORIGINS: origin * with CORS_ALLOW_CREDENTIALS=true is refused in production; list the origins"},
-		{"real secrets", map[string]string{"JWT_SECRET_KEY": strong, "SECRET_KEY": strong + "x"}, ""},
+		{"no database server", map[string]string{"REDIS_URL": "redis://cache:6379/0"}, "config: DATABASE_URL: must be set in production; the embedded SQLite serves one process only"},
+		{"no Redis server", map[string]string{"DATABASE_URL": "postgres://db/aquaml"}, "config: REDIS_URL: must be set in production; the in-process Redis keeps nothing and no worker can reach it, so batches would never run"},
+		{"no secrets: generated at start", with(), ""},
+		{"empty secrets: generated at start", with("JWT_SECRET_KEY", "", "SECRET_KEY", ""), ""},
+		{"short secret", with("JWT_SECRET_KEY", "short", "SECRET_KEY", strong), "config: JWT_SECRET_KEY: must be at least 32 characters in production"},
+		{"published secret", with("SECRET_KEY", "aquaml-development-secret-change-me"), "config: SECRET_KEY: is the development secret published with earlier versions, which anyone can sign with; remove it (a random one is generated and kept in DATA_DIR) or set your own"},
+		{"wildcard with credentials", with("JWT_SECRET_KEY", strong, "SECRET_KEY", strong, "CORS_ORIGINS", "*", "CORS_ALLOW_CREDENTIALS", "true"), "config: CORS_ORIGINS: origin * with CORS_ALLOW_CREDENTIALS=true is refused in production; list the origins"},
+		{"real secrets", with("JWT_SECRET_KEY", strong, "SECRET_KEY", strong+"x"), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,7 +209,7 @@ func TestLoggedConfigMasksSecrets(t *testing.T) {
 	var sb strings.Builder
 	slog.New(slog.NewTextHandler(&sb, nil)).Info("config", "config", c)
 	out := sb.String()
-	for _, secret := range []string{"super-secret-jwt-value", "hunter2", "redispass", DevSecret} {
+	for _, secret := range []string{"super-secret-jwt-value", "hunter2", "redispass"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logged config leaks %q: %s", secret, out)
 		}

@@ -48,18 +48,14 @@ func envExample() string {
 	return b.String()
 }
 
-// readmeTable renders README's configuration table. The development
-// secret is described, not printed, so nobody copies it into a deployment.
+// readmeTable renders README's configuration table.
 func readmeTable() string {
 	var b strings.Builder
 	b.WriteString("| Variable | Default | Meaning |\n|---|---|---|\n")
 	for _, k := range Keys {
 		def := "`" + k.Default + "`"
-		switch k.Default {
-		case "":
+		if k.Default == "" {
 			def = "(empty)"
-		case DevSecret:
-			def = "development secret (refused in production)"
 		}
 		b.WriteString("| `" + k.Name + "` | " + def + " | " + k.Help + " |\n")
 	}

@@ -22,8 +22,9 @@ func TestDeclarations(t *testing.T) {
 			t.Errorf("%s has no help text: .env.example and README would show nothing", k.Name)
 		}
 	}
-	// Tags cannot name constants, so these defaults repeat them.
-	for name, want := range map[string]string{"SECRET_KEY": DevSecret, "JWT_SECRET_KEY": DevSecret, "ENVIRONMENT": EnvDevelopment} {
+	// Tags cannot name constants, so these defaults repeat them; secrets
+	// have none, so nothing anybody can read here signs a token.
+	for name, want := range map[string]string{"SECRET_KEY": "", "JWT_SECRET_KEY": "", "ENVIRONMENT": EnvDevelopment} {
 		if got := keyNamed(t, name).Default; got != want {
 			t.Errorf("%s defaults to %q, want %q", name, got, want)
 		}

@@ -19,6 +19,16 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: %s: %s", s.Name, s.fail)
 		}
 	}
+	if c.IsProduction() {
+		// The embedded stores serve this one process: a second replica or
+		// a worker would see other users, other sessions and no queue.
+		if c.Database.URL == "" {
+			return fmt.Errorf("config: DATABASE_URL: must be set in production; the embedded SQLite serves one process only")
+		}
+		if c.Redis.URL == "" {
+			return fmt.Errorf("config: REDIS_URL: must be set in production; the in-process Redis keeps nothing and no worker can reach it, so batches would never run")
+		}
+	}
 	if c.Database.URL == "" && c.Database.SQLitePath == "" {
 		return fmt.Errorf("config: SQLITE_PATH: must be set when DATABASE_URL is empty")
 	}
@@ -43,25 +53,22 @@ func (c Config) Validate() error {
 	if slices.Contains(c.CORS.Origins, "*") && c.CORS.AllowCredentials && c.IsProduction() {
 		return fmt.Errorf("config: CORS_ORIGINS: origin * with CORS_ALLOW_CREDENTIALS=true is refused in production; list the origins")
 	}
-	if c.IsProduction() {
-		for _, kv := range [][2]string{{"JWT_SECRET_KEY", c.Auth.JWTSecretKey}, {"SECRET_KEY", c.Auth.SecretKey}} {
-			key, val := kv[0], kv[1]
-			if val == "" || val == DevSecret {
-				return fmt.Errorf("config: %s: must be set to a real secret in production", key)
-			}
-			if len(val) < 32 {
-				return fmt.Errorf("config: %s: must be at least 32 characters in production", key)
-			}
+	for _, kv := range [][2]string{{"JWT_SECRET_KEY", c.Auth.JWTSecretKey}, {"SECRET_KEY", c.Auth.SecretKey}} {
+		key, val := kv[0], kv[1]
+		switch {
+		case val == publishedSecret:
+			return fmt.Errorf("config: %s: is the development secret published with earlier versions, which anyone can sign with; "+
+				"remove it (a random one is generated and kept in DATA_DIR) or set your own", key)
+		case val != "" && len(val) < 32 && c.IsProduction():
+			return fmt.Errorf("config: %s: must be at least 32 characters in production", key)
 		}
 	}
 	return nil
 }
 
-// UsesDevSecret reports whether a built-in development secret is in use, so
-// start-up can warn about it.
-func (c Config) UsesDevSecret() bool {
-	return c.Auth.JWTSecretKey == DevSecret || c.Auth.SecretKey == DevSecret
-}
+// publishedSecret is the signing secret earlier versions used when none was
+// configured. It is refused: everyone can read it.
+const publishedSecret = "aquaml-development-secret-change-me"
 
 // LogValue masks secrets and the password in connection URLs so the
 // configuration can be logged at start.

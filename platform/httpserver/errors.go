@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,7 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.Invalid:      http.StatusUnprocessableEntity,
 	apperr.RateLimited:  http.StatusTooManyRequests,
 	apperr.Unavailable:  http.StatusServiceUnavailable,
+	apperr.NoSpace:      http.StatusInsufficientStorage,
 }
 
 // statusCode gives Echo's own errors (404, 405, 413 from the router and
@@ -51,16 +53,37 @@ var statusCode = map[int]string{
 	http.StatusUnprocessableEntity:   "validation_error",
 	http.StatusTooManyRequests:       "rate_limited",
 	http.StatusServiceUnavailable:    "unavailable",
+	http.StatusInsufficientStorage:   "insufficient_storage",
 }
 
+// StatusClientClosedRequest is the status recorded (nginx's convention)
+// for a request whose client went away before the answer: nobody reads
+// it, and it is no fault of the server.
+const StatusClientClosedRequest = 499
+
+// Fault recognises, in an error no service classified, a failure of a
+// dependency that is not the server's bug (the database is unreachable), and
+// returns the error the caller should get instead, or nil.
+type Fault func(error) *apperr.Error
+
 // ErrorHandler is the one place errors become responses. Known errors keep
-// their message; anything else is logged with the request id and becomes a
+// their message; a full disk and the failures faults recognise get their
+// own status; anything else is logged with the request id and becomes a
 // bare 500 so internals never leak.
-func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+func ErrorHandler(log *slog.Logger, faults ...Fault) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
+		if c.Request().Context().Err() != nil {
+			// The client hung up, so whatever failed failed for that
+			// reason (a cancelled query, a cut upload): no 500, no
+			// ERROR line, and the metrics count it apart.
+			log.Debug("client went away", "request_id", RequestIDOf(c), "route", c.Path(), "error", err)
+			_ = c.NoContent(StatusClientClosedRequest)
+			return
+		}
+		err = recognise(err, faults)
 		status, detail, retryAfter := classify(err)
 		detail.RequestID = RequestIDOf(c)
 		if status >= 500 && status != http.StatusServiceUnavailable {
@@ -80,6 +103,25 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Warn("writing error response", "request_id", detail.RequestID, "error", werr)
 		}
 	}
+}
+
+// recognise turns an unclassified err into the error a fault names, if
+// any. A full disk is recognised here because any writer (the database,
+// a blob store, a batch upload) may meet it.
+func recognise(err error, faults []Fault) error {
+	if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
+		return err
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return apperr.Wrap(apperr.NoSpace, "insufficient_storage",
+			"the server is out of storage space; nothing was saved, try again once an operator has freed some", err)
+	}
+	for _, f := range faults {
+		if e := f(err); e != nil {
+			return e
+		}
+	}
+	return err
 }
 
 func classify(err error) (int, ErrorDetail, int) {

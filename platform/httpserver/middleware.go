@@ -63,7 +63,9 @@ func RequestIDOf(c echo.Context) string {
 }
 
 // AccessLog writes one structured line per request. Successful requests to
-// quiet routes (probes, scrapes) are logged at debug level.
+// quiet routes (probes, scrapes), their 503s, and requests whose client went
+// away are logged at debug level; other 503s (retry later) at warning level,
+// and only the server's own failures at error level.
 func AccessLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
 	quietSet := make(map[string]bool, len(quiet))
 	for _, r := range quiet {
@@ -81,6 +83,17 @@ func AccessLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
 			req, res := c.Request(), c.Response()
 			level := slog.LevelInfo
 			switch {
+			case res.Status == StatusClientClosedRequest:
+				level = slog.LevelDebug // nobody to answer; not news
+			case res.Status == http.StatusServiceUnavailable && quietSet[c.Path()]:
+				// A probe saying "not ready" while starting or draining
+				// is the probe working; the cause is logged where it is
+				// found (start-up, the health checks).
+				level = slog.LevelDebug
+			case res.Status == http.StatusServiceUnavailable:
+				// Overload or a dependency down: the caller was told to
+				// retry, and the cause is logged where it was found.
+				level = slog.LevelWarn
 			case res.Status >= 500:
 				level = slog.LevelError
 			case res.Status < 400 && quietSet[c.Path()]:

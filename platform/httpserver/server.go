@@ -41,6 +41,15 @@ type Options struct {
 	// a small answer saves): URL path prefixes ("/metrics"), or route
 	// templates matched exactly ("/api/v1/batches/:id/events").
 	NoGzip []string
+	// NoStore lists URL path prefixes whose answers carry credentials
+	// (tokens, API keys) and get Cache-Control: no-store.
+	NoStore []string
+	// Faults recognise dependency failures (database.Fault) in errors no
+	// service classified, so they answer 503 or 507 instead of 500.
+	Faults []Fault
+	// ContentSecurityPolicy is sent with every HTML page; empty means
+	// DefaultCSP.
+	ContentSecurityPolicy string
 }
 
 // CORS is the cross-origin policy.
@@ -66,7 +75,7 @@ func New(opts Options) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = ErrorHandler(log)
+	e.HTTPErrorHandler = ErrorHandler(log, opts.Faults...)
 	// Rate limits and logs key on the client IP. X-Forwarded-For is only
 	// believed from loopback peers unless TrustedProxies says otherwise:
 	// cameras on a farm LAN and pods have private addresses too, and must
@@ -80,6 +89,7 @@ func New(opts Options) *Server {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	}
 	e.Pre(RequestID())
+	e.Pre(SecurityHeaders(opts.ContentSecurityPolicy, opts.NoStore))
 	e.Use(AccessLog(log, opts.QuietRoutes...))
 	e.Use(opts.Middleware...)
 	e.Use(Recover(log))

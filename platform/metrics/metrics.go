@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,25 @@ import (
 // UnmatchedRoute is the route label of requests no route matched, so that
 // scanners probing random paths cannot explode the label set.
 const UnmatchedRoute = "unmatched"
+
+// OtherMethod is the method label of requests with a method HTTP does not
+// define: any token is a valid method on the wire, and each would
+// otherwise become a series of its own.
+const OtherMethod = "OTHER"
+
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+// methodLabel bounds the method label to the methods HTTP defines.
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return OtherMethod
+}
 
 // Metrics is the process's registry with the HTTP instruments.
 type Metrics struct {
@@ -92,10 +112,12 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 			}
 			m.inFlight.Dec()
 			route := c.Path()
-			if route == "" {
+			// A group's catch-all (echo registers prefix/* so that group
+			// middleware runs on 404s) matched nothing either.
+			if route == "" || c.Response().Status == http.StatusNotFound && strings.HasSuffix(route, "/*") {
 				route = UnmatchedRoute
 			}
-			key := seriesKey{c.Request().Method, route, c.Response().Status}
+			key := seriesKey{methodLabel(c.Request().Method), route, c.Response().Status}
 			s, ok := m.series.Load(key)
 			if !ok {
 				s, _ = m.series.LoadOrStore(key, &series{
