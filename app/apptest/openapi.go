@@ -116,7 +116,9 @@ func (s *specCheck) check(req *http.Request, res *http.Response) string {
 		if slices.Contains(opsPaths, req.URL.Path) {
 			return ""
 		}
-		if res.StatusCode != http.StatusNotFound {
+		// Unknown paths are rate limited like known ones, so a scanner may
+		// be told 429 before it is told 404.
+		if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusTooManyRequests {
 			return "the path is not in the OpenAPI spec (add it to the module's fragment in app/apidocs/spec/)"
 		}
 		return s.offSpecError(res)
@@ -132,6 +134,9 @@ func (s *specCheck) check(req *http.Request, res *http.Response) string {
 		return "cannot match the request to the spec: " + err.Error()
 	}
 	op := fmt.Sprintf("operation %s (%s %s)", route.Operation.OperationID, req.Method, route.Path)
+	if serviceWide(res.StatusCode) && route.Operation.Responses.Status(res.StatusCode) == nil {
+		return s.offSpecError(res)
+	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 res.StatusCode,
@@ -164,8 +169,15 @@ func (s *specCheck) check(req *http.Request, res *http.Response) string {
 	return ""
 }
 
-// offSpecError checks a 404 or 405 for a route the spec does not have: it
-// must still carry one of the API's error shapes.
+// serviceWide are the statuses any operation may answer, which the spec
+// states once (info.description) rather than on every operation: the
+// database unreachable or the service starting (503), a full disk (507).
+func serviceWide(status int) bool {
+	return status == http.StatusServiceUnavailable || status == http.StatusInsufficientStorage
+}
+
+// offSpecError checks a 404 or 405 for a route the spec does not have, or
+// a service-wide answer: it must still carry one of the API's error shapes.
 func (s *specCheck) offSpecError(res *http.Response) string {
 	if res.Request != nil && res.Request.Method == http.MethodHead {
 		return ""
