@@ -1,0 +1,161 @@
+package jpegscale
+
+import (
+	"image"
+	"io"
+)
+
+// plane is where one component's pixels go at the chosen scale.
+type plane struct {
+	pix    []byte
+	stride int
+	w, h   int
+}
+
+// ChooseScale returns the largest denominator in 8, 4, 2, 1 whose output
+// still covers minW x minH for a width x height image.
+func ChooseScale(width, height, minW, minH int) int {
+	for _, s := range []int{8, 4, 2} {
+		if (width+s-1)/s >= minW && (height+s-1)/s >= minH {
+			return s
+		}
+	}
+	return 1
+}
+
+// DecodeScaled decodes a baseline or progressive JPEG at 1/scale of its size,
+// with scale the largest of 8, 4, 2, 1 for which the output still covers
+// minW x minH (ceil(width/scale) >= minW and likewise for height). The result
+// is an *image.YCbCr or *image.Gray of ceil(width/scale) x ceil(height/scale)
+// pixels; EXIF orientation is not applied.
+func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
+	d := &decoder{src: source{r: r}}
+	if err := d.readSOI(); err != nil {
+		return nil, 0, err
+	}
+	sos, err := d.readHeaders(false)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !sos {
+		return nil, 0, corrupt("no scan before EOI")
+	}
+	if int64(d.width)*int64(d.height) > int64(MaxPixels) {
+		return nil, 0, ErrTooLarge
+	}
+	if len(d.comps) == 3 && d.adobe && d.adobeXform == 0 {
+		return nil, 0, unsupported("Adobe RGB colour (no YCbCr transform)")
+	}
+	scale := ChooseScale(d.width, d.height, minW, minH)
+	img, err := d.setupOutput(scale)
+	if err != nil {
+		return nil, 0, err
+	}
+	// One sequential scan holding every component streams straight into the
+	// output; anything else keeps the coefficients until the last scan.
+	d.stream = !d.progressive && len(d.cur.comps) == len(d.comps)
+	if d.stream {
+		for _, c := range d.comps {
+			if !d.haveQuant[c.tq] {
+				return nil, 0, corrupt("undefined quantisation table %d", c.tq)
+			}
+		}
+	} else {
+		for i := range d.comps {
+			c := &d.comps[i]
+			c.coefs = make([]int16, c.bw*c.bh*64)
+		}
+	}
+	for scans := 0; sos; scans++ {
+		if d.stream && scans > 0 {
+			return nil, 0, corrupt("extra scan after a complete sequential scan")
+		}
+		if err := d.decodeScan(); err != nil {
+			return nil, 0, err
+		}
+		if sos, err = d.readHeaders(false); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !d.stream {
+		if err := d.render(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return img, scale, nil
+}
+
+func (d *decoder) setupOutput(scale int) (image.Image, error) {
+	d.n = 8 / scale
+	r := image.Rect(0, 0, (d.width+scale-1)/scale, (d.height+scale-1)/scale)
+	if len(d.comps) == 1 {
+		g := image.NewGray(r)
+		d.planes = []plane{{g.Pix, g.Stride, r.Dx(), r.Dy()}}
+		return g, nil
+	}
+	y, cb, cr := d.comps[0], d.comps[1], d.comps[2]
+	if y.h != d.hmax || y.v != d.vmax || cb.h != cr.h || cb.v != cr.v ||
+		d.hmax%cb.h != 0 || d.vmax%cb.v != 0 {
+		return nil, unsupported("sampling factors Y %dx%d Cb %dx%d Cr %dx%d", y.h, y.v, cb.h, cb.v, cr.h, cr.v)
+	}
+	ratios := map[[2]int]image.YCbCrSubsampleRatio{
+		{1, 1}: image.YCbCrSubsampleRatio444,
+		{2, 1}: image.YCbCrSubsampleRatio422,
+		{2, 2}: image.YCbCrSubsampleRatio420,
+		{1, 2}: image.YCbCrSubsampleRatio440,
+		{4, 1}: image.YCbCrSubsampleRatio411,
+		{4, 2}: image.YCbCrSubsampleRatio410,
+	}
+	ratio, ok := ratios[[2]int{d.hmax / cb.h, d.vmax / cb.v}]
+	if !ok {
+		return nil, unsupported("chroma subsampling %dx%d", d.hmax/cb.h, d.vmax/cb.v)
+	}
+	img := image.NewYCbCr(r, ratio)
+	cw := img.CStride
+	ch := len(img.Cb) / max(1, cw)
+	d.planes = []plane{
+		{img.Y, img.YStride, r.Dx(), r.Dy()},
+		{img.Cb, img.CStride, cw, ch},
+		{img.Cr, img.CStride, cw, ch},
+	}
+	return img, nil
+}
+
+// emit dequantises a zig-zag block and writes its scaled inverse DCT.
+func (d *decoder) emit(ci, bx, by int, zz *[64]int32) {
+	p := &d.planes[ci]
+	n := d.n
+	x0, y0 := bx*n, by*n
+	if x0 >= p.w || y0 >= p.h {
+		return
+	}
+	q := &d.quant[d.comps[ci].tq]
+	var blk [64]int32
+	for k, v := range zz {
+		if v != 0 {
+			blk[unzig[k]] = v * int32(q[k])
+		}
+	}
+	idct(&blk, n, p.pix[y0*p.stride+x0:], p.stride, min(n, p.w-x0), min(n, p.h-y0))
+}
+
+// render turns the stored coefficients into pixels after the last scan.
+func (d *decoder) render() error {
+	for ci := range d.comps {
+		c := &d.comps[ci]
+		if !d.haveQuant[c.tq] {
+			return corrupt("undefined quantisation table %d", c.tq)
+		}
+		var zz [64]int32
+		for by := 0; by < c.bh; by++ {
+			for bx := 0; bx < c.bw; bx++ {
+				blk := c.coefs[(by*c.bw+bx)*64:][:64]
+				for k, v := range blk {
+					zz[k] = int32(v)
+				}
+				d.emit(ci, bx, by, &zz)
+			}
+		}
+	}
+	return nil
+}

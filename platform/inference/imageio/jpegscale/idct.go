@@ -1,0 +1,94 @@
+package jpegscale
+
+import "math"
+
+// unzig maps a zig-zag index to the natural (row-major) index (T.81 Figure A.6).
+var unzig = [64]uint8{
+	0, 1, 8, 16, 9, 2, 3, 10,
+	17, 24, 32, 25, 18, 11, 4, 5,
+	12, 19, 26, 33, 40, 48, 41, 34,
+	27, 20, 13, 6, 7, 14, 21, 28,
+	35, 42, 49, 56, 57, 50, 43, 36,
+	29, 22, 15, 23, 30, 37, 44, 51,
+	58, 59, 52, 45, 38, 31, 39, 46,
+	53, 60, 61, 54, 47, 55, 62, 63,
+}
+
+// idctTab[n][x][u] = C(u)/2 * cos((2x+1)u*pi/2n) for n = 1, 2, 4, 8.
+//
+// Using the 8-point normalisation with n-point cosines makes the n-point
+// inverse of the top-left n x n coefficients equal to the full inverse
+// followed by an (8/n) x (8/n) box average, up to the energy of the dropped
+// high frequencies: the JPEG DCT is orthonormal, and the orthonormal DCT of
+// a 2:1 average keeps the low coefficients scaled by 1/sqrt(2) per axis.
+var idctTab [9][8][8]float32
+
+func init() {
+	for _, n := range []int{1, 2, 4, 8} {
+		for x := 0; x < n; x++ {
+			for u := 0; u < n; u++ {
+				c := 1.0
+				if u == 0 {
+					c = 1 / math.Sqrt2
+				}
+				idctTab[n][x][u] = float32(c / 2 * math.Cos(float64(2*x+1)*float64(u)*math.Pi/float64(2*n)))
+			}
+		}
+	}
+}
+
+func clamp8(v float32) byte {
+	if v <= 0 {
+		return 0
+	}
+	if v >= 255 {
+		return 255
+	}
+	return byte(v)
+}
+
+// idct writes the n x n inverse transform of the top-left n x n dequantised
+// coefficients of blk (natural order) into dst, clipped to w x h pixels.
+func idct(blk *[64]int32, n int, dst []byte, stride, w, h int) {
+	if n == 1 {
+		v := (blk[0] + 1028) >> 3
+		dst[0] = byte(max(0, min(255, v)))
+		return
+	}
+	t := &idctTab[n]
+	var tmp [64]float32
+	rows := 0
+	for v := 0; v < n; v++ {
+		row := blk[v*8 : v*8+n]
+		nz := false
+		for _, c := range row {
+			if c != 0 {
+				nz = true
+				break
+			}
+		}
+		if !nz {
+			continue
+		}
+		rows = v + 1
+		for x := 0; x < n; x++ {
+			var s float32
+			tx := &t[x]
+			for u, c := range row {
+				s += tx[u] * float32(c)
+			}
+			tmp[v*8+x] = s
+		}
+	}
+	for y := 0; y < h; y++ {
+		ty := &t[y]
+		out := dst[y*stride : y*stride+w]
+		for x := range out {
+			s := float32(128.5)
+			for v := 0; v < rows; v++ {
+				s += ty[v] * tmp[v*8+x]
+			}
+			out[x] = clamp8(s)
+		}
+	}
+}
