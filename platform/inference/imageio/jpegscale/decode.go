@@ -85,11 +85,17 @@ func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
 	return img, scale, nil
 }
 
+// setupOutput allocates the output at 1/scale and picks each component's
+// inverse DCT size. A subsampled chroma component gets a larger transform
+// when the scale leaves room (up to 8x8), as libjpeg does: at 1/2 a 4:2:0
+// image comes out 4:4:4, with chroma at the output's full resolution instead
+// of being halved once more.
 func (d *decoder) setupOutput(scale int) (image.Image, error) {
-	d.n = 8 / scale
+	n := 8 / scale
 	r := image.Rect(0, 0, (d.width+scale-1)/scale, (d.height+scale-1)/scale)
 	if len(d.comps) == 1 {
 		g := image.NewGray(r)
+		d.comps[0].nx, d.comps[0].ny = n, n
 		d.planes = []plane{{g.Pix, g.Stride, r.Dx(), r.Dy()}}
 		return g, nil
 	}
@@ -98,6 +104,8 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 		d.hmax%cb.h != 0 || d.vmax%cb.v != 0 {
 		return nil, unsupported("sampling factors Y %dx%d Cb %dx%d Cr %dx%d", y.h, y.v, cb.h, cb.v, cr.h, cr.v)
 	}
+	fx, fy := d.hmax/cb.h, d.vmax/cb.v
+	nx, ny := min(8, n*fx), min(8, n*fy)
 	ratios := map[[2]int]image.YCbCrSubsampleRatio{
 		{1, 1}: image.YCbCrSubsampleRatio444,
 		{2, 1}: image.YCbCrSubsampleRatio422,
@@ -106,9 +114,13 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 		{4, 1}: image.YCbCrSubsampleRatio411,
 		{4, 2}: image.YCbCrSubsampleRatio410,
 	}
-	ratio, ok := ratios[[2]int{d.hmax / cb.h, d.vmax / cb.v}]
+	ratio, ok := ratios[[2]int{n * fx / nx, n * fy / ny}]
 	if !ok {
-		return nil, unsupported("chroma subsampling %dx%d", d.hmax/cb.h, d.vmax/cb.v)
+		return nil, unsupported("chroma subsampling %dx%d", fx, fy)
+	}
+	d.comps[0].nx, d.comps[0].ny = n, n
+	for i := 1; i < 3; i++ {
+		d.comps[i].nx, d.comps[i].ny = nx, ny
 	}
 	img := image.NewYCbCr(r, ratio)
 	cw := img.CStride
@@ -124,19 +136,19 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 // emit dequantises a zig-zag block and writes its scaled inverse DCT.
 func (d *decoder) emit(ci, bx, by int, zz *[64]int32) {
 	p := &d.planes[ci]
-	n := d.n
-	x0, y0 := bx*n, by*n
+	c := &d.comps[ci]
+	x0, y0 := bx*c.nx, by*c.ny
 	if x0 >= p.w || y0 >= p.h {
 		return
 	}
-	q := &d.quant[d.comps[ci].tq]
+	q := &d.quant[c.tq]
 	var blk [64]int32
 	for k, v := range zz {
 		if v != 0 {
 			blk[unzig[k]] = v * int32(q[k])
 		}
 	}
-	idct(&blk, n, p.pix[y0*p.stride+x0:], p.stride, min(n, p.w-x0), min(n, p.h-y0))
+	idct(&blk, c.nx, c.ny, p.pix[y0*p.stride+x0:], p.stride, min(c.nx, p.w-x0), min(c.ny, p.h-y0))
 }
 
 // render turns the stored coefficients into pixels after the last scan.

@@ -33,6 +33,7 @@ type component struct {
 	h, v   int // sampling factors
 	tq     uint8
 	bw, bh int // blocks per line / rows, padded to whole MCUs
+	nx, ny int // inverse DCT output size at the chosen scale
 	// coefs holds 64 int16 per block when the image needs more than one
 	// pass (progressive or multi-scan sequential), in zig-zag order.
 	coefs []int16
@@ -58,7 +59,6 @@ type decoder struct {
 	pendingMark byte // marker already consumed by the entropy decoder
 	cur         scan
 	stream      bool    // decode straight to pixels, no coefficient store
-	n           int     // output block size: 8 / scale
 	planes      []plane // output planes by component
 }
 

@@ -47,19 +47,21 @@ func clamp8(v float32) byte {
 	return byte(v)
 }
 
-// idct writes the n x n inverse transform of the top-left n x n dequantised
-// coefficients of blk (natural order) into dst, clipped to w x h pixels.
-func idct(blk *[64]int32, n int, dst []byte, stride, w, h int) {
-	if n == 1 {
+// idct writes the nx x ny inverse transform of the top-left nx x ny
+// dequantised coefficients of blk (natural order) into dst, clipped to
+// w x h pixels. nx and ny differ when a subsampled chroma component is
+// brought up to the luma resolution along one axis only.
+func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
+	if nx == 1 && ny == 1 {
 		v := (blk[0] + 1028) >> 3
 		dst[0] = byte(max(0, min(255, v)))
 		return
 	}
-	t := &idctTab[n]
+	tx, ty := &idctTab[nx], &idctTab[ny]
 	var tmp [64]float32
 	rows := 0
-	for v := 0; v < n; v++ {
-		row := blk[v*8 : v*8+n]
+	for v := 0; v < ny; v++ {
+		row := blk[v*8 : v*8+nx]
 		nz := false
 		for _, c := range row {
 			if c != 0 {
@@ -71,22 +73,22 @@ func idct(blk *[64]int32, n int, dst []byte, stride, w, h int) {
 			continue
 		}
 		rows = v + 1
-		for x := 0; x < n; x++ {
+		for x := 0; x < nx; x++ {
 			var s float32
-			tx := &t[x]
+			t := &tx[x]
 			for u, c := range row {
-				s += tx[u] * float32(c)
+				s += t[u] * float32(c)
 			}
 			tmp[v*8+x] = s
 		}
 	}
 	for y := 0; y < h; y++ {
-		ty := &t[y]
+		t := &ty[y]
 		out := dst[y*stride : y*stride+w]
 		for x := range out {
 			s := float32(128.5)
 			for v := 0; v < rows; v++ {
-				s += ty[v] * tmp[v*8+x]
+				s += t[v] * tmp[v*8+x]
 			}
 			out[x] = clamp8(s)
 		}

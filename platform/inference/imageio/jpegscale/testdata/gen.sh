@@ -1,0 +1,19 @@
+#!/bin/sh
+# Regenerates the test JPEGs with libjpeg-turbo's cjpeg (libjpeg-turbo-progs).
+set -e
+cd "$(dirname "$0")"
+ppm=$(mktemp --suffix .ppm)
+(cd .. && go test -count=1 -run TestWritePPM . -args -write-ppm "$ppm")
+cjpeg -quality 85 -sample 1x1 "$ppm" > s444.jpg
+cjpeg -quality 85 -sample 2x1 "$ppm" > s422.jpg
+cjpeg -quality 85 -sample 1x2 "$ppm" > s440.jpg
+cjpeg -quality 85 -grayscale "$ppm" > gray.jpg
+cjpeg -quality 85 -sample 2x2 -restart 3B "$ppm" > rst420.jpg
+cjpeg -quality 85 -sample 2x2 -progressive "$ppm" > prog420.jpg
+cjpeg -quality 85 -sample 1x1 -progressive "$ppm" > prog444.jpg
+cjpeg -quality 85 -grayscale -progressive "$ppm" > proggray.jpg
+# Lossless transcode: same coefficients as s422.jpg, which image/jpeg (that
+# rejects progressive restart intervals) can decode as the reference.
+jpegtran -progressive -restart 2B s422.jpg > progrst.jpg
+cjpeg -quality 85 -rgb "$ppm" > adobergb.jpg
+rm -f "$ppm"
