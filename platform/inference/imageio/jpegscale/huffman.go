@@ -18,6 +18,10 @@ func buildHuffman(counts [16]uint8, vals []uint8) (*huffTable, error) {
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
 		h.maxCode[l] = -1
+		// A full code space leaves no room for more codes (C.2).
+		if code+n > 1<<l {
+			return nil, corrupt("huffman table overflows its code space")
+		}
 		if n > 0 {
 			h.valPtr[l] = k - code
 			for i := int32(0); i < n; i++ {
@@ -32,10 +36,6 @@ func buildHuffman(counts [16]uint8, vals []uint8) (*huffTable, error) {
 				k++
 			}
 			h.maxCode[l] = code - 1
-		}
-		// A full code space leaves no room for the next length (C.2).
-		if code > 1<<l {
-			return nil, corrupt("huffman table overflows its code space")
 		}
 		code <<= 1
 	}
