@@ -53,6 +53,11 @@ func (b *bitReader) decode(h *huffTable) uint8 {
 		b.n -= l
 		return uint8(e)
 	}
+	return b.decodeSlow(h)
+}
+
+// decodeSlow resolves codes longer than lookBits (T.81 F.2.2.3).
+func (b *bitReader) decodeSlow(h *huffTable) uint8 {
 	for l := lookBits + 1; l <= 16; l++ {
 		code := int32(b.acc >> (64 - uint(l)))
 		if code <= h.maxCode[l] {

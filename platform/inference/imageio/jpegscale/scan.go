@@ -210,10 +210,25 @@ func (d *decoder) sequential(st *scanState, i, ci int, zz *[64]int32) {
 	}
 	st.pred[ci] += d.bits.receiveExtend(s)
 	zz[0] = st.pred[ci]
+	// The AC loop is the hot path: the bit reader's fast path is inlined by
+	// hand, with one refill per coefficient that guarantees room for the
+	// longest code plus the longest magnitude (16 + 16 bits).
 	ac := d.ac[sc.ta[i]]
+	b := &d.bits
 	for k := 1; k < 64; {
-		rs := d.bits.decode(ac)
-		r, s := int(rs>>4), rs&15
+		if b.n < 32 {
+			b.fill()
+		}
+		var rs uint8
+		if e := ac.fast[b.acc>>(64-lookBits)]; e != 0 {
+			l := uint(e >> 8)
+			b.acc <<= l
+			b.n -= l
+			rs = uint8(e)
+		} else {
+			rs = b.decodeSlow(ac)
+		}
+		r, s := int(rs>>4), uint(rs&15)
 		if s == 0 {
 			if r != 15 {
 				return
@@ -226,7 +241,13 @@ func (d *decoder) sequential(st *scanState, i, ci int, zz *[64]int32) {
 			d.fail("AC run past the end of a block")
 			return
 		}
-		zz[k] = d.bits.receiveExtend(s)
+		v := int32(b.acc >> (64 - s))
+		b.acc <<= s
+		b.n -= s
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		zz[k] = v
 		k++
 	}
 }

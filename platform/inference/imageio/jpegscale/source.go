@@ -97,10 +97,9 @@ func (b *bitReader) fill() {
 	}
 }
 
+// bits reads n <= 16 bits; n == 0 yields 0 because Go defines a shift by 64
+// of a uint64 as 0.
 func (b *bitReader) bits(n uint) int32 {
-	if n == 0 {
-		return 0
-	}
 	if b.n < n {
 		b.fill()
 	}
@@ -116,11 +115,8 @@ func (b *bitReader) bit() bool {
 
 // receiveExtend reads an s-bit magnitude and sign-extends it (T.81 F.2.2.1).
 func (b *bitReader) receiveExtend(s uint8) int32 {
-	if s == 0 {
-		return 0
-	}
 	v := b.bits(uint(s))
-	if v < 1<<(s-1) {
+	if s != 0 && v < 1<<(s-1) {
 		v += -1<<s + 1
 	}
 	return v
