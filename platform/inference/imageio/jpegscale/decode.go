@@ -95,7 +95,7 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 	r := image.Rect(0, 0, (d.width+scale-1)/scale, (d.height+scale-1)/scale)
 	if len(d.comps) == 1 {
 		g := image.NewGray(r)
-		d.comps[0].nx, d.comps[0].ny = n, n
+		d.comps[0].setSize(n, n)
 		d.planes = []plane{{g.Pix, g.Stride, r.Dx(), r.Dy()}}
 		return g, nil
 	}
@@ -118,9 +118,9 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 	if !ok {
 		return nil, unsupported("chroma subsampling %dx%d", fx, fy)
 	}
-	d.comps[0].nx, d.comps[0].ny = n, n
+	d.comps[0].setSize(n, n)
 	for i := 1; i < 3; i++ {
-		d.comps[i].nx, d.comps[i].ny = nx, ny
+		d.comps[i].setSize(nx, ny)
 	}
 	img := image.NewYCbCr(r, ratio)
 	cw := img.CStride
@@ -143,9 +143,14 @@ func (d *decoder) emit(ci, bx, by int, zz *[64]int32) {
 	}
 	q := &d.quant[c.tq]
 	var blk [64]int32
-	for k, v := range zz {
-		if v != 0 {
-			blk[unzig[k]] = v * int32(q[k])
+	if c.nx == 1 && c.ny == 1 {
+		blk[0] = zz[0] * int32(q[0])
+	} else {
+		// Only the top-left nx x ny coefficients reach the output.
+		for _, k := range c.used {
+			if v := zz[k]; v != 0 {
+				blk[unzig[k]] = v * int32(q[k])
+			}
 		}
 	}
 	idct(&blk, c.nx, c.ny, p.pix[y0*p.stride+x0:], p.stride, min(c.nx, p.w-x0), min(c.ny, p.h-y0))
@@ -170,4 +175,16 @@ func (d *decoder) render() error {
 		}
 	}
 	return nil
+}
+
+// setSize sets the component's inverse DCT size and the zig-zag indices of
+// the coefficients it reads.
+func (c *component) setSize(nx, ny int) {
+	c.nx, c.ny = nx, ny
+	c.used = c.used[:0]
+	for k, nat := range unzig {
+		if int(nat)%8 < nx && int(nat)/8 < ny {
+			c.used = append(c.used, uint8(k))
+		}
+	}
 }

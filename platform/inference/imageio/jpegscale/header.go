@@ -32,8 +32,9 @@ type component struct {
 	id     uint8
 	h, v   int // sampling factors
 	tq     uint8
-	bw, bh int // blocks per line / rows, padded to whole MCUs
-	nx, ny int // inverse DCT output size at the chosen scale
+	bw, bh int     // blocks per line / rows, padded to whole MCUs
+	nx, ny int     // inverse DCT output size at the chosen scale
+	used   []uint8 // zig-zag indices inside the nx x ny corner
 	// coefs holds 64 int16 per block when the image needs more than one
 	// pass (progressive or multi-scan sequential), in zig-zag order.
 	coefs []int16
