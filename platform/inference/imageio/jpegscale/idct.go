@@ -57,40 +57,57 @@ func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
 		dst[0] = byte(max(0, min(255, v)))
 		return
 	}
-	tx, ty := &idctTab[nx], &idctTab[ny]
-	var tmp [64]float32
+	var tmp [64]float32 // row-transformed coefficients, tmp[v*8+x]
 	rows := 0
+	var in [8]float32
 	for v := 0; v < ny; v++ {
-		row := blk[v*8 : v*8+nx]
-		nz := false
-		for _, c := range row {
+		m := 0
+		for u, c := range blk[v*8 : v*8+nx] {
+			in[u] = float32(c)
 			if c != 0 {
-				nz = true
-				break
+				m = u + 1
 			}
 		}
-		if !nz {
+		if m == 0 {
 			continue
 		}
 		rows = v + 1
-		for x := 0; x < nx; x++ {
-			var s float32
-			t := &tx[x]
-			for u, c := range row {
-				s += t[u] * float32(c)
-			}
-			tmp[v*8+x] = s
+		idct1(in[:m], nx, tmp[v*8:v*8+8])
+	}
+	var col, out [8]float32
+	for x := 0; x < w; x++ {
+		for v := 0; v < rows; v++ {
+			col[v] = tmp[v*8+x]
+		}
+		idct1(col[:rows], ny, out[:])
+		for y := 0; y < h; y++ {
+			dst[y*stride+x] = clamp8(out[y] + 128.5)
 		}
 	}
-	for y := 0; y < h; y++ {
-		t := &ty[y]
-		out := dst[y*stride : y*stride+w]
-		for x := range out {
-			s := float32(128.5)
-			for v := 0; v < rows; v++ {
-				s += t[v] * tmp[v*8+x]
-			}
-			out[x] = clamp8(s)
+}
+
+// idct1 is the n-point 1-D inverse of in (the first len(in) coefficients,
+// the rest zero). It splits even and odd frequencies: cos((2(n-1-x)+1)u*pi/2n)
+// is (-1)^u cos((2x+1)u*pi/2n), so each pair of mirrored outputs costs one
+// pass over the coefficients, half the multiplications of the direct sum.
+func idct1(in []float32, n int, out []float32) {
+	t := &idctTab[n]
+	if n == 1 {
+		out[0] = 0
+		if len(in) > 0 {
+			out[0] = t[0][0] * in[0]
 		}
+		return
+	}
+	for x := 0; x < n/2; x++ {
+		tx := &t[x]
+		var e, o float32
+		for u := 0; u < len(in); u += 2 {
+			e += tx[u] * in[u]
+		}
+		for u := 1; u < len(in); u += 2 {
+			o += tx[u] * in[u]
+		}
+		out[x], out[n-1-x] = e+o, e-o
 	}
 }

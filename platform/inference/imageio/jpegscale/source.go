@@ -69,6 +69,18 @@ type bitReader struct {
 }
 
 func (b *bitReader) fill() {
+	// Fast path: plain bytes straight from the buffer, up to the first 0xFF.
+	if src := b.src; b.marker == 0 && src.j-src.i >= 8 {
+		for b.n <= 56 {
+			c := src.buf[src.i]
+			if c == 0xFF {
+				break
+			}
+			src.i++
+			b.acc |= uint64(c) << (56 - b.n)
+			b.n += 8
+		}
+	}
 	for b.n <= 56 {
 		var c byte
 		if b.marker == 0 && b.err == nil {
