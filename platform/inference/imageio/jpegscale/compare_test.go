@@ -65,7 +65,7 @@ func TestMatchesStdTestdata(t *testing.T) {
 	for _, tc := range []struct{ name, ref string }{
 		{"s444.jpg", ""}, {"s422.jpg", ""}, {"s440.jpg", ""}, {"gray.jpg", ""},
 		{"rst420.jpg", ""}, {"prog420.jpg", ""}, {"prog444.jpg", ""},
-		{"proggray.jpg", ""},
+		{"proggray.jpg", ""}, {"big_prog420.jpg", ""},
 		// image/jpeg rejects progressive scans with restart markers, so the
 		// reference is the baseline file this one was transcoded from.
 		{"progrst.jpg", "s422.jpg"},

@@ -63,7 +63,8 @@ func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
 	} else {
 		for i := range d.comps {
 			c := &d.comps[i]
-			c.coefs = make([]int16, c.bw*c.bh*64)
+			c.vals = make([]int16, c.bw*c.bh*len(c.used))
+			c.mask = make([]uint64, c.bw*c.bh)
 		}
 	}
 	for scans := 0; sos; scans++ {
@@ -166,9 +167,9 @@ func (d *decoder) render() error {
 		var zz [64]int32
 		for by := 0; by < c.bh; by++ {
 			for bx := 0; bx < c.bw; bx++ {
-				blk := c.coefs[(by*c.bw+bx)*64:][:64]
-				for k, v := range blk {
-					zz[k] = int32(v)
+				vals := c.vals[(by*c.bw+bx)*len(c.used):][:len(c.used)]
+				for j, k := range c.used {
+					zz[k] = int32(vals[j])
 				}
 				d.emit(ci, bx, by, &zz)
 			}
@@ -183,7 +184,9 @@ func (c *component) setSize(nx, ny int) {
 	c.nx, c.ny = nx, ny
 	c.used = c.used[:0]
 	for k, nat := range unzig {
+		c.pos[k] = -1
 		if int(nat)%8 < nx && int(nat)/8 < ny {
+			c.pos[k] = int8(len(c.used))
 			c.used = append(c.used, uint8(k))
 		}
 	}

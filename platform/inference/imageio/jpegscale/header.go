@@ -35,9 +35,14 @@ type component struct {
 	bw, bh int     // blocks per line / rows, padded to whole MCUs
 	nx, ny int     // inverse DCT output size at the chosen scale
 	used   []uint8 // zig-zag indices inside the nx x ny corner
-	// coefs holds 64 int16 per block when the image needs more than one
-	// pass (progressive or multi-scan sequential), in zig-zag order.
-	coefs []int16
+	// When the image needs more than one pass (progressive or multi-scan
+	// sequential) each block keeps the values of the coefficients the
+	// output reads (used, in that order) and a bit per zig-zag index saying
+	// whether the coefficient is non-zero: refinement scans need that
+	// history for all 64, but the values only where they reach the output.
+	vals []int16
+	mask []uint64
+	pos  [64]int8 // index into a block's vals by zig-zag index, -1 if unused
 }
 
 // decoder keeps the state shared by the marker parser and the scans.

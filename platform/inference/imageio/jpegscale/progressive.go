@@ -1,7 +1,7 @@
 package jpegscale
 
 // acFirst decodes the first pass over a spectral band (T.81 G.1.2.2).
-func (d *decoder) acFirst(st *scanState, blk []int16, h *huffTable) {
+func (d *decoder) acFirst(st *scanState, blk coefBlock, h *huffTable) {
 	if st.eobrun > 0 {
 		st.eobrun--
 		return
@@ -27,7 +27,7 @@ func (d *decoder) acFirst(st *scanState, blk []int16, h *huffTable) {
 			d.fail("AC run past the spectral band")
 			return
 		}
-		blk[k] = int16(d.bits.receiveExtend(s) << sc.al)
+		blk.set(k, int16(d.bits.receiveExtend(s)<<sc.al))
 		k++
 	}
 }
@@ -36,13 +36,22 @@ func (d *decoder) acFirst(st *scanState, blk []int16, h *huffTable) {
 // (T.81 G.1.2.3): newly significant coefficients arrive as +-1 at bit Al,
 // and every coefficient already non-zero gets one correction bit, including
 // those skipped over by a run of zeros.
-func (d *decoder) acRefine(st *scanState, blk []int16, h *huffTable) {
+func (d *decoder) acRefine(st *scanState, blk coefBlock, h *huffTable) {
 	sc := &d.cur
 	p1 := int16(1) << sc.al
 	m1 := int16(-1) << sc.al
 	k, se := int(sc.ss), int(sc.se)
-	refine := func(c *int16) {
-		if d.bits.bit() && *c&p1 == 0 {
+	// refine reads the correction bit of a non-zero coefficient; the value
+	// is only adjusted where the output reads it.
+	refine := func(k int) {
+		if !d.bits.bit() {
+			return
+		}
+		p := blk.pos[k]
+		if p < 0 {
+			return
+		}
+		if c := &blk.vals[p]; *c&p1 == 0 {
 			if *c >= 0 {
 				*c += p1
 			} else {
@@ -76,9 +85,8 @@ func (d *decoder) acRefine(st *scanState, blk []int16, h *huffTable) {
 				break
 			}
 			for ; k <= se; k++ {
-				c := &blk[k]
-				if *c != 0 {
-					refine(c)
+				if blk.nonzero(k) {
+					refine(k)
 					continue
 				}
 				if r == 0 {
@@ -87,7 +95,7 @@ func (d *decoder) acRefine(st *scanState, blk []int16, h *huffTable) {
 				r--
 			}
 			if val != 0 && k <= se {
-				blk[k] = val
+				blk.set(k, val)
 			}
 			if d.bits.err != nil {
 				return
@@ -96,8 +104,8 @@ func (d *decoder) acRefine(st *scanState, blk []int16, h *huffTable) {
 	}
 	if st.eobrun > 0 {
 		for ; k <= se; k++ {
-			if c := &blk[k]; *c != 0 {
-				refine(c)
+			if blk.nonzero(k) {
+				refine(k)
 			}
 		}
 		st.eobrun--

@@ -166,13 +166,14 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 		d.emit(ci, bx, by, &zz)
 		return
 	}
-	blk := c.coefs[(by*c.bw+bx)*64:][:64]
+	bi := by*c.bw + bx
+	blk := coefBlock{vals: c.vals[bi*len(c.used):][:len(c.used)], pos: &c.pos, mask: &c.mask[bi]}
 	switch {
 	case !d.progressive:
 		var zz [64]int32
 		d.sequential(st, i, ci, &zz)
-		for k, v := range zz {
-			blk[k] = int16(v)
+		for j, k := range c.used {
+			blk.vals[j] = int16(zz[k])
 		}
 	case sc.ss == 0 && sc.ah == 0:
 		s := d.bits.decode(d.dc[sc.td[i]])
@@ -181,10 +182,10 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 			return
 		}
 		st.pred[ci] += d.bits.receiveExtend(s)
-		blk[0] = int16(st.pred[ci] << sc.al)
+		blk.vals[0] = int16(st.pred[ci] << sc.al) // DC is always used
 	case sc.ss == 0:
 		if d.bits.bit() {
-			blk[0] |= 1 << sc.al
+			blk.vals[0] |= 1 << sc.al
 		}
 	case sc.ah == 0:
 		d.acFirst(st, blk, d.ac[sc.ta[i]])
@@ -250,4 +251,23 @@ func (d *decoder) sequential(st *scanState, i, ci int, zz *[64]int32) {
 		zz[k] = v
 		k++
 	}
+}
+
+// coefBlock is one block of the coefficient store.
+type coefBlock struct {
+	vals []int16
+	pos  *[64]int8
+	mask *uint64
+}
+
+// set records coefficient k as non-zero with value v, kept only if used.
+func (b coefBlock) set(k int, v int16) {
+	*b.mask |= 1 << uint(k)
+	if p := b.pos[k]; p >= 0 {
+		b.vals[p] = v
+	}
+}
+
+func (b coefBlock) nonzero(k int) bool {
+	return *b.mask&(1<<uint(k)) != 0
 }

@@ -17,3 +17,17 @@ cjpeg -quality 85 -grayscale -progressive "$ppm" > proggray.jpg
 jpegtran -progressive -restart 2B s422.jpg > progrst.jpg
 cjpeg -quality 85 -rgb "$ppm" > adobergb.jpg
 rm -f "$ppm"
+
+# A large progressive file that still compresses small: a smooth 1600x1200
+# gradient, for the memory test.
+python3 -c "
+import math
+w, h = 1600, 1200
+out = bytearray(b'P6\n%d %d\n255\n' % (w, h))
+for y in range(h):
+    for x in range(w):
+        out += bytes((int(128 + 100*math.sin(x/150 + y/310)), int(255*y/h), int(60 + 120*x*y/(w*h))))
+open('$ppm', 'wb').write(out)
+"
+cjpeg -quality 50 -progressive -smooth 20 "$ppm" > big_prog420.jpg
+rm -f "$ppm"
