@@ -10,6 +10,9 @@ type huffTable struct {
 	maxCode [17]int32             // largest code of each length, -1 if none
 	valPtr  [17]int32             // index into vals of the first code of each length, minus its code
 	vals    []uint8
+	// fastAC resolves an AC symbol and its magnitude bits together when
+	// both fit in lookBits: value<<16 | run<<8 | total length, 0 otherwise.
+	fastAC [1 << lookBits]int32
 }
 
 func buildHuffman(counts [16]uint8, vals []uint8) (*huffTable, error) {
@@ -39,7 +42,24 @@ func buildHuffman(counts [16]uint8, vals []uint8) (*huffTable, error) {
 		}
 		code <<= 1
 	}
+	h.buildFastAC()
 	return h, nil
+}
+
+func (h *huffTable) buildFastAC() {
+	for peek := range h.fast {
+		e := h.fast[peek]
+		l, rs := int(e>>8), uint8(e)
+		r, s := int(rs>>4), int(rs&15)
+		if e == 0 || s == 0 || l+s > lookBits {
+			continue
+		}
+		v := int32(peek>>(lookBits-l-s)) & (1<<s - 1)
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		h.fastAC[peek] = v<<16 | int32(r)<<8 | int32(l+s)
+	}
 }
 
 // decode reads one Huffman-coded symbol.

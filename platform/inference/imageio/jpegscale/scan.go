@@ -220,6 +220,19 @@ func (d *decoder) sequential(st *scanState, i, ci int, zz *[64]int32) {
 		if b.n < 32 {
 			b.fill()
 		}
+		if e := ac.fastAC[b.acc>>(64-lookBits)]; e != 0 {
+			l := uint(e & 0xFF)
+			b.acc <<= l
+			b.n -= l
+			k += int(e >> 8 & 0xFF)
+			if k > 63 {
+				d.fail("AC run past the end of a block")
+				return
+			}
+			zz[k] = e >> 16
+			k++
+			continue
+		}
 		var rs uint8
 		if e := ac.fast[b.acc>>(64-lookBits)]; e != 0 {
 			l := uint(e >> 8)
