@@ -72,16 +72,16 @@ func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
 			continue
 		}
 		rows = v + 1
-		if nx == 8 && m > 3 {
-			m = 8 // the unrolled transform is cheaper than a short sum
+		if nx == 8 && m > 3 || nx == 4 && m > 1 {
+			m = nx // the unrolled transforms are cheaper than a short sum
 		}
 		idct1(in[:m], nx, tmp[v*8:v*8+8])
 	}
 	var col, out [8]float32
 	for x := 0; x < w; x++ {
 		r := rows
-		if ny == 8 && r > 3 {
-			r = 8
+		if ny == 8 && r > 3 || ny == 4 && r > 1 {
+			r = ny
 		}
 		for v := 0; v < r; v++ {
 			col[v] = tmp[v*8+x]
@@ -100,6 +100,10 @@ func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
 func idct1(in []float32, n int, out []float32) {
 	if n == 8 && len(in) == 8 {
 		idct8((*[8]float32)(in), (*[8]float32)(out))
+		return
+	}
+	if n == 4 && len(in) == 4 {
+		idct4((*[4]float32)(in), (*[4]float32)(out[:4]))
 		return
 	}
 	t := &idctTab[n]
@@ -141,4 +145,16 @@ func idct8(in, out *[8]float32) {
 	out[1], out[6] = e1+o1, e1-o1
 	out[2], out[5] = e2+o2, e2-o2
 	out[3], out[4] = e3+o3, e3-o3
+}
+
+// idct4 is idct1 for a full 4-point row: u = 0 and u = 2 share one
+// magnitude, leaving 6 multiplications.
+func idct4(in, out *[4]float32) {
+	t := &idctTab[4]
+	e0 := t[0][0] * (in[0] + in[2])
+	e1 := t[0][0] * (in[0] - in[2])
+	o0 := t[0][1]*in[1] + t[0][3]*in[3]
+	o1 := t[1][1]*in[1] + t[1][3]*in[3]
+	out[0], out[3] = e0+o0, e0-o0
+	out[1], out[2] = e1+o1, e1-o1
 }
