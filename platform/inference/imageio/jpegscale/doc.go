@@ -33,9 +33,9 @@
 // non-zero coefficients (refinement scans need that history for all 64)
 // and int16 values only for the coefficients the scaled transform reads:
 // 10 bytes per block at 1/8, 16 at 1/4, 40 at 1/2 and 136 at full scale
-// (20 or 40 at 1/8 and 1/4 for 4:2:0 chroma, which is decoded at twice the
-// luma transform size). For a 12-megapixel 4:2:0 photo that is 3.5 MB at
-// 1/8 and 4.3 MB at 1/4, against 36 MB for the full-scale store.
+// (16 and 40 at 1/8 and 1/4 for 4:2:0 chroma, which is decoded at twice the
+// luma transform size). For a 12-megapixel 4:2:0 photo that is 3.4 MB at
+// 1/8 and 6.8 MB at 1/4, against 38 MB at full scale.
 // TestScaledDecodeAllocatesNoFullSizeBuffer checks that a 1600x1200
 // progressive file decoded at 1/8 allocates less than one full-size plane.
 //
