@@ -66,6 +66,7 @@ func TestMatchesStdTestdata(t *testing.T) {
 		{"s444.jpg", ""}, {"s422.jpg", ""}, {"s440.jpg", ""}, {"gray.jpg", ""},
 		{"rst420.jpg", ""}, {"prog420.jpg", ""}, {"prog444.jpg", ""},
 		{"proggray.jpg", ""}, {"big_prog420.jpg", ""},
+		{"s411.jpg", ""}, {"multiscan.jpg", ""},
 		// image/jpeg rejects progressive scans with restart markers, so the
 		// reference is the baseline file this one was transcoded from.
 		{"progrst.jpg", "s422.jpg"},

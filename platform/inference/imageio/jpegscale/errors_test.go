@@ -46,6 +46,7 @@ func TestRefusesWhatItDoesNotDecode(t *testing.T) {
 		{"12-bit samples", sofPatched(t, base, func(p []byte) { p[0] = 12 }), ErrUnsupported},
 		{"arithmetic coding", bytes.Replace(base, []byte{0xFF, mSOF0}, []byte{0xFF, 0xC9}, 1), ErrUnsupported},
 		{"zero width", sofPatched(t, base, func(p []byte) { p[3], p[4] = 0, 0 }), ErrCorrupt},
+		{"restart marker out of order", swapFirstRST(t, readTestdata(t, "rst420.jpg")), ErrCorrupt},
 		{"not a jpeg", []byte("\x89PNG\r\n\x1a\n"), ErrCorrupt},
 		{"empty", nil, ErrCorrupt},
 	}
@@ -117,4 +118,16 @@ func TestChoosesSmallestCoveringScale(t *testing.T) {
 	if scale != 4 || img.Bounds().Dx() != 51 || img.Bounds().Dy() != 37 {
 		t.Fatalf("scale %d size %v, want 4 and 51x37", scale, img.Bounds().Size())
 	}
+}
+
+// swapFirstRST renumbers the first RST0 marker of a file as RST5.
+func swapFirstRST(t *testing.T, data []byte) []byte {
+	t.Helper()
+	out := bytes.Clone(data)
+	i := bytes.Index(out, []byte{0xFF, 0xD0})
+	if i < 0 {
+		t.Fatal("no RST0 marker")
+	}
+	out[i+1] = 0xD5
+	return out
 }

@@ -16,7 +16,12 @@ cjpeg -quality 85 -grayscale -progressive "$ppm" > proggray.jpg
 # rejects progressive restart intervals) can decode as the reference.
 jpegtran -progressive -restart 2B s422.jpg > progrst.jpg
 cjpeg -quality 85 -rgb "$ppm" > adobergb.jpg
-rm -f "$ppm"
+cjpeg -quality 85 -sample 4x1 "$ppm" > s411.jpg
+# Sequential (SOF0) but one scan per component, which needs the coefficient store.
+scans=$(mktemp)
+printf '0;\n1;\n2;\n' > "$scans"
+cjpeg -quality 85 -scans "$scans" "$ppm" > multiscan.jpg
+rm -f "$scans"
 
 # A large progressive file that still compresses small: a smooth 1600x1200
 # gradient, for the memory test.
