@@ -12,6 +12,11 @@ type plane struct {
 	w, h   int
 }
 
+// maxScans bounds the work a small hostile file can demand: every scan
+// visits every block, even when it carries no bits. Encoders write about ten
+// (libjpeg's default progressive script) and at most 4 x 64 meaningful ones.
+const maxScans = 256
+
 // ChooseScale returns the largest denominator in 8, 4, 2, 1 whose output
 // still covers minW x minH for a width x height image.
 func ChooseScale(width, height, minW, minH int) int {
@@ -70,6 +75,9 @@ func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
 	for scans := 0; sos; scans++ {
 		if d.stream && scans > 0 {
 			return nil, 0, corrupt("extra scan after a complete sequential scan")
+		}
+		if scans == maxScans {
+			return nil, 0, corrupt("more than %d scans", maxScans)
 		}
 		if err := d.decodeScan(); err != nil {
 			return nil, 0, err

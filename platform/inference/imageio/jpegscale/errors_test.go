@@ -131,3 +131,29 @@ func swapFirstRST(t *testing.T, data []byte) []byte {
 	out[i+1] = 0xD5
 	return out
 }
+
+func TestRefusesEndlessScans(t *testing.T) {
+	data := readTestdata(t, "prog420.jpg")
+	// Repeat the first scan (the DC pass, valid to decode again) until there
+	// are more scans than maxScans; just under the bound the file decodes.
+	first := bytes.Index(data, []byte{0xFF, mSOS})
+	end := first + 2 + bytes.Index(data[first+2:], []byte{0xFF, mSOS})
+	scan := data[first:end]
+	repeated := func(n int) []byte {
+		var b bytes.Buffer
+		b.Write(data[:len(data)-2])
+		for i := 0; i < n; i++ {
+			b.Write(scan)
+		}
+		b.Write([]byte{0xFF, mEOI})
+		return b.Bytes()
+	}
+	scans := bytes.Count(data, []byte{0xFF, mSOS})
+	if _, _, err := DecodeScaled(bytes.NewReader(repeated(maxScans-scans)), 1, 1); err != nil {
+		t.Fatalf("%d scans: %v", maxScans, err)
+	}
+	_, _, err := DecodeScaled(bytes.NewReader(repeated(maxScans-scans+1)), 1, 1)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v, want ErrCorrupt for %d scans", err, maxScans+1)
+	}
+}
