@@ -66,7 +66,10 @@ func TestMatchesStdTestdata(t *testing.T) {
 		{"s444.jpg", ""}, {"s422.jpg", ""}, {"s440.jpg", ""}, {"gray.jpg", ""},
 		{"rst420.jpg", ""}, {"prog420.jpg", ""}, {"prog444.jpg", ""},
 		{"proggray.jpg", ""}, {"big_prog420.jpg", ""},
-		{"s411.jpg", ""}, {"multiscan.jpg", ""},
+		{"s411.jpg", ""}, {"multiscan.jpg", ""}, {"adobergb.jpg", ""},
+		{"go-221212.jpeg", ""}, {"go-410-progressive.jpeg", ""},
+		{"go-separate-dc-progressive.jpeg", ""}, {"go-gray-2x2-progressive.jpeg", ""},
+		{"go-restart2.jpeg", ""}, {"go-rgb.jpeg", ""}, {"go-cmyk.jpeg", ""},
 		// image/jpeg rejects progressive scans with restart markers, so the
 		// reference is the baseline file this one was transcoded from.
 		{"progrst.jpg", "s422.jpg"},

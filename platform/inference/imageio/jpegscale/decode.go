@@ -2,6 +2,7 @@ package jpegscale
 
 import (
 	"image"
+	"image/color"
 	"io"
 )
 
@@ -48,8 +49,8 @@ func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
 	if int64(d.width)*int64(d.height) > int64(MaxPixels) {
 		return nil, 0, ErrTooLarge
 	}
-	if len(d.comps) == 3 && d.adobe && d.adobeXform == 0 {
-		return nil, 0, unsupported("Adobe RGB colour (no YCbCr transform)")
+	if len(d.comps) == 4 && !(d.adobe && d.adobeXform == 0) {
+		return nil, 0, unsupported("4-component colour other than Adobe CMYK (YCCK or unmarked)")
 	}
 	scale := ChooseScale(d.width, d.height, minW, minH)
 	img, err := d.setupOutput(scale)
@@ -91,6 +92,9 @@ func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
 			return nil, 0, err
 		}
 	}
+	if d.interleave != nil {
+		d.interleave()
+	}
 	return img, scale, nil
 }
 
@@ -107,6 +111,9 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 		d.comps[0].setSize(n, n)
 		d.planes = []plane{{g.Pix, g.Stride, r.Dx(), r.Dy()}}
 		return g, nil
+	}
+	if m := d.colorModel(); m == color.RGBAModel || m == color.CMYKModel {
+		return d.setupSeparate(n, r)
 	}
 	y, cb, cr := d.comps[0], d.comps[1], d.comps[2]
 	if y.h != d.hmax || y.v != d.vmax || cb.h != cr.h || cb.v != cr.v ||

@@ -41,8 +41,8 @@ func TestRefusesWhatItDoesNotDecode(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{"adobe rgb", readTestdata(t, "adobergb.jpg"), ErrUnsupported},
-		{"four components (CMYK)", sofPatched(t, base, func(p []byte) { p[5] = 4 }), ErrUnsupported},
+		{"YCCK", ycck(t), ErrUnsupported},
+		{"five components", sofPatched(t, base, func(p []byte) { p[5] = 5 }), ErrUnsupported},
 		{"12-bit samples", sofPatched(t, base, func(p []byte) { p[0] = 12 }), ErrUnsupported},
 		{"arithmetic coding", bytes.Replace(base, []byte{0xFF, mSOF0}, []byte{0xFF, 0xC9}, 1), ErrUnsupported},
 		{"zero width", sofPatched(t, base, func(p []byte) { p[3], p[4] = 0, 0 }), ErrCorrupt},
@@ -156,4 +156,16 @@ func TestRefusesEndlessScans(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("err = %v, want ErrCorrupt for %d scans", err, maxScans+1)
 	}
+}
+
+// ycck marks the Adobe CMYK test file as YCCK (APP14 transform 2).
+func ycck(t *testing.T) []byte {
+	t.Helper()
+	out := bytes.Clone(readTestdata(t, "go-cmyk.jpeg"))
+	i := bytes.Index(out, []byte("Adobe"))
+	if i < 0 {
+		t.Fatal("no Adobe segment")
+	}
+	out[i+11] = 2
+	return out
 }

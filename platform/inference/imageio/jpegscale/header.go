@@ -66,6 +66,7 @@ type decoder struct {
 	cur         scan
 	stream      bool    // decode straight to pixels, no coefficient store
 	planes      []plane // output planes by component
+	interleave  func()  // packs separate planes into the output, if needed
 }
 
 func (d *decoder) u16() (int, error) {
@@ -146,10 +147,7 @@ func (d *decoder) readSOF(n int, marker byte) error {
 	if d.width == 0 {
 		return corrupt("zero width")
 	}
-	if nc != 1 && nc != 3 {
-		if nc == 4 {
-			return unsupported("CMYK / YCCK colour (4 components)")
-		}
+	if nc != 1 && nc != 3 && nc != 4 {
 		return unsupported("%d components", nc)
 	}
 	if n != 6+3*nc {
@@ -331,8 +329,13 @@ func (d *decoder) readHeaders(stopAtFrame bool) (sos bool, err error) {
 }
 
 func (d *decoder) colorModel() color.Model {
-	if len(d.comps) == 1 {
+	switch {
+	case len(d.comps) == 1:
 		return color.GrayModel
+	case len(d.comps) == 4:
+		return color.CMYKModel
+	case d.adobe && d.adobeXform == 0:
+		return color.RGBAModel
 	}
 	return color.YCbCrModel
 }
