@@ -10,7 +10,7 @@ import (
 var (
 	// ErrUnsupported reports a valid JPEG this decoder does not handle:
 	// arithmetic coding, lossless or hierarchical frames, 12-bit samples,
-	// CMYK / Adobe RGB colour, or unusual sampling factors.
+	// YCCK colour, or sampling factors that do not divide the largest.
 	ErrUnsupported = errors.New("jpegscale: unsupported JPEG")
 	// ErrCorrupt reports truncated or malformed data.
 	ErrCorrupt = errors.New("jpegscale: corrupt JPEG")

@@ -6,7 +6,7 @@ import (
 )
 
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"s444.jpg", "s422.jpg", "gray.jpg", "rst420.jpg", "prog420.jpg", "progrst.jpg"} {
+	for _, name := range []string{"s444.jpg", "s422.jpg", "gray.jpg", "rst420.jpg", "prog420.jpg", "progrst.jpg", "go-cmyk.jpeg", "go-rgb.jpeg", "go-410-progressive.jpeg"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add(encodeStd(f, photo(24, 16, 4), 75))
