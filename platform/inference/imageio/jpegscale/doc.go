@@ -68,10 +68,11 @@
 // 2-core VM, so take the ratios rather than the absolute figures):
 //
 //	                      1/8     1/4     1/2    full   image/jpeg full
-//	smooth (318 KB)     7.9 ms  12.2 ms 21.9 ms 32.5 ms    26.1 ms
-//	noisy  (760 KB)    15.0 ms  20.1 ms 29.5 ms 46.1 ms    41.2 ms
+//	smooth (318 KB)     8.2 ms  13.0 ms 20.9 ms 28.4 ms    26.6 ms
+//	noisy  (760 KB)    18.1 ms  19.5 ms 28.6 ms 43.8 ms    41.3 ms
 //
+// (one run; runs differ by up to 15% on this machine.)
 // Entropy decoding is the floor at every scale, as every coefficient must be
-// read. At full scale image/jpeg's integer IDCT is faster than the float one
-// here.
+// read. At full scale image/jpeg's integer IDCT is slightly faster than the
+// float one here.
 package jpegscale

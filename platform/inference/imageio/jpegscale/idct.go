@@ -57,6 +57,10 @@ func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
 		dst[0] = byte(max(0, min(255, v)))
 		return
 	}
+	if nx == 8 && ny == 8 {
+		idct8x8(blk, dst, stride, w, h)
+		return
+	}
 	var tmp [64]float32 // row-transformed coefficients, tmp[v*8+x]
 	rows := 0
 	var in [8]float32
@@ -157,4 +161,43 @@ func idct4(in, out *[4]float32) {
 	o1 := t[1][1]*in[1] + t[1][3]*in[3]
 	out[0], out[3] = e0+o0, e0-o0
 	out[1], out[2] = e1+o1, e1-o1
+}
+
+// idct8x8 is the full-size transform: every row and column through idct8,
+// except rows with no AC energy, whose transform is a constant.
+func idct8x8(blk *[64]int32, dst []byte, stride, w, h int) {
+	dcGain := idctTab[8][0][0]
+	var tmp, res [64]float32
+	var in, out [8]float32
+	for v := 0; v < 8; v++ {
+		row := (*[8]int32)(blk[v*8 : v*8+8])
+		if row[1]|row[2]|row[3]|row[4]|row[5]|row[6]|row[7] == 0 {
+			if row[0] != 0 {
+				c := dcGain * float32(row[0])
+				for x := range 8 {
+					tmp[v*8+x] = c
+				}
+			}
+			continue
+		}
+		for u, c := range row {
+			in[u] = float32(c)
+		}
+		idct8(&in, (*[8]float32)(tmp[v*8:v*8+8]))
+	}
+	for x := 0; x < 8; x++ {
+		for v := range 8 {
+			in[v] = tmp[v*8+x]
+		}
+		idct8(&in, &out)
+		for y, o := range out {
+			res[y*8+x] = o
+		}
+	}
+	for y := 0; y < h; y++ {
+		row := dst[y*stride : y*stride+w]
+		for x := range row {
+			row[x] = clamp8(res[y*8+x] + 128.5)
+		}
+	}
 }
