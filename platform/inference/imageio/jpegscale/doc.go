@@ -72,6 +72,7 @@
 //	noisy  (760 KB)    18.1 ms  19.5 ms 28.6 ms 43.8 ms    41.3 ms
 //
 // (one run; runs differ by up to 15% on this machine.)
+//
 // Entropy decoding is the floor at every scale, as every coefficient must be
 // read. At full scale image/jpeg's integer IDCT is slightly faster than the
 // float one here.
