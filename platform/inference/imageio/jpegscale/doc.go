@@ -27,7 +27,7 @@
 // allocated (DecodeConfig reads them without decoding). A file whose first
 // scan is sequential and holds every component streams block by block
 // straight into the output: besides the output (ceil(w/s) x ceil(h/s) per
-// plane) the decoder holds about 20 KB of tables and buffers.
+// plane) the decoder holds about 25 KB of tables and buffers.
 //
 // Progressive and multi-scan sequential files keep coefficients until the
 // last scan. Each 8x8 block of each component stores a 64-bit mask of its
