@@ -20,14 +20,14 @@ func TestDecodeBudgetErrorsReachTheClient(t *testing.T) {
 	jpg := imagetest.ProgressiveJPEG(imagetest.GiantJPEGSide, imagetest.GiantJPEGSide)
 
 	small := imageio.DefaultLimits()
-	small.Budget = imageio.NewBudget(64<<20, 1)
+	small.Budget = imageio.NewBudget(8<<20, 1)
 	e := newEngine(t, m, Options{Limits: small})
 	_, err := e.Classify(t.Context(), jpg, 1)
 	ae, ok := apperr.As(APIError(err))
 	if !ok || ae.Kind != apperr.TooLarge || ae.Code != "image_too_large" {
 		t.Fatalf("over the budget: %v", err)
 	}
-	for _, want := range []string{"6300x6300", "progressive", "MB", "budget of 64 MB"} {
+	for _, want := range []string{"6300x6300", "progressive", "MB", "budget of 8 MB"} {
 		if !strings.Contains(ae.Message, want) {
 			t.Errorf("message %q does not say %q", ae.Message, want)
 		}

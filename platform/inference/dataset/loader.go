@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -132,7 +133,7 @@ func (l *Loader) image(idx int) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	img, _, err := imageio.Decode(data, l.cfg.Limits)
+	img, _, err := imageio.DecodeForSize(context.Background(), data, l.cfg.Size, l.cfg.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}

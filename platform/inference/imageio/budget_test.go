@@ -26,14 +26,25 @@ func TestGiantPhotosAreCostedFromTheHeader(t *testing.T) {
 	if want := int64(8 * giantPNGSide * giantPNGSide); full.Streamed || full.Memory < want {
 		t.Fatalf("full decode costed %d bytes, png.Decode takes at least %d", full.Memory, want)
 	}
-	jpg, err := Estimate(giantJPEGBytes(), DefaultLimits(), 64)
+	jpg, err := Estimate(giantJPEGBytes(), DefaultLimits(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 4:2:0 is 1.5 samples per pixel: 1.5 B of image and 6 B of coefficients.
+	// Decoded in full, 4:2:0 is 1.5 samples per pixel: 1.5 B of image and
+	// 6 B of coefficients.
 	px := int64(giantJPEGSide * giantJPEGSide)
 	if !jpg.Progressive || jpg.Memory < 15*px/2 || jpg.Memory > DefaultDecodeMemory || !jpg.Heavy() {
 		t.Fatalf("progressive JPEG costed %+v; want progressive, 7.5 B/px, within the default budget, heavy", jpg)
+	}
+	// For a 64x64 input it decodes at 1/8 (788x788), holding a few
+	// coefficients a block: under 32 MB, and still heavy (every
+	// coefficient is read).
+	scaled, err := Estimate(giantJPEGBytes(), DefaultLimits(), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scaled.Scale != 8 || scaled.Memory > 32<<20 || !scaled.Heavy() {
+		t.Fatalf("progressive JPEG for a 64x64 input costed %+v; want 1/8 scale, under 32 MB, heavy", scaled)
 	}
 	small, err := Estimate(encode(t, FormatJPEG, quadrants(640, 480)), DefaultLimits(), 64)
 	if err != nil || small.Heavy() || small.Progressive {
@@ -42,13 +53,13 @@ func TestGiantPhotosAreCostedFromTheHeader(t *testing.T) {
 }
 
 func TestPhotoAboveTheBudgetIsTooLargeWithItsFigures(t *testing.T) {
-	lim := Limits{Budget: NewBudget(64<<20, 1)}
+	lim := Limits{Budget: NewBudget(8<<20, 1)}
 	_, err := Preprocess(giantJPEGBytes(), 64, unitMean, unitStd, lim, make([]float32, 3*64*64))
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
 	}
 	c, _ := Estimate(giantJPEGBytes(), DefaultLimits(), 64)
-	for _, want := range []string{"6300x6300", "progressive", fmt.Sprintf("%d MB", mb(c.Memory)), "64 MB"} {
+	for _, want := range []string{"6300x6300", "progressive", fmt.Sprintf("%d MB", mb(c.Memory)), "8 MB"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q does not say %q", err, want)
 		}

@@ -3,8 +3,11 @@ package imageio
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
+
+	"github.com/aquaml/aquaml/platform/inference/imageio/jpegscale"
 )
 
 // Decode validates and decodes an image, returning it upright (EXIF
@@ -29,14 +32,68 @@ func DecodeContext(ctx context.Context, data []byte, lim Limits) (image.Image, I
 		return nil, Info{}, err
 	}
 	defer release()
-	return decode(data, info, c, lim)
+	return decode(data, info, c, lim, 0)
+}
+
+// DecodeForSize is DecodeContext for an image that will be resampled to
+// size x size: a JPEG is decoded in the DCT domain at the smallest scale
+// that still covers jpegMargin times the size, as Preprocess does, so
+// training (which crops and flips the decoded image) sees the pixels
+// serving sees. Other formats decode in full.
+func DecodeForSize(ctx context.Context, data []byte, size int, lim Limits) (image.Image, Info, error) {
+	info, c, err := probe(data, lim)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	if c.name != FormatJPEG {
+		size = 0
+	}
+	release, err := lim.budget().admit(ctx, estimate(data, info, size), lim.wait())
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer release()
+	return decode(data, info, c, lim, size)
+}
+
+// jpegMargin is how much larger than the model input a scaled JPEG decode
+// stays, so the resize still averages several pixels into each input one
+// (a 1920x1080 frame for a 64x64 input decodes at 1/8: 240x135).
+const jpegMargin = 2
+
+// decodeScaledJPEG decodes at reduced scale; photos too small to reduce
+// and files it does not support (not corrupt ones) report ok false and
+// take the standard decoder, so a small photo's pixels are exactly what
+// they always were.
+func decodeScaledJPEG(data []byte, info Info, size int) (img image.Image, ok bool, err error) {
+	if jpegscale.ChooseScale(info.Width, info.Height, jpegMargin*size, jpegMargin*size) == 1 {
+		return nil, false, nil
+	}
+	img, _, err = jpegscale.DecodeScaled(bytes.NewReader(data), jpegMargin*size, jpegMargin*size)
+	switch {
+	case err == nil:
+		return img, true, nil
+	case errors.Is(err, jpegscale.ErrUnsupported):
+		return nil, false, nil
+	case errors.Is(err, jpegscale.ErrTooLarge):
+		return nil, true, newError(ErrTooLarge, FormatJPEG, err.Error(), nil)
+	}
+	return nil, true, newError(ErrCorrupt, FormatJPEG, err.Error(), err)
 }
 
 // decode runs the codec once the header is probed and the decode admitted.
-func decode(data []byte, info Info, c *codec, lim Limits) (image.Image, Info, error) {
+// size > 0 lets a JPEG decode at reduced scale for a size x size input;
+// info keeps the stored dimensions either way.
+func decode(data []byte, info Info, c *codec, lim Limits, size int) (image.Image, Info, error) {
 	var img image.Image
+	scaled := false
 	err := guard(c.name, func() error {
 		var err error
+		if c.name == FormatJPEG && size > 0 {
+			if img, scaled, err = decodeScaledJPEG(data, info, size); scaled || err != nil {
+				return err
+			}
+		}
 		img, err = c.decode(bytes.NewReader(data))
 		return err
 	})
@@ -56,6 +113,9 @@ func decode(data []byte, info Info, c *codec, lim Limits) (image.Image, Info, er
 	}
 	if info.Orientation != 1 {
 		img = Orient(img, info.Orientation)
+	}
+	if scaled {
+		return img, info, nil // the photo's dimensions, not the reduced decode's
 	}
 	// A GIF's first frame may be smaller than its logical screen: report
 	// what was actually decoded.

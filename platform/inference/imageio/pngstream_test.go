@@ -106,7 +106,7 @@ func noiseRows(w, h, depth, ct int, seed uint64) [][]byte {
 // fullDecode is the reference: png.Decode's image and the existing resize.
 func fullDecode(t *testing.T, data []byte, size int) []float32 {
 	t.Helper()
-	img, _, err := decode(data, Info{Format: FormatPNG}, &codecs[1], Limits{})
+	img, _, err := decode(data, Info{Format: FormatPNG}, &codecs[1], Limits{}, 0)
 	if err != nil {
 		t.Fatalf("full decode: %v", err)
 	}
@@ -266,7 +266,7 @@ func FuzzStreamedPNG(f *testing.F) {
 			return
 		}
 		want := make([]float32, 3*8*8)
-		img, _, errFull := decode(data, info, c, Limits{})
+		img, _, errFull := decode(data, info, c, Limits{}, 0)
 		if errFull == nil {
 			errFull = ToTensor(img, 8, unitMean, unitStd, want)
 		}
