@@ -2,8 +2,13 @@ package datasets_test
 
 import (
 	"archive/zip"
+	"errors"
+	"io/fs"
+	"path/filepath"
+
 	"bytes"
 	"fmt"
+	"github.com/aquaml/aquaml/platform/config"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -183,4 +188,25 @@ func wantError(t testing.TB, res *apptest.Response, status int, code string) {
 	if got := res.Error().Code; got != code {
 		t.Fatalf("code %q (%s), want %q", got, res.Body, code)
 	}
+}
+
+type configT = config.Config
+
+// blobFiles counts the photo files under DATASET_DIR.
+func blobFiles(t testing.TB, ta *apptest.TestApp) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(ta.Config().Datasets.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return n
 }
