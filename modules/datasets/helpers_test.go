@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"errors"
 	"io/fs"
+	"math/rand"
 	"path/filepath"
 
 	"bytes"
@@ -209,4 +210,11 @@ func blobFiles(t testing.TB, ta *apptest.TestApp) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// noise is n bytes that do not compress, to pad a photo's size honestly.
+func noise(seed, n int) []byte {
+	b := make([]byte, n)
+	rand.New(rand.NewSource(int64(seed))).Read(b)
+	return b
 }

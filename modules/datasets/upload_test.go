@@ -1,7 +1,6 @@
 package datasets_test
 
 import (
-	"math/rand"
 	"net/http"
 	"strings"
 	"testing"
@@ -170,9 +169,7 @@ func TestZipBombs(t *testing.T) {
 	// many of them: over DATASET_MAX_UNZIPPED_MB.
 	var entries []file
 	for i := range 4 {
-		noise := make([]byte, 400<<10)
-		rand.New(rand.NewSource(int64(i))).Read(noise)
-		entries = append(entries, file{"trout/" + strings.Repeat("b", i+1) + ".jpg", append(photo(t, i+1), noise...)})
+		entries = append(entries, file{"trout/" + strings.Repeat("b", i+1) + ".jpg", append(photo(t, i+1), noise(i, 400<<10)...)})
 	}
 	wantError(t, postZip(ta, alice, d.ID, zipped(t, entries)), 413, "archive_too_large")
 	if got := getDataset(t, ta, alice, d.ID); got.Photos != 0 {
