@@ -33,6 +33,9 @@ func (s *store) get(ctx context.Context, id string) (datasetRow, error) {
 // create adds a dataset if its owner's dataset quota has room.
 func (s *store) create(ctx context.Context, d datasetRow, q quota) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwner(tx, d.UserID); err != nil {
+			return err
+		}
 		var n int64
 		if err := tx.Model(&datasetRow{}).Where("user_id = ?", d.UserID).Count(&n).Error; err != nil {
 			return err
@@ -147,7 +150,18 @@ func (s *store) unused(ctx context.Context, shas []string) ([]string, error) {
 	return out, nil
 }
 
-// usage returns what the user's datasets hold.
+// lockOwner serialises, until tx ends, the transactions that check and
+// fill one user's quotas, so two uploads racing for the last room cannot
+// both pass. SQLite needs nothing: its write transactions run one at a
+// time (they begin IMMEDIATE).
+func lockOwner(tx *gorm.DB, userID string) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(hashtext('aquaml-datasets'), hashtext(?))", userID).Error
+}
+
+// usageOf returns what the user's datasets hold.
 func usageOf(tx *gorm.DB, userID string) (usage, error) {
 	var u usage
 	var n int64
@@ -177,6 +191,9 @@ type addResult struct {
 func (s *store) add(ctx context.Context, d datasetRow, items []itemRow, labels []labelRow, q quota) (addResult, error) {
 	var res addResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockOwner(tx, d.UserID); err != nil {
+			return err
+		}
 		shas := make([]string, len(items))
 		for i, it := range items {
 			shas[i] = it.SHA256
