@@ -44,15 +44,20 @@ func newItem(d datasetRow, name, label, group, sha string, size int64, info imag
 // nothing: one photo that is not an image refuses the upload, and the
 // photos it stored that nothing uses are removed again.
 func (m *Module) ingest(ctx context.Context, d datasetRow, u *upload) (addResult, error) {
-	photos, err := u.photos()
-	if err != nil {
-		return addResult{}, err
-	}
 	var labels []labelRow
 	if u.labels != nil {
+		var err error
 		if labels, err = readLabelNames(u.labels, d.ID); err != nil {
 			return addResult{}, err
 		}
+		// A labels file alone renames the species, adding no photo.
+		if u.empty() {
+			return m.store.add(ctx, d, nil, labels, m.quota())
+		}
+	}
+	photos, err := u.photos()
+	if err != nil {
+		return addResult{}, err
 	}
 	var items []itemRow
 	var written []string

@@ -146,6 +146,16 @@ func tooMany(limit int) error {
 	return apperr.New(apperr.TooLarge, "too_many_images", fmt.Sprintf("one upload adds at most %d photos (DATASET_MAX_UPLOAD_IMAGES)", limit))
 }
 
+// empty reports an upload without a single photo.
+func (u *upload) empty() bool {
+	for _, z := range u.zips {
+		if len(z.photos) > 0 {
+			return false
+		}
+	}
+	return len(u.loose) == 0
+}
+
 // photos labels every photo of the upload: the CSV's row for it, else
 // its archive folder's name, else the label field. Names must be
 // unique, and every photo must end with a label.

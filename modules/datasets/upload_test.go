@@ -63,6 +63,18 @@ func TestUploadForms(t *testing.T) {
 		}
 	}
 
+	// A labels file alone renames species, adding nothing.
+	postForm(t, ta, alice, d.ID, part{field: "labels", filename: "labels.csv", data: []byte("perch,Perca fluviatilis,European perch\n")}).
+		Want(http.StatusCreated).JSON(&res)
+	if res.Added != 0 || counts(res.Dataset)["perch"] != 2 {
+		t.Errorf("labels alone: %+v", res)
+	}
+	for _, l := range res.Dataset.Labels {
+		if l.Name == "perch" && l.ScientificName != "Perca fluviatilis" {
+			t.Errorf("perch not renamed: %+v", l)
+		}
+	}
+
 	// The same bytes again, under any name: nothing new is stored.
 	postZip(ta, alice, d.ID, zipped(t, []file{{"perch/again.jpg", photo(t, 1)}, {"pike/new.jpg", photo(t, 20)}})).
 		Want(http.StatusCreated).JSON(&res)
