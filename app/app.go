@@ -16,6 +16,7 @@ import (
 	"github.com/aquaml/aquaml/db"
 	"github.com/aquaml/aquaml/modules/batch"
 	"github.com/aquaml/aquaml/modules/classification"
+	"github.com/aquaml/aquaml/modules/datasets"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/httpserver"
@@ -56,6 +57,7 @@ type App struct {
 
 	classifier *classification.Module
 	batches    *batch.Module
+	datasets   *datasets.Module
 
 	// startHooks run once the database is migrated, before the process
 	// reports ready (first admin, model registration, ...).

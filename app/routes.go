@@ -35,6 +35,9 @@ func (a *App) mount() error {
 	if err := a.mountBatch(); err != nil {
 		return err
 	}
+	if err := a.mountDatasets(); err != nil {
+		return err
+	}
 
 	health.New(health.Deps{
 		Service:  a.cfg.ProjectName,
@@ -60,6 +63,7 @@ func (a *App) mount() error {
 	a.startHooks = append(a.startHooks, accounts.Bootstrap)
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
+	a.datasets.Routes(api)
 	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
 	e.Use(a.untilStarted)
 	e.Use(httpserver.Unmatched([]string{a.cfg.API.V1Prefix}, accounts.Identify(), accounts.RateLimit()))

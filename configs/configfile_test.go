@@ -32,6 +32,7 @@ var configSections = map[string]string{
 	"WORKER_ENABLED":        "Queue worker",
 	"BATCH_DIR":             "Batch jobs",
 	"WEBHOOK_ALLOW_PRIVATE": "Batch webhooks",
+	"DATASET_DIR":           "Datasets",
 }
 
 const configHeader = `# AquaML configuration file, read from configs/config.yaml (relative to the

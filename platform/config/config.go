@@ -66,6 +66,7 @@ type Config struct {
 	Batch              Batch
 	Webhook            Webhook
 	Retention          Retention
+	Datasets           Datasets
 }
 
 // API is where the HTTP API listens and which prefix versions it.
@@ -203,6 +204,21 @@ type Retention struct {
 	PredictionDays int           `env:"RETENTION_PREDICTION_DAYS" default:"365" min:"0" help:"Days a prediction stays in the history; older ones become daily counts (predictions with feedback are kept); 0 keeps them forever"`
 	ImageDays      int           `env:"RETENTION_IMAGE_DAYS" default:"90" min:"0" help:"Days a stored photo (STORE_IMAGES) is kept after its last prediction, unless a prediction of it has feedback; 0 keeps them forever"`
 	Interval       time.Duration `env:"RETENTION_INTERVAL" default:"1h" min:"1s" help:"How often workers remove what has expired (also once at start)"`
+}
+
+// Datasets holds where training photos are kept and what one user's
+// datasets may hold. MaxUnzipped and QuotaBytes are in bytes; 0 lifts a
+// quota.
+type Datasets struct {
+	Dir         string `env:"DATASET_DIR" default:"./data/datasets" required:"true" help:"Where the photos of datasets are kept (content-addressed, each stored once)"`
+	MinPerLabel int    `env:"DATASET_MIN_PER_LABEL" default:"20" min:"1" help:"Photos per label below which a dataset warns that the label is too thin to learn"`
+	MaxUpload   int    `env:"DATASET_MAX_UPLOAD_IMAGES" default:"5000" min:"1" max:"100000" help:"Most photos one upload to a dataset may add (BODY_LIMIT_MB bounds the upload too)"`
+	MaxUnzipped int64  `env:"DATASET_MAX_UNZIPPED_MB" default:"1024" unit:"MB" min:"1" help:"Most bytes the zip archives of one dataset upload may expand to, in MB"`
+	// The default quotas hold a few thousand photos per species for a
+	// farm's handful of species.
+	QuotaDatasets int   `env:"DATASET_QUOTA_DATASETS" default:"50" min:"0" help:"Most datasets one user may keep (413 beyond; 0: no limit)"`
+	QuotaPhotos   int   `env:"DATASET_QUOTA_PHOTOS" default:"50000" min:"0" help:"Most photos one user's datasets may hold together (413 beyond; 0: no limit)"`
+	QuotaBytes    int64 `env:"DATASET_QUOTA_MB" default:"4096" unit:"MB" min:"0" help:"Most MB of photos one user's datasets may hold together (413 beyond; 0: no limit)"`
 }
 
 // Addr is the API listen address.
