@@ -16,6 +16,7 @@ import (
 	"github.com/aquaml/aquaml/db"
 	"github.com/aquaml/aquaml/modules/batch"
 	"github.com/aquaml/aquaml/modules/classification"
+	"github.com/aquaml/aquaml/modules/training"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/httpserver"
@@ -56,6 +57,10 @@ type App struct {
 
 	classifier *classification.Module
 	batches    *batch.Module
+	training   *training.Module
+	// datasets is what training jobs read: set with UseDatasets (the
+	// datasets module's adapter once it is mounted).
+	datasets datasetSource
 
 	// startHooks run once the database is migrated, before the process
 	// reports ready (first admin, model registration, ...).
@@ -87,7 +92,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 	}
 	a.Queue = queue.New(queue.Options{
 		Addr: a.Redis.Addr, Username: a.Redis.Username, Password: a.Redis.Password, DB: a.Redis.DB, TLS: a.Redis.TLS,
-		Concurrency: cfg.Worker.Concurrency, Queues: queues(), ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
+		Concurrency: cfg.Worker.Concurrency, Queues: queues(), Dedicated: dedicatedQueues(), ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
 	})
 	a.HTTP = httpserver.New(httpserver.Options{
 		Logger:       log,
@@ -102,7 +107,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware()},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
-		NoGzip:         []string{"/metrics", a.batchEventsRoute(), cfg.API.V1Prefix + "/classify"},
+		NoGzip:         []string{"/metrics", a.batchEventsRoute(), a.trainingEventsRoute(), cfg.API.V1Prefix + "/classify"},
 	})
 	if err := a.mount(); err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ func (a *App) mount() error {
 	if err := a.mountBatch(); err != nil {
 		return err
 	}
+	if err := a.mountTraining(); err != nil {
+		return err
+	}
 
 	health.New(health.Deps{
 		Service:  a.cfg.ProjectName,
@@ -56,6 +59,7 @@ func (a *App) mount() error {
 	a.startHooks = append(a.startHooks, accounts.Bootstrap)
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
+	a.training.Routes(api)
 	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
 
 	docs, err := apidocs.Load(a.cfg.API.V1Prefix)

@@ -80,6 +80,7 @@ func Config(t testing.TB) config.Config {
 	cfg.Model.Dir = t.TempDir()
 	cfg.Classify.ImageDir = t.TempDir()
 	cfg.Batch.Dir = t.TempDir()
+	cfg.Training.Dir = t.TempDir()
 	return cfg
 }
 
