@@ -139,6 +139,9 @@ func (m *Module) run(ctx context.Context, j jobRow, token string, req jobRequest
 	o.OnEpoch = func(e training.EpochStats) {
 		if startEpoch < 0 {
 			startEpoch = e.Epoch - 1
+			if startEpoch > 0 {
+				m.log.Info("training job resumed from its checkpoint", "job", j.ID, "after_epoch", startEpoch, "attempt", j.Attempts)
+			}
 		}
 		history = append(history[:min(len(history), e.Epoch-1)], epochOf(e))
 		done := e.Epoch - startEpoch
