@@ -29,9 +29,6 @@ const (
 	defaultFraction     = 0.2
 )
 
-// Augmentation presets.
-var augmentations = []string{"standard", "none"}
-
 // jobRequest is the body of POST /training-jobs; after normalise every
 // field holds its effective value and is stored with the job.
 type jobRequest struct {
