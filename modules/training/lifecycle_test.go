@@ -20,7 +20,14 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	admin := ta.Admin()
 	ds.add(t, "v-long", admin.UserID, 3, 24)
 	job := submit(t, ta, admin, quickJob("v-long", 200))
-	waitFor(t, time.Minute, "the first epoch", func() bool { return getJob(t, ta, admin, job.ID).Progress.Epoch >= 1 })
+	var running jobView
+	waitFor(t, time.Minute, "the first epoch", func() bool {
+		running = getJob(t, ta, admin, job.ID)
+		return running.Progress.Epoch >= 1
+	})
+	if p := running.Progress; running.Status != "running" || p.Loss <= 0 || p.ImagesPerSec <= 0 || p.ETASeconds <= 0 || p.ValAccuracy <= 0 {
+		t.Errorf("progress part way through: %+v; want running with a loss, a throughput, a validation score and time left", running)
+	}
 	dir := filepath.Join(ta.Config().Training.Dir, job.ID)
 	if _, err := os.Stat(filepath.Join(dir, "checkpoint")); err != nil {
 		t.Fatalf("no checkpoint after an epoch: %v", err)
