@@ -137,11 +137,13 @@ type jobView struct {
 		ImagesPerSec float64 `json:"images_per_sec"`
 		ETASeconds   float64 `json:"eta_seconds"`
 	} `json:"progress"`
-	Attempts  int    `json:"attempts"`
-	ModelID   string `json:"model_id"`
-	ErrorCode string `json:"error_code"`
-	LastError string `json:"last_error"`
-	History   []struct {
+	Attempts   int        `json:"attempts"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	ModelID    string     `json:"model_id"`
+	ErrorCode  string     `json:"error_code"`
+	LastError  string     `json:"last_error"`
+	History    []struct {
 		Epoch      int     `json:"epoch"`
 		TrainLoss  float64 `json:"train_loss"`
 		ValMacroF1 float64 `json:"val_macro_f1"`

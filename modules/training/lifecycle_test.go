@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aquaml/aquaml/platform/config"
 )
 
 // TestCancelStopsARunningJob cancels a job mid-training: it stays
@@ -103,5 +105,29 @@ func TestFineTuneFromATrainedModel(t *testing.T) {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("card lacks %q:\n%s", want, rep.Card)
 		}
+	}
+}
+
+// TestOneJobAtATimePerWorker submits two jobs to one worker whose queue
+// concurrency (WORKER_CONCURRENCY=2) would run two tasks at once: the
+// training queue still takes them one after the other.
+func TestOneJobAtATimePerWorker(t *testing.T) {
+	ds := newDatasets()
+	ta := start(t, ds, true, func(c *config.Config) { c.Worker.Concurrency = 2 })
+	admin := ta.Admin()
+	ds.add(t, "v-a", admin.UserID, 3, 12)
+	a := submit(t, ta, admin, quickJob("v-a", 4))
+	b := submit(t, ta, admin, quickJob("v-a", 4))
+	ja := waitStatus(t, ta, admin, a.ID, 2*time.Minute, "completed", "failed")
+	jb := waitStatus(t, ta, admin, b.ID, 2*time.Minute, "completed", "failed")
+	if ja.Status != "completed" || jb.Status != "completed" {
+		t.Fatalf("jobs ended %s and %s", ja.Status, jb.Status)
+	}
+	first, second := ja, jb
+	if second.StartedAt.Before(*first.StartedAt) {
+		first, second = second, first
+	}
+	if second.StartedAt.Before(*first.FinishedAt) {
+		t.Errorf("the jobs overlapped: one ran %v to %v, the other started at %v", first.StartedAt, first.FinishedAt, second.StartedAt)
 	}
 }
