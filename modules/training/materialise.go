@@ -88,6 +88,11 @@ func (m *Module) materialise(ctx context.Context, jobDir, versionID string) (str
 		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
+		// A worker that took the job over from a stalled one may have
+		// laid it out meanwhile: the same photos, whole.
+		if _, statErr := os.Stat(dst); statErr == nil {
+			return dst, nil
+		}
 		return "", err
 	}
 	return dst, nil
