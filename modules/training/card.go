@@ -54,9 +54,13 @@ func modelCard(j jobRow, req jobRequest, res *training.Result) string {
 	p("- Architecture: %s, input %s, %d epochs (best: %d), augmentation %s\n", archName(res), req.Input, len(res.History), res.BestEpoch, req.Augmentation)
 	p("- Seed: %d\n\n", *req.Seed)
 	if meta.Training != nil {
-		p("| Label | Train | Validation |\n|---|---:|---:|\n")
+		names := map[string]string{}
+		for _, l := range meta.Labels {
+			names[l.Name] = strings.TrimSpace(l.ScientificName + " " + parenthesised(l.CommonName))
+		}
+		p("| Label | Species | Train | Validation |\n|---|---|---:|---:|\n")
 		for _, c := range meta.Training.Classes {
-			p("| %s | %d | %d |\n", c.Label, c.Train, c.Val)
+			p("| %s | %s | %d | %d |\n", c.Label, names[c.Label], c.Train, c.Val)
 		}
 		p("\n")
 	}
@@ -74,6 +78,13 @@ func modelCard(j jobRow, req jobRequest, res *training.Result) string {
 	p("\nThe confusion matrix is in `GET /api/v1/training-jobs/%s/report`.\n\n", j.ID)
 	p("## Reproduce\n\n```\n%s\n```\n", meta.Training.Command)
 	return b.String()
+}
+
+func parenthesised(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
 }
 
 func archName(res *training.Result) string {
