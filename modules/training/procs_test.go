@@ -101,7 +101,7 @@ type worker struct {
 	done chan struct{}
 }
 
-func startWorker(t *testing.T, cfg config.Config) *worker {
+func startWorker(t *testing.T, cfg config.Config, extra map[string]string) *worker {
 	t.Helper()
 	bin := aquamlBinary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -118,6 +118,9 @@ func startWorker(t *testing.T, cfg config.Config) *worker {
 		"SECRET_KEY": cfg.Auth.SecretKey, "JWT_SECRET_KEY": cfg.Auth.JWTSecretKey,
 		"MODEL_DIR": cfg.Model.Dir, "BATCH_DIR": cfg.Batch.Dir, "TRAINING_DIR": cfg.Training.Dir,
 		"TRAINING_LEASE": "2s", "TRAINING_RECONCILE_INTERVAL": "200ms", "TRAINING_THREADS": "1", "SHUTDOWN_GRACE": "5s",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	w.cmd = exec.Command(bin, "worker")
 	w.cmd.Dir = t.TempDir()
@@ -174,15 +177,14 @@ func TestKilledWorkerIsResumedFromItsCheckpoint(t *testing.T) {
 	ta := start(t, ds, false, func(c *config.Config) { c.Redis.URL = reachableRedis(t) })
 	admin := ta.Admin()
 	ds.add(t, "v-kill", admin.UserID, 3, 24)
-	const epochs = 30
-	job := submit(t, ta, admin, quickJob("v-kill", epochs))
+	job := submit(t, ta, admin, slowJob("v-kill"))
 	// The subprocesses have no datasets module to read the photos from
 	// (it is this test's): lay the version out where a worker would have.
 	if _, err := training.Materialise(context.Background(), ds, filepath.Join(ta.Config().Training.Dir, job.ID), "v-kill"); err != nil {
 		t.Fatal(err)
 	}
 
-	first := startWorker(t, ta.Config())
+	first := startWorker(t, ta.Config(), nil)
 	var before jobView
 	waitFor(t, 2*time.Minute, "the first worker's first epoch", func() bool {
 		before = getJob(t, ta, admin, job.ID)
@@ -196,7 +198,7 @@ func TestKilledWorkerIsResumedFromItsCheckpoint(t *testing.T) {
 		t.Fatalf("right after the kill the job is %s; the lease should still hold it", j.Status)
 	}
 
-	second := startWorker(t, ta.Config())
+	second := startWorker(t, ta.Config(), nil)
 	end := waitStatus(t, ta, admin, job.ID, 3*time.Minute, "completed", "failed", "cancelled")
 	if end.Status != "completed" || end.ModelID == "" || len(end.History) != epochs || end.Attempts < 2 {
 		t.Fatalf("after the kill the job ended %+v; want completed by a second attempt with every epoch's curves", end)
@@ -205,3 +207,53 @@ func TestKilledWorkerIsResumedFromItsCheckpoint(t *testing.T) {
 		t.Errorf("the second worker did not resume from the checkpoint:\n%s", logs)
 	}
 }
+
+// TestStoppedWorkerHandsItsJobBack sends SIGTERM to the worker training a
+// job: it hands the job back at once (queued, not running until a lease
+// runs out), and the next worker resumes it from the checkpoint.
+func TestStoppedWorkerHandsItsJobBack(t *testing.T) {
+	ds := newDatasets()
+	ta := start(t, ds, false, func(c *config.Config) { c.Redis.URL = reachableRedis(t) })
+	admin := ta.Admin()
+	ds.add(t, "v-stop", admin.UserID, 3, 24)
+	job := submit(t, ta, admin, slowJob("v-stop"))
+	if _, err := training.Materialise(context.Background(), ds, filepath.Join(ta.Config().Training.Dir, job.ID), "v-stop"); err != nil {
+		t.Fatal(err)
+	}
+	// A short grace: the job is cancelled and handed back a second or
+	// two after the signal, long before it could finish.
+	first := startWorker(t, ta.Config(), map[string]string{"SHUTDOWN_GRACE": "1s"})
+	waitFor(t, 2*time.Minute, "the first worker's first epoch", func() bool {
+		j := getJob(t, ta, admin, job.ID)
+		return j.Progress.Epoch >= 1 || final(j.Status)
+	})
+	if err := first.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker did not stop within 30s of SIGINT")
+	}
+	if j := getJob(t, ta, admin, job.ID); j.Status != "queued" || j.Progress.Epoch >= epochs {
+		t.Fatalf("after a clean stop the job is %+v; want it queued part way through", j)
+	}
+	second := startWorker(t, ta.Config(), nil)
+	end := waitStatus(t, ta, admin, job.ID, 3*time.Minute, "completed", "failed", "cancelled")
+	if end.Status != "completed" || len(end.History) != epochs {
+		t.Fatalf("ended %+v", end)
+	}
+	if !strings.Contains(second.logs.String(), "training job resumed from its checkpoint") {
+		t.Errorf("the second worker started over:\n%s", second.logs.String())
+	}
+}
+
+// slowJob trains long enough (seconds) for a test to stop its worker part
+// way through.
+const epochs = 150
+
+func slowJob(version string) map[string]any {
+	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3}
+}
+
+func final(status string) bool { return status != "queued" && status != "running" }

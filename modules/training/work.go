@@ -36,9 +36,10 @@ var errBadDataset = errors.New("the dataset version cannot be trained on")
 // jobDir holds a job's data and checkpoint until it ends.
 func (m *Module) jobDir(id string) string { return filepath.Join(m.cfg.Dir, id) }
 
-// train runs a claimed job. It returns an error only for Asynq to retry
-// (this worker is stopping); a job that cannot succeed is marked failed
-// with its reason.
+// train runs a claimed job. A job that cannot succeed is marked failed
+// with its reason; a job this worker cannot finish (it is stopping) is
+// handed back to the queue. Errors are left for Asynq to retry only when
+// the database could not record either.
 func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 	log := m.log.With("job", j.ID)
 	if j.Attempts > maxAttempts {
@@ -53,12 +54,13 @@ func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 
 	jobCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var lost atomic.Bool // cancelled, or taken over by another worker
+	var lost atomic.Bool     // cancelled, or taken over by another worker
+	var stopping atomic.Bool // this process is shutting down
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		m.keepLease(jobCtx, j.ID, token, func() { lost.Store(true); cancel() })
+		m.keepLease(jobCtx, j.ID, token, func() { lost.Store(true); cancel() }, func() { stopping.Store(true); cancel() })
 	}()
 	defer wg.Wait()
 	defer cancel()
@@ -71,15 +73,21 @@ func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 			m.cleanup(j.ID)
 		}
 		return nil
-	case ctx.Err() != nil:
+	case ctx.Err() != nil || stopping.Load():
 		// This worker is stopping: hand the job back at once, the next
-		// worker resumes from the last checkpoint.
+		// worker resumes from the last checkpoint. Asynq does not wait
+		// for a task past its shutdown timeout, so the job stops as soon
+		// as the process starts draining.
 		wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer stop()
 		if err := m.store.release(wctx, j.ID, token); err != nil {
 			log.Warn("handing back a training job; its lease will run out", "error", err)
+		} else {
+			log.Info("training job handed back: this worker is stopping")
 		}
-		return ctx.Err()
+		// Not an error: the reconciler gives the queued job a new task
+		// at once, where an Asynq retry would wait its back-off.
+		return nil
 	case err != nil:
 		code := "training_failed"
 		if errors.Is(err, training.ErrOptions) || errors.Is(err, errBadDataset) {
@@ -95,14 +103,23 @@ func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 }
 
 // keepLease renews the lease a third of the way through it until ctx
-// ends, and calls lost once the job is no longer this token's.
-func (m *Module) keepLease(ctx context.Context, id, token string, lost func()) {
+// ends, calls lost once the job is no longer this token's, and stopping
+// once the process drains.
+func (m *Module) keepLease(ctx context.Context, id, token string, lost, stopping func()) {
 	t := time.NewTicker(m.cfg.Lease / 3)
 	defer t.Stop()
+	drain := time.NewTicker(200 * time.Millisecond)
+	defer drain.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-drain.C:
+			if m.deps.Draining() {
+				stopping()
+				return
+			}
+			continue
 		case <-t.C:
 		}
 		ok, err := m.store.renew(ctx, id, token, time.Now().UTC().Add(m.cfg.Lease))
