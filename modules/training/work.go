@@ -253,10 +253,12 @@ func (m *Module) finish(ctx context.Context, j jobRow, token string, req jobRequ
 func (m *Module) failJob(ctx context.Context, j jobRow, token, code, reason string) error {
 	wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer stop()
+	// The folder goes first: a failed job has nothing to resume, and a
+	// client that sees it failed sees it cleaned up.
+	m.cleanup(j.ID)
 	if err := m.store.fail(wctx, j.ID, token, code, reason, time.Now().UTC()); err != nil {
 		return fmt.Errorf("training job %s: fail: %w", j.ID, err)
 	}
-	m.cleanup(j.ID)
 	return nil
 }
 
