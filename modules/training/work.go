@@ -147,28 +147,32 @@ func (m *Module) run(ctx context.Context, j jobRow, token string, req jobRequest
 	if err != nil {
 		return nil, err
 	}
-	var history []epochView
-	if err := json.Unmarshal([]byte(j.History), &history); err != nil {
-		history = nil
-	}
 	started := time.Now()
 	startEpoch := -1
-	o.OnEpoch = func(e training.EpochStats) {
+	o.OnEpoch = func(h []training.EpochStats) {
+		e := h[len(h)-1]
 		if startEpoch < 0 {
 			startEpoch = e.Epoch - 1
 			if startEpoch > 0 {
 				m.log.Info("training job resumed from its checkpoint", "job", j.ID, "after_epoch", startEpoch, "attempt", j.Attempts)
 			}
 		}
-		history = append(history[:min(len(history), e.Epoch-1)], epochOf(e))
+		history := make([]epochView, len(h))
+		for i, s := range h {
+			history[i] = epochOf(s)
+		}
 		done := e.Epoch - startEpoch
 		eta := time.Since(started).Seconds() / float64(done) * float64(o.Epochs-e.Epoch)
-		h, _ := json.Marshal(history)
-		err := m.store.progress(ctx, j.ID, token, jobRow{
+		hj, _ := json.Marshal(history)
+		// Recorded even when the job is being stopped: the checkpoint
+		// already holds this epoch.
+		wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer stop()
+		err := m.store.progress(wctx, j.ID, token, jobRow{
 			Epoch: e.Epoch, Loss: e.TrainLoss, ValAccuracy: e.ValAccuracy, ValMacroF1: e.ValMacroF1,
-			ImagesPerSec: e.ImagesPerSec, EtaSeconds: eta, History: string(h),
+			ImagesPerSec: e.ImagesPerSec, EtaSeconds: eta, History: string(hj),
 		})
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
 			m.log.Warn("recording training progress", "job", j.ID, "error", err)
 		}
 	}

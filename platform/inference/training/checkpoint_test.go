@@ -33,7 +33,7 @@ func TestResumedRunEndsAsAnUninterruptedOne(t *testing.T) {
 	first := o
 	first.Checkpoint = ck
 	var seen []EpochStats
-	first.OnEpoch = func(e EpochStats) { seen = append(seen, e); cancel() }
+	first.OnEpoch = func(h []EpochStats) { seen = append(seen, h[len(h)-1]); cancel() }
 	stopped, err := Run(ctx, first)
 	if err != nil {
 		t.Fatal(err)
@@ -51,13 +51,17 @@ func TestResumedRunEndsAsAnUninterruptedOne(t *testing.T) {
 	again := o
 	again.Checkpoint = ck
 	seen = nil
-	again.OnEpoch = func(e EpochStats) { seen = append(seen, e) }
+	var lastHistory []EpochStats
+	again.OnEpoch = func(h []EpochStats) { seen, lastHistory = append(seen, h[len(h)-1]), h }
 	resumed, err := Run(context.Background(), again)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != 2 || seen[0].Epoch != 2 {
 		t.Errorf("resumed run reported epochs %v, want 2 and 3", seen)
+	}
+	if len(lastHistory) != 3 || lastHistory[0].Epoch != 1 || lastHistory[0].TrainLoss != straight.History[0].TrainLoss {
+		t.Errorf("the resumed run's last report has history %+v; want all three epochs, the first from before the stop", lastHistory)
 	}
 	if len(resumed.History) != 3 || resumed.BestEpoch != straight.BestEpoch {
 		t.Errorf("resumed history %d epochs, best %d; uninterrupted best %d", len(resumed.History), resumed.BestEpoch, straight.BestEpoch)
@@ -88,7 +92,7 @@ func TestCheckpointOfAnotherRunIsIgnored(t *testing.T) {
 	}
 	o.Checkpoint = ck
 	var epochs []int
-	o.OnEpoch = func(e EpochStats) { epochs = append(epochs, e.Epoch) }
+	o.OnEpoch = func(h []EpochStats) { epochs = append(epochs, h[len(h)-1].Epoch) }
 	withOld, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -81,8 +81,10 @@ type Options struct {
 
 	Progress io.Writer // progress bar and per-epoch lines (nil: silent)
 	// OnEpoch, when set, is called after every validated epoch, once the
-	// epoch's checkpoint is written (a job reports its progress from it).
-	OnEpoch func(EpochStats)
+	// epoch's checkpoint is written, with the run's history so far (a
+	// resumed run's included); the last entry is the epoch just finished.
+	// A job reports its progress from it.
+	OnEpoch func(history []EpochStats)
 
 	// Checkpoint is a file written atomically after every epoch: weights,
 	// optimiser and dropout state, the epoch and the best epoch so far.

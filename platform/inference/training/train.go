@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			epoch, o.Epochs, stats.TrainLoss, stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1,
 			stats.ImagesPerSec, stats.Seconds, mark))
 		if o.OnEpoch != nil {
-			o.OnEpoch(stats)
+			o.OnEpoch(append([]EpochStats(nil), res.History...))
 		}
 	}
 	if best == nil {
