@@ -34,7 +34,7 @@ const (
 type jobRequest struct {
 	DatasetVersion string          `json:"dataset_version"`
 	Base           string          `json:"base"`
-	Architecture   string          `json:"architecture"`
+	Architecture   string          `json:"architecture,omitempty"` // empty: the base model's
 	Input          string          `json:"input"`
 	Epochs         int             `json:"epochs"`
 	Seed           *int64          `json:"seed"`
