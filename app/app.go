@@ -58,9 +58,9 @@ type App struct {
 	classifier *classification.Module
 	batches    *batch.Module
 	training   *training.Module
-	// datasets is what training jobs read: set with UseDatasets (the
-	// datasets module's adapter once it is mounted).
-	datasets datasetSource
+	// trainingData is what training jobs read: set with UseDatasets (to
+	// the datasets module's adapter once it is mounted; tests set theirs).
+	trainingData datasetSource
 
 	// startHooks run once the database is migrated, before the process
 	// reports ready (first admin, model registration, ...).

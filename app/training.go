@@ -17,7 +17,7 @@ func dedicatedQueues() map[string]int { return map[string]int{training.Queue: 1}
 func (a *App) trainingEventsRoute() string { return a.cfg.API.V1Prefix + "/training-jobs/:id/events" }
 
 // datasetSource hands the training module the data sets it reads. It
-// reads a.datasets at each call, so the data sets can be set after the
+// reads a.trainingData at each call, so the data sets can be set after the
 // modules are built: the datasets module's adapter, once it is mounted,
 // or a test's own.
 type datasetSource struct {
@@ -48,9 +48,9 @@ func (s *datasetSource) Photo(ctx context.Context, sha256 string) ([]byte, error
 // UseDatasets sets the data sets training jobs read. The datasets
 // module's adapter is set here when it is mounted; tests set their own.
 func (a *App) UseDatasets(ds training.Datasets) {
-	a.datasets.mu.Lock()
-	defer a.datasets.mu.Unlock()
-	a.datasets.ds = ds
+	a.trainingData.mu.Lock()
+	defer a.trainingData.mu.Unlock()
+	a.trainingData.ds = ds
 }
 
 // mountTraining builds the training module in every process: API
@@ -58,7 +58,7 @@ func (a *App) UseDatasets(ds training.Datasets) {
 func (a *App) mountTraining() error {
 	m, err := training.New(training.Deps{
 		DB: a.DB.DB, Client: a.Queue.Client, Inspector: a.Queue.Inspector,
-		Datasets: &a.datasets, Models: a.classifier,
+		Datasets: &a.trainingData, Models: a.classifier,
 		RequireUser: a.RequireUser, Draining: a.draining.Load, Logger: a.log,
 		Config: training.Config{Training: a.cfg.Training, APIPrefix: a.cfg.API.V1Prefix},
 	})
