@@ -17,6 +17,7 @@ import (
 	"github.com/aquaml/aquaml/modules/batch"
 	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/datasets"
+	"github.com/aquaml/aquaml/modules/training"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/httpserver"
@@ -58,6 +59,10 @@ type App struct {
 	classifier *classification.Module
 	batches    *batch.Module
 	datasets   *datasets.Module
+	training   *training.Module
+	// trainingData is what training jobs read: set with UseDatasets (to
+	// the datasets module's adapter once it is mounted; tests set theirs).
+	trainingData datasetSource
 
 	// startHooks run once the database is migrated, before the process
 	// reports ready (first admin, model registration, ...).
@@ -113,7 +118,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 	}
 	a.Queue = queue.New(queue.Options{
 		Addr: a.Redis.Addr, Username: a.Redis.Username, Password: a.Redis.Password, DB: a.Redis.DB, TLS: a.Redis.TLS,
-		Concurrency: cfg.Worker.Concurrency, Queues: queues(), ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
+		Concurrency: cfg.Worker.Concurrency, Queues: queues(), Dedicated: dedicatedQueues(), ShutdownTimeout: cfg.HTTP.ShutdownGrace, Logger: log,
 	})
 	a.HTTP = httpserver.New(httpserver.Options{
 		Logger:       log,
@@ -130,7 +135,7 @@ func New(cfg config.Config, log *slog.Logger, mode Mode) (_ *App, err error) {
 		Middleware:     []echo.MiddlewareFunc{a.Metrics.Middleware(), httpserver.Under("/v2", v2ErrorShape)},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		QuietRoutes:    []string{"/health", "/live", "/ready", "/metrics", "/v2/health/live", "/v2/health/ready"},
-		NoGzip:         []string{"/metrics", a.batchEventsRoute(), cfg.API.V1Prefix + "/classify"},
+		NoGzip:         []string{"/metrics", a.batchEventsRoute(), a.trainingEventsRoute(), cfg.API.V1Prefix + "/classify"},
 		NoStore:        []string{cfg.API.V1Prefix + "/auth/"},
 		Faults:         []httpserver.Fault{database.Fault},
 	})

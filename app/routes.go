@@ -38,6 +38,9 @@ func (a *App) mount() error {
 	if err := a.mountDatasets(); err != nil {
 		return err
 	}
+	if err := a.mountTraining(); err != nil {
+		return err
+	}
 
 	health.New(health.Deps{
 		Service:  a.cfg.ProjectName,
@@ -64,6 +67,7 @@ func (a *App) mount() error {
 	a.classifier.Routes(api)
 	a.batches.Routes(api)
 	a.datasets.Routes(api)
+	a.training.Routes(api)
 	a.classifier.RoutesV2(e, classification.V2Server{Name: a.cfg.ProjectName, Version: a.version()}, accounts.RateLimit())
 	e.Use(a.untilStarted)
 	e.Use(httpserver.Unmatched([]string{a.cfg.API.V1Prefix}, accounts.Identify(), accounts.RateLimit()))

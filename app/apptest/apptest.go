@@ -84,6 +84,7 @@ func Config(t testing.TB) config.Config {
 	cfg.Classify.ImageDir = t.TempDir()
 	cfg.Batch.Dir = t.TempDir()
 	cfg.Datasets.Dir = t.TempDir()
+	cfg.Training.Dir = t.TempDir()
 	return cfg
 }
 

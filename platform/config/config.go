@@ -64,6 +64,7 @@ type Config struct {
 	CORS               CORS
 	Worker             Worker
 	Batch              Batch
+	Training           Training
 	Webhook            Webhook
 	Retention          Retention
 	Datasets           Datasets
@@ -187,6 +188,19 @@ type Batch struct {
 	QuotaBytes   int64 `env:"BATCH_QUOTA_MB" default:"2048" unit:"MB" min:"0" help:"Most MB of photos one user's batches may hold (413 beyond; 0: no limit)"`
 	QuotaPhotos  int   `env:"BATCH_QUOTA_PHOTOS" default:"20000" min:"0" help:"Most photos one user's batches may hold (413 beyond; 0: no limit)"`
 	QuotaBatches int   `env:"BATCH_QUOTA_BATCHES" default:"200" min:"0" help:"Most batches one user may keep until deleting some (413 beyond; 0: no limit)"`
+}
+
+// Training controls training jobs: where their checkpoints live, how much
+// of the machine they take, and who may start them.
+type Training struct {
+	Dir string `env:"TRAINING_DIR" default:"./data/training" required:"true" help:"Where training jobs keep their data and epoch checkpoints (shared by every worker, like BATCH_DIR)"`
+	// Threads bounds the goroutines a job decodes images with, so a worker
+	// that also serves keeps a core for classification.
+	Threads           int           `env:"TRAINING_THREADS" default:"0" min:"0" help:"Image-decoding goroutines of a training job; 0 takes max(1, CPUs-1), leaving a core for serving"`
+	AllowUsers        bool          `env:"TRAINING_ALLOW_USERS" default:"false" help:"Let users (not only admins) train on their own dataset versions"`
+	MaxEpochs         int           `env:"TRAINING_MAX_EPOCHS" default:"200" min:"1" max:"10000" help:"Most epochs one training job may ask for"`
+	Lease             time.Duration `env:"TRAINING_LEASE" default:"1m" min:"1s" help:"How long a worker holds a training job without renewing before another worker resumes it"`
+	ReconcileInterval time.Duration `env:"TRAINING_RECONCILE_INTERVAL" default:"30s" min:"100ms" help:"How often workers look for training jobs lost to a crash"`
 }
 
 // Webhook controls how batch callbacks are delivered.

@@ -21,7 +21,11 @@ type Options struct {
 	TLS                      *tls.Config
 	Concurrency              int
 	// Queues maps queue name to priority weight; empty means {"default": 1}.
-	Queues          map[string]int
+	Queues map[string]int
+	// Dedicated queues are consumed apart from Queues, each by its own
+	// consumer taking this many tasks at once (training jobs, one at a
+	// time, without taking a slot from the others).
+	Dedicated       map[string]int
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
 }
@@ -34,6 +38,7 @@ type Queue struct {
 	Inspector *asynq.Inspector
 	Mux       *asynq.ServeMux
 	server    *asynq.Server
+	dedicated []*asynq.Server
 }
 
 // New connects the client and inspector. Handlers go on Mux before Start.
@@ -65,9 +70,24 @@ func New(opts Options) *Queue {
 
 // Start runs the consumers in the background.
 func (q *Queue) Start() error {
-	q.server = asynq.NewServer(q.conn, asynq.Config{
-		Concurrency: q.opts.Concurrency,
-		Queues:      q.opts.Queues,
+	q.server = q.newServer(q.opts.Concurrency, q.opts.Queues)
+	if err := q.server.Start(q.Mux); err != nil {
+		return fmt.Errorf("queue: start worker: %w", err)
+	}
+	for name, n := range q.opts.Dedicated {
+		s := q.newServer(max(n, 1), map[string]int{name: 1})
+		if err := s.Start(q.Mux); err != nil {
+			return fmt.Errorf("queue: start the %s worker: %w", name, err)
+		}
+		q.dedicated = append(q.dedicated, s)
+	}
+	return nil
+}
+
+func (q *Queue) newServer(concurrency int, queues map[string]int) *asynq.Server {
+	return asynq.NewServer(q.conn, asynq.Config{
+		Concurrency: concurrency,
+		Queues:      queues,
 		// The default 1 s poll makes a small batch wait a second before
 		// it starts; a quarter second costs Redis little.
 		TaskCheckInterval:        250 * time.Millisecond,
@@ -78,10 +98,6 @@ func (q *Queue) Start() error {
 		Logger:                   slogAdapter{q.opts.Logger},
 		LogLevel:                 asynq.WarnLevel,
 	})
-	if err := q.server.Start(q.Mux); err != nil {
-		return fmt.Errorf("queue: start worker: %w", err)
-	}
-	return nil
 }
 
 // isFailure decides what counts in a queue's failed-today figure. A task
@@ -102,6 +118,10 @@ func (q *Queue) Stop() {
 		q.server.Shutdown()
 		q.server = nil
 	}
+	for _, s := range q.dedicated {
+		s.Shutdown()
+	}
+	q.dedicated = nil
 }
 
 // Close stops the consumers and closes the producer connections.
@@ -124,7 +144,15 @@ func (q *Queue) WorkersSeen(ctx context.Context) (int, error) {
 	// cannot hang a health check.
 	go func() {
 		servers, err := q.Inspector.Servers()
-		ch <- result{len(servers), err}
+		// A worker runs one consumer per dedicated queue beside its main
+		// one: count only the main ones.
+		n := 0
+		for _, s := range servers {
+			if !q.dedicatedOnly(s.Queues) {
+				n++
+			}
+		}
+		ch <- result{n, err}
 	}()
 	select {
 	case r := <-ch:
@@ -132,6 +160,18 @@ func (q *Queue) WorkersSeen(ctx context.Context) (int, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+}
+
+// dedicatedOnly reports whether a consumer takes only a dedicated queue.
+func (q *Queue) dedicatedOnly(queues map[string]int) bool {
+	if len(queues) != 1 {
+		return false
+	}
+	for name := range queues {
+		_, ok := q.opts.Dedicated[name]
+		return ok
+	}
+	return false
 }
 
 type slogAdapter struct{ l *slog.Logger }

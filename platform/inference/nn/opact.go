@@ -75,6 +75,7 @@ type dropoutOp struct {
 	dims int
 	p    float32
 	rng  *rand.Rand
+	src  *rand.PCG // rng's state, saved in a trainer checkpoint
 	keep []bool
 	y    buffer
 	in   [1][]float32
@@ -82,9 +83,10 @@ type dropoutOp struct {
 
 func newDropoutOp(name string, shape tensor.Shape, p float64, seed uint64) *dropoutOp {
 	y := newBuffer(shape...)
+	src := rand.NewPCG(seed, 0x64726f70)
 	return &dropoutOp{
 		opBase: newOpBase("%s", name), dims: shape.Dims(), p: float32(p),
-		rng: rand.New(rand.NewPCG(seed, 0x64726f70)), keep: make([]bool, len(y.data)), y: y,
+		rng: rand.New(src), src: src, keep: make([]bool, len(y.data)), y: y,
 	}
 }
 

@@ -80,6 +80,23 @@ type Options struct {
 	CacheBytes int64 // decoded-image cache for later epochs (default 1 GiB; negative: none)
 
 	Progress io.Writer // progress bar and per-epoch lines (nil: silent)
+	// OnEpoch, when set, is called after every validated epoch, once the
+	// epoch's checkpoint is written, with the run's history so far (a
+	// resumed run's included); the last entry is the epoch just finished.
+	// A job reports its progress from it.
+	OnEpoch func(history []EpochStats)
+
+	// Checkpoint is a file written atomically after every epoch: weights,
+	// optimiser and dropout state, the epoch and the best epoch so far.
+	// When it exists at start and was written by a run of the same options
+	// and data, Run resumes after its epoch and ends with the weights an
+	// uninterrupted run would have; a checkpoint of another run is ignored.
+	Checkpoint string
+	// Base is a model to fine-tune from: its tensors whose names and shapes
+	// fit the architecture start the run (a classifier head sized for other
+	// labels starts fresh) and its normalisation replaces Mean and Std. With
+	// Arch empty, the base's own architecture is trained.
+	Base *modelfile.Model
 }
 
 func (o *Options) defaults() error {
@@ -99,6 +116,12 @@ func (o *Options) defaults() error {
 		}
 	}
 	setF(&o.ValFraction, 0.15)
+	if o.Base != nil {
+		if o.Arch == "" {
+			o.Arch = baseArch(o.Base)
+		}
+		o.Mean, o.Std = o.Base.Meta.Mean, o.Base.Meta.Std
+	}
 	setS(&o.Arch, "fishnet")
 	setInt(&o.Size, 64)
 	setInt(&o.Epochs, 12)

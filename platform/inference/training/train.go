@@ -50,6 +50,23 @@ type run struct {
 	trainData  *dataset.Loader
 	valData    *dataset.Loader
 	progress   *progress
+	key        string      // runKey, once the data is split
+	resumed    *checkpoint // the checkpoint this run goes on from, if any
+}
+
+// checkpoint saves the run after epoch, when Options.Checkpoint asks.
+func (r *run) checkpoint(epoch int, res *Result, best *scores, bestWeights []modelfile.Tensor) error {
+	if r.o.Checkpoint == "" {
+		return nil
+	}
+	state, err := r.trainer.State()
+	if err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	return writeCheckpoint(r.o.Checkpoint, &checkpoint{
+		Key: r.key, Epoch: epoch, Weights: r.trainer.Export(), State: state, History: res.History,
+		BestEpoch: res.BestEpoch, BestWeights: bestWeights, Best: best.save(),
+	})
 }
 
 // Run trains a model as o describes. Cancelling ctx stops training at the
@@ -67,9 +84,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{}
 	var best *scores
 	var bestWeights []modelfile.Tensor
+	first := 1
+	if c := r.resumed; c != nil {
+		first, res.History, res.BestEpoch = c.Epoch+1, c.History, c.BestEpoch
+		best, bestWeights = c.Best.load(), c.BestWeights
+	}
 	perEpoch := r.trainData.Batches()
 	r.progress = newProgress(o.Progress, o.Epochs, perEpoch)
-	for epoch := 1; epoch <= o.Epochs; epoch++ {
+	r.progress.doneBefore = (first - 1) * perEpoch
+	for epoch := first; epoch <= o.Epochs; epoch++ {
 		stats, err := r.trainEpoch(ctx, epoch)
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			res.Interrupted = true
@@ -95,9 +118,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			best, bestWeights, res.BestEpoch = s, r.trainer.Export(), epoch
 			mark = " *"
 		}
+		if err := r.checkpoint(epoch, res, best, bestWeights); err != nil {
+			return nil, err
+		}
 		r.progress.line(fmt.Sprintf("epoch %d/%d loss %.4f val loss %.4f acc %.4f macro-F1 %.4f (%.0f img/s, %.0fs)%s",
 			epoch, o.Epochs, stats.TrainLoss, stats.ValLoss, stats.ValAccuracy, stats.ValMacroF1,
 			stats.ImagesPerSec, stats.Seconds, mark))
+		if o.OnEpoch != nil {
+			o.OnEpoch(append([]EpochStats(nil), res.History...))
+		}
 	}
 	if best == nil {
 		if err := ctx.Err(); err != nil {
@@ -156,11 +185,34 @@ func prepare(o Options) (*run, error) {
 	case BalanceSampler:
 		sampling = dataset.Sampling{Balanced: true, Alpha: 0.5}
 	}
-	r.trainer, err = nn.NewTrainer(r.arch, nil, o.BatchSize, classWeights, nn.TrainerOptions{
+	var init []modelfile.Tensor
+	if o.Base != nil {
+		if init, _, err = fineTuneWeights(r.arch, o.Base, uint64(o.Seed)); err != nil {
+			return nil, err
+		}
+	}
+	if o.Checkpoint != "" {
+		r.key = r.runKey()
+		if r.resumed, err = readCheckpoint(o.Checkpoint, r.key); err != nil {
+			return nil, err
+		}
+		if r.resumed != nil {
+			if r.resumed.Epoch < 1 || r.resumed.Epoch > o.Epochs || len(r.resumed.History) != r.resumed.Epoch {
+				return nil, fmt.Errorf("training: the checkpoint %s is inconsistent (epoch %d of %d)", o.Checkpoint, r.resumed.Epoch, o.Epochs)
+			}
+			init = r.resumed.Weights
+		}
+	}
+	r.trainer, err = nn.NewTrainer(r.arch, init, o.BatchSize, classWeights, nn.TrainerOptions{
 		LearningRate: o.LearningRate, WeightDecay: o.WeightDecay, LabelSmoothing: o.LabelSmoothing, Seed: uint64(o.Seed),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training: %w", err)
+	}
+	if r.resumed != nil {
+		if err := r.trainer.Restore(r.resumed.State); err != nil {
+			return nil, fmt.Errorf("training: resuming from %s: %w", o.Checkpoint, err)
+		}
 	}
 	cfg := dataset.Config{
 		Size: o.Size, BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,

@@ -1,0 +1,82 @@
+package app_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/platform/config"
+)
+
+// TestZipTrainsIntoAServedModel is the farm's whole path: a zip of
+// labelled folders becomes a dataset, a frozen version, a training job
+// and a registered model, which an admin loads and a camera then asks for
+// by id.
+func TestZipTrainsIntoAServedModel(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
+	admin := ta.Admin()
+	var ds struct{ ID string }
+	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "farm"}, admin.Auth()).Want(201).JSON(&ds)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	rng := rand.New(rand.NewPCG(1, 2))
+	cols := []color.NRGBA{{200, 40, 40, 255}, {40, 200, 40, 255}, {40, 40, 200, 255}}
+	for l, name := range []string{"bream", "carp", "trout"} {
+		for n := range 12 {
+			img := image.NewNRGBA(image.Rect(0, 0, 24, 24))
+			for y := range 24 {
+				for x := range 24 {
+					j := func(c uint8) uint8 { return uint8(min(255, max(0, int(c)+rng.IntN(61)-30))) }
+					b := cols[l]
+					img.Set(x, y, color.NRGBA{j(b.R), j(b.G), j(b.B), 255})
+				}
+			}
+			w, _ := zw.Create(fmt.Sprintf("%s/%02d.png", name, n))
+			png.Encode(w, img)
+		}
+	}
+	zw.Close()
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/items"), buf.Bytes(), apptest.With(admin.Auth(), "Content-Type", "application/zip")).Want(201)
+	var v struct{ ID string }
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/versions"), nil, admin.Auth()).Want(201).JSON(&v)
+	var job struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		ModelID   string `json:"model_id"`
+		LastError string `json:"last_error"`
+	}
+	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "architecture": "smallcnn-shallow", "input": "16x16", "epochs": 2}, admin.Auth()).Want(202).JSON(&job)
+	deadline := time.Now().Add(time.Minute)
+	for job.Status != "completed" && job.Status != "failed" && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		ta.Do("GET", ta.API("/training-jobs/"+job.ID), nil, admin.Auth()).Want(http.StatusOK).JSON(&job)
+	}
+	t.Logf("job %+v", job)
+	if job.Status != "completed" {
+		t.Fatalf("%+v", job)
+	}
+	ta.Do("GET", ta.API("/models/"+job.ModelID), nil, admin.Auth()).Want(200)
+	ta.Do("POST", ta.API("/models/"+job.ModelID+"/load"), nil, admin.Auth()).Want(200)
+	var got struct {
+		Model       struct{ ID string }
+		Predictions []struct{ Label string }
+	}
+	red := apptest.Photo(t, 3, 24, 24, "png")
+	ta.Do("POST", ta.API("/classify?model="+job.ModelID), red, apptest.With(admin.Auth(), "Content-Type", "image/png")).Want(200).JSON(&got)
+	if got.Model.ID != job.ModelID || len(got.Predictions) == 0 {
+		t.Fatalf("answer %+v does not come from the trained model", got)
+	}
+	switch got.Predictions[0].Label {
+	case "bream", "carp", "trout":
+	default:
+		t.Errorf("the trained model answered %q, not one of the farm's species", got.Predictions[0].Label)
+	}
+}

@@ -1,0 +1,99 @@
+package training
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aquaml/aquaml/platform/inference/training"
+)
+
+// reproduce is the command line that trains the same model from the same
+// data: the API request, and the equivalent `aquaml train` run on the
+// version's photos laid out as the job lays them out.
+func reproduce(j jobRow, req jobRequest, batch int) string {
+	body, _ := json.Marshal(req)
+	args := []string{"aquaml", "train", "--data", "<dataset version " + j.DatasetVersion + " as <label>/<group>~<sha256>.<ext>>",
+		"--val-split", strconv.FormatFloat(req.Validation.Fraction, 'g', -1, 64), "--group-by", shellQuote(groupRegex(req)),
+		"--size", strings.SplitN(req.Input, "x", 2)[0], "--epochs", strconv.Itoa(req.Epochs), "--batch", strconv.Itoa(batch),
+		"--lr", strconv.FormatFloat(learningRate, 'g', -1, 64), "--weight-decay", strconv.FormatFloat(weightDecay, 'g', -1, 64),
+		"--label-smoothing", strconv.FormatFloat(labelSmoothing, 'g', -1, 64), "--seed", strconv.FormatInt(*req.Seed, 10)}
+	if req.Architecture != "" {
+		args = append(args, "--arch", req.Architecture)
+	}
+	if req.Augmentation == "none" {
+		args = append(args, "--no-augment")
+	}
+	line := "POST /api/v1/training-jobs " + string(body)
+	if req.Base != defaultBase {
+		return line + " (fine-tuned from model " + req.Base + ", which `aquaml train` does not do)"
+	}
+	return line + " ; or: " + strings.Join(args, " ")
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// modelCard is the markdown card registered with the model: the data it
+// came from, the seed, the per-class scores, the curves and the command
+// that reproduces it.
+func modelCard(j jobRow, req jobRequest, res *training.Result) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	meta := res.Model.Meta
+	p("# %s %s\n\n", meta.Name, meta.Version)
+	p("Trained by training job `%s` for user `%s`.\n\n", j.ID, j.UserID)
+	p("## Data\n\n")
+	p("- Dataset version: `%s`\n", j.DatasetVersion)
+	p("- Validation: %.0f%% held out by group (`%s`)\n", 100*req.Validation.Fraction, groupRegex(req))
+	base := "none (trained from scratch)"
+	if req.Base != defaultBase {
+		base = "model `" + req.Base + "`"
+	}
+	p("- Base: %s\n", base)
+	p("- Architecture: %s, input %s, %d epochs (best: %d), augmentation %s\n", archName(res), req.Input, len(res.History), res.BestEpoch, req.Augmentation)
+	p("- Seed: %d\n\n", *req.Seed)
+	if meta.Training != nil {
+		names := map[string]string{}
+		for _, l := range meta.Labels {
+			names[l.Name] = strings.TrimSpace(l.ScientificName + " " + parenthesised(l.CommonName))
+		}
+		p("| Label | Species | Train | Validation |\n|---|---|---:|---:|\n")
+		for _, c := range meta.Training.Classes {
+			p("| %s | %s | %d | %d |\n", c.Label, names[c.Label], c.Train, c.Val)
+		}
+		p("\n")
+	}
+	v := res.Validation
+	p("## Validation scores (epoch %d)\n\n", res.BestEpoch)
+	p("Accuracy %.4f, macro-F1 %.4f on %d photos; unknown threshold %.3f.\n\n", v.Accuracy, v.MacroF1, v.Total, res.Threshold)
+	p("| Label | Precision | Recall | F1 | Support |\n|---|---:|---:|---:|---:|\n")
+	for _, c := range v.PerClass {
+		p("| %s | %.3f | %.3f | %.3f | %d |\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
+	}
+	p("\n## Curves\n\n| Epoch | Train loss | Val loss | Val accuracy | Val macro-F1 |\n|---:|---:|---:|---:|---:|\n")
+	for _, e := range res.History {
+		p("| %d | %.4f | %.4f | %.4f | %.4f |\n", e.Epoch, e.TrainLoss, e.ValLoss, e.ValAccuracy, e.ValMacroF1)
+	}
+	p("\nThe confusion matrix is in `GET /api/v1/training-jobs/%s/report`.\n\n", j.ID)
+	p("## Reproduce\n\n```\n%s\n```\n", meta.Training.Command)
+	return b.String()
+}
+
+func parenthesised(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}
+
+func archName(res *training.Result) string {
+	if res.Model.Meta.Training == nil {
+		return "?"
+	}
+	var hp struct {
+		Arch string `json:"arch"`
+	}
+	_ = json.Unmarshal(res.Model.Meta.Training.Hyperparameters, &hp)
+	return hp.Arch
+}

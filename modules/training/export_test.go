@@ -1,0 +1,13 @@
+package training
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Materialise lays out a dataset version under jobDir as a worker would,
+// for tests whose worker subprocesses cannot reach the test's data sets.
+func Materialise(ctx context.Context, ds Datasets, jobDir, versionID string) (string, error) {
+	m := &Module{deps: Deps{Datasets: ds}, log: slog.Default()}
+	return m.materialise(ctx, jobDir, versionID)
+}

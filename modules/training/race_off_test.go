@@ -1,0 +1,5 @@
+//go:build !race
+
+package training_test
+
+const raceEnabled = false
