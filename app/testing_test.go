@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -76,20 +77,26 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
-// waitReady polls /ready until it answers 200.
+// waitReady polls /ready until it answers 200. Start-up loads the model
+// and builds its graphs, which the race detector on a busy machine makes
+// take many seconds: the deadline is generous, and a failure says what
+// /ready last answered.
 func (r *running) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
+	last := "no answer"
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(r.base + "/ready"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
 			}
+			last = fmt.Sprintf("%d %s", resp.StatusCode, b)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("app never became ready")
+	t.Fatalf("app never became ready; /ready last answered %s", last)
 }
 
 func (r *running) do(t *testing.T, method, path string, body io.Reader, header map[string]string) (*http.Response, string) {

@@ -137,7 +137,7 @@ func New(t testing.TB, override func(*config.Config)) *TestApp {
 }
 
 func (ta *TestApp) waitReady(done <-chan error) error {
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
@@ -153,7 +153,7 @@ func (ta *TestApp) waitReady(done <-chan error) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return errors.New("the App was not ready within 30s")
+	return errors.New("the App was not ready within 90s")
 }
 
 // API returns path under the configured API prefix: API("/auth/me").
