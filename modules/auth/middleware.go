@@ -36,6 +36,9 @@ func (m *Module) identify(c echo.Context) {
 	}
 	req := c.Request()
 	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.apiLimit)
+	if err == nil && cred.cookie {
+		err = checkCSRF(req)
+	}
 	if err != nil {
 		// The request was counted for the caller the credential names;
 		// it is not theirs, so RateLimit counts it for the client IP.
