@@ -63,5 +63,3 @@ func (m *Module) render(c echo.Context, status int, v view) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
 }
-
-
