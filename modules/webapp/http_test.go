@@ -14,21 +14,21 @@ import (
 
 // browser is a cookie-keeping client that does not follow redirects, so
 // tests see what the server answered.
-type browser struct {
+type httpClient struct {
 	t    *testing.T
 	ta   *apptest.TestApp
 	c    *http.Client
 	base *url.URL
 }
 
-func newBrowser(t *testing.T, ta *apptest.TestApp) *browser {
+func newBrowser(t *testing.T, ta *apptest.TestApp) *httpClient {
 	jar, _ := cookiejar.New(nil)
 	base, _ := url.Parse(ta.URL)
-	return &browser{t: t, ta: ta, base: base, c: &http.Client{Jar: jar,
+	return &httpClient{t: t, ta: ta, base: base, c: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (b *browser) do(method, path string, form url.Values, headers map[string]string) (*http.Response, string) {
+func (b *httpClient) do(method, path string, form url.Values, headers map[string]string) (*http.Response, string) {
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -56,7 +56,7 @@ func (b *browser) do(method, path string, form url.Values, headers map[string]st
 var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 // formToken loads a page and returns the CSRF token its forms carry.
-func (b *browser) formToken(path string) string {
+func (b *httpClient) formToken(path string) string {
 	b.t.Helper()
 	res, body := b.do("GET", path, nil, nil)
 	if res.StatusCode != http.StatusOK {
@@ -69,7 +69,7 @@ func (b *browser) formToken(path string) string {
 	return m[1]
 }
 
-func (b *browser) signIn(name, password string) {
+func (b *httpClient) signIn(name, password string) {
 	b.t.Helper()
 	tok := b.formToken("/app/signin")
 	res, _ := b.do("POST", "/app/signin", url.Values{"csrf_token": {tok}, "username": {name}, "password": {password}}, nil)
@@ -78,7 +78,7 @@ func (b *browser) signIn(name, password string) {
 	}
 }
 
-func (b *browser) cookie(name string) string {
+func (b *httpClient) cookie(name string) string {
 	for _, c := range b.c.Jar.Cookies(b.base) {
 		if c.Name == name {
 			return c.Value

@@ -55,6 +55,7 @@
       `${b.done} done, ${b.failed} failed, ${b.skipped} skipped, ${b.pending} pending of ${b.total} (${pct(b.progress)})`;
     document.getElementById("batch-progress").value = b.progress;
     document.getElementById("batch-cancel").disabled = !["queued", "running"].includes(b.status);
+    if (!b.species) return; // progress events carry the counts, not the species
     const species = document.querySelector("#batch-species tbody");
     species.replaceChildren();
     const counts = Object.entries(b.species || {}).sort((x, y) => y[1] - x[1]);
@@ -86,10 +87,12 @@
       return say("batch-status", err.status === 404 ? "Batch not found." : err.message, true);
     }
     detail.hidden = false;
+    // Busy until the final counts and results are on the page.
+    detail.setAttribute("aria-busy", "true");
     document.getElementById("batch-csv").href = `${prefix}/batches/${encodeURIComponent(id)}/results?format=csv`;
     update(b);
     await results(id);
-    if (finished(b.status)) return;
+    if (finished(b.status)) return detail.setAttribute("aria-busy", "false");
     stream = new EventSource(`${prefix}/batches/${encodeURIComponent(id)}/events`);
     stream.addEventListener("progress", (e) => { if (shown === id) update(JSON.parse(e.data)); });
     stream.addEventListener("end", async () => {
@@ -98,6 +101,7 @@
       const last = await api(`/batches/${encodeURIComponent(id)}`);
       update(last);
       await results(id);
+      detail.setAttribute("aria-busy", "false");
       list();
     });
   }

@@ -65,7 +65,7 @@
       const bar = el("span");
       bar.style.width = pct(p.confidence);
       const names = p.common_name ? `${p.common_name} ` : "";
-      list.append(el("li", { class: "prediction" },
+      list.append(el("li", { class: "prediction", "data-label": p.label },
         el("strong", { text: names || p.label }),
         el("em", { text: p.scientific_name || p.label }),
         el("span", { text: ` — ${pct(p.confidence)}` }),

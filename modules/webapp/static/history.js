@@ -25,8 +25,7 @@
       for (const p of page.items) {
         const top = p.predictions && p.predictions[0];
         const species = p.unknown ? "unknown" : (top && top.common_name ? `${top.common_name} (${p.label})` : p.label);
-        body.append(row(when(p.created_at), species, pct(p.confidence), `${p.model.name}:${p.model.version}`,
-          p.feedback ? p.feedback.correct_label : ""));
+        body.append(row(when(p.created_at), species, pct(p.confidence), `${p.model.name}:${p.model.version}`));
       }
       next = page.next || "";
       more.hidden = !next;
