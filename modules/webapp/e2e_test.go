@@ -222,4 +222,3 @@ func phone(tb *tab, name, sel string) {
 		}
 	}
 }
-
