@@ -21,7 +21,7 @@ type httpClient struct {
 	base *url.URL
 }
 
-func newBrowser(t *testing.T, ta *apptest.TestApp) *httpClient {
+func newHTTPClient(t *testing.T, ta *apptest.TestApp) *httpClient {
 	jar, _ := cookiejar.New(nil)
 	base, _ := url.Parse(ta.URL)
 	return &httpClient{t: t, ta: ta, base: base, c: &http.Client{Jar: jar,
@@ -105,7 +105,7 @@ func wantSecurityHeaders(t *testing.T, path string, h http.Header) {
 
 func TestPagesSendSecurityHeaders(t *testing.T) {
 	ta := apptest.New(t, nil)
-	b := newBrowser(t, ta)
+	b := newHTTPClient(t, ta)
 	for _, path := range []string{"/app/signin", "/app/register", "/app/static/app.js", "/app/static/app.css", "/app/classify"} {
 		res, _ := b.do("GET", path, nil, nil)
 		if res.StatusCode >= 400 {
@@ -128,7 +128,7 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 
 func TestBrowsersAreSentToTheApp(t *testing.T) {
 	ta := apptest.New(t, nil)
-	b := newBrowser(t, ta)
+	b := newHTTPClient(t, ta)
 	res, _ := b.do("GET", "/", nil, map[string]string{"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
 	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/app/" {
 		t.Errorf("a browser at /: %d to %q, want 302 to /app/", res.StatusCode, res.Header.Get("Location"))
@@ -146,7 +146,7 @@ func TestBrowsersAreSentToTheApp(t *testing.T) {
 func TestFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 	ta := apptest.New(t, nil)
 	ta.NewUser("nemo")
-	b := newBrowser(t, ta)
+	b := newHTTPClient(t, ta)
 	tok := b.formToken("/app/signin")
 	creds := url.Values{"username": {"nemo"}, "password": {apptest.Password}}
 	if res, _ := b.do("POST", "/app/signin", creds, nil); res.StatusCode != http.StatusForbidden {
@@ -174,7 +174,7 @@ func TestFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 
 func TestCookieSession(t *testing.T) {
 	ta := apptest.New(t, nil)
-	b := newBrowser(t, ta)
+	b := newHTTPClient(t, ta)
 	tok := b.formToken("/app/register")
 	res, body := b.do("POST", "/app/register", url.Values{"csrf_token": {tok}, "email": {"dory@example.com"},
 		"username": {"dory"}, "password": {"short"}}, nil)

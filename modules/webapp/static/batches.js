@@ -110,6 +110,7 @@
     try {
       await api(`/batches/${encodeURIComponent(shown)}/cancel`, { method: "POST" });
       update(await api(`/batches/${encodeURIComponent(shown)}`));
+      list();
     } catch (err) {
       say("batch-status", err.message, true);
     }

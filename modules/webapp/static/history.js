@@ -24,7 +24,8 @@
       if (!cursor) body.replaceChildren();
       for (const p of page.items) {
         const top = p.predictions && p.predictions[0];
-        const species = p.unknown ? "unknown" : (top && top.common_name ? `${top.common_name} (${p.label})` : p.label);
+        const named = top && top.common_name ? `${top.common_name} (${p.label})` : p.label;
+        const species = p.unknown ? `unknown (closest: ${named})` : named;
         body.append(row(when(p.created_at), species, pct(p.confidence), `${p.model.name}:${p.model.version}`));
       }
       next = page.next || "";
