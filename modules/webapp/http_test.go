@@ -113,6 +113,11 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 		}
 		wantSecurityHeaders(t, path, res.Header)
 	}
+	for _, path := range []string{"/app/static/", "/app/static/nothing.js"} {
+		if res, _ := b.do("GET", path, nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+		}
+	}
 	b.signIn(apptest.AdminEmail, apptest.AdminPassword)
 	for _, path := range []string{"/app/classify", "/app/history", "/app/batches", "/app/models", "/app/operations"} {
 		res, body := b.do("GET", path, nil, nil)

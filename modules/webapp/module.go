@@ -91,7 +91,13 @@ func (m *Module) Routes(e *echo.Echo) {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(static)))
 	e.GET(Prefix, func(c echo.Context) error { return c.Redirect(http.StatusFound, Prefix+"/") }, secureHeaders)
-	e.GET(Prefix+"/static/*", echo.WrapHandler(immutable(files)), secureHeaders)
+	e.GET(Prefix+"/static/:asset", func(c echo.Context) error {
+		if c.Param("asset") == "" {
+			return echo.ErrNotFound // no listing of the folder
+		}
+		immutable(files).ServeHTTP(c.Response(), c.Request())
+		return nil
+	}, secureHeaders)
 
 	// Per route, not a group's middleware: a group would answer every
 	// unknown path under /app itself.
