@@ -218,3 +218,79 @@ func TestCookieSession(t *testing.T) {
 		t.Errorf("after signing out the session still works: %d", r.Status)
 	}
 }
+
+// An expired access token is renewed from the refresh cookie on the next
+// page load; a refresh token that no longer works sends the browser to
+// sign in.
+func TestPagesRenewTheSession(t *testing.T) {
+	ta := apptest.New(t, nil)
+	ta.NewUser("nemo")
+	b := newHTTPClient(t, ta)
+	b.signIn("nemo", apptest.Password)
+	old := b.cookie("aquaml_session")
+	b.c.Jar.SetCookies(b.base, []*http.Cookie{{Name: "aquaml_session", Value: "expired", Path: "/"}})
+	res, _ := b.do("GET", "/app/history", nil, nil)
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/app/history" {
+		t.Fatalf("a page with an expired session: %d to %q, want 302 back to it", res.StatusCode, res.Header.Get("Location"))
+	}
+	renewed := b.cookie("aquaml_session")
+	if renewed == "" || renewed == "expired" || renewed == old {
+		t.Fatalf("the session cookie was not renewed: %q", renewed)
+	}
+	if res, _ := b.do("GET", "/app/history", nil, nil); res.StatusCode != http.StatusOK {
+		t.Errorf("the page after renewing: %d", res.StatusCode)
+	}
+	if r := ta.Do("GET", ta.API("/auth/me"), nil, apptest.Bearer(renewed)); r.Status != http.StatusOK {
+		t.Errorf("the renewed cookie is not an API session: %d", r.Status)
+	}
+	b.c.Jar.SetCookies(b.base, []*http.Cookie{{Name: "aquaml_session", Value: "expired", Path: "/"},
+		{Name: "aquaml_refresh", Value: "no-such-token", Path: "/app/"}})
+	res, _ = b.do("GET", "/app/history", nil, nil)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "/app/signin") {
+		t.Errorf("a page with a dead refresh token: %d to %q, want the sign-in page", res.StatusCode, loc)
+	}
+}
+
+func TestCookiesAreSecureBehindTLS(t *testing.T) {
+	ta := apptest.New(t, nil)
+	ta.NewUser("nemo")
+	b := newHTTPClient(t, ta)
+	tok := b.formToken("/app/signin")
+	res, _ := b.do("POST", "/app/signin", url.Values{"csrf_token": {tok}, "username": {"nemo"}, "password": {apptest.Password}},
+		map[string]string{"X-Forwarded-Proto": "https"})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	seen := 0
+	for _, c := range res.Cookies() {
+		if strings.HasPrefix(c.Name, "aquaml_") {
+			seen++
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("cookie %s over TLS: Secure %v HttpOnly %v SameSite %v", c.Name, c.Secure, c.HttpOnly, c.SameSite)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d session cookies set, want session, refresh and CSRF", seen)
+	}
+}
+
+func TestSignInOnlyGoesOnWithinTheApp(t *testing.T) {
+	ta := apptest.New(t, nil)
+	ta.NewUser("nemo")
+	for next, want := range map[string]string{
+		"/app/history?label=x": "/app/history?label=x",
+		"https://evil.example/": "/app/classify",
+		"//evil.example/app/":   "/app/classify",
+		"/app//evil.example":    "/app/classify",
+		"/app/../../x":          "/app/classify",
+	} {
+		b := newHTTPClient(t, ta)
+		tok := b.formToken("/app/signin")
+		res, _ := b.do("POST", "/app/signin", url.Values{"csrf_token": {tok}, "username": {"nemo"},
+			"password": {apptest.Password}, "next": {next}}, nil)
+		if got := res.Header.Get("Location"); got != want {
+			t.Errorf("next=%s: to %q, want %q", next, got, want)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func (m *Module) clearSession(c echo.Context) {
 // next is where to go after signing in: only a path of this app, so the
 // form cannot be made to send anyone elsewhere.
 func next(raw string) string {
-	if strings.HasPrefix(raw, Prefix+"/") && !strings.HasPrefix(raw, "//") && !strings.Contains(raw, "\\") {
+	if strings.HasPrefix(raw, Prefix+"/") && !strings.Contains(raw, "//") && !strings.Contains(raw, "..") && !strings.Contains(raw, "\\") {
 		return raw
 	}
 	return Prefix + "/classify"
