@@ -279,7 +279,7 @@ func TestSignInOnlyGoesOnWithinTheApp(t *testing.T) {
 	ta := apptest.New(t, nil)
 	ta.NewUser("nemo")
 	for next, want := range map[string]string{
-		"/app/history?label=x": "/app/history?label=x",
+		"/app/history?label=x":  "/app/history?label=x",
 		"https://evil.example/": "/app/classify",
 		"//evil.example/app/":   "/app/classify",
 		"/app//evil.example":    "/app/classify",
