@@ -3,6 +3,9 @@ package webapp_test
 import (
 	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
@@ -35,6 +38,8 @@ func admin(t *testing.T, tb *tab, ta *apptest.TestApp, axe string) {
 	if !got.Ready {
 		t.Error("the models page said loaded but the API does not serve the model")
 	}
+
+	unknownOnThePage(t, tb, m.ID)
 
 	tb.open("/app/operations")
 	tb.waitFor("health, queues and users", `document.getElementById('health-status').textContent !== '…'
@@ -77,7 +82,9 @@ func perchModel(t *testing.T) []byte {
 	m := &modelfile.Model{
 		Meta: modelfile.Metadata{Name: "perch", Version: "2", Architecture: raw,
 			Input: modelfile.Input{Channels: 3, Height: 32, Width: 32},
-			Mean:  [3]float32{.5, .5, .5}, Std: [3]float32{.25, .25, .25}, Labels: ls},
+			Mean:  [3]float32{.5, .5, .5}, Std: [3]float32{.25, .25, .25}, Labels: ls,
+			// Random weights are never this sure: every answer is unknown.
+			UnknownThreshold: 0.99},
 		Tensors: arch.Init(7),
 	}
 	var buf bytes.Buffer
@@ -85,4 +92,26 @@ func perchModel(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// unknownOnThePage classifies with the perch model, which is never sure,
+// and expects the page to say so in words.
+func unknownOnThePage(t *testing.T, tb *tab, modelID string) {
+	tb.open("/app/classify")
+	tb.waitFor("perch in the model list", `[...document.querySelectorAll('#model option')].some(o => o.textContent === 'perch:2')`)
+	path := filepath.Join(t.TempDir(), "murky.png")
+	if err := os.WriteFile(path, apptest.Photo(t, 77, 64, 48, "png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.do("choose perch and a photo", chromedp.SetValue(chromedp.CSS("#model"), modelID),
+		chromedp.SetUploadFiles(chromedp.CSS("#photo"), []string{path}))
+	tb.waitFor("the preview", `(() => { const i = document.getElementById('preview'); return !i.hidden && i.complete && i.naturalWidth > 0 })()`)
+	tb.do("classify", chromedp.Click(chromedp.CSS("#classify-button")))
+	tb.waitFor("the answer", `!document.getElementById('result').hidden`)
+	if !eval[bool](tb, `!document.getElementById('unknown').hidden`) || !strings.HasPrefix(tb.text("#unknown"), "Unknown") {
+		t.Error("an unsure answer is not shown as unknown")
+	}
+	if got := tb.text("#result-model"); got != "Model perch:2" {
+		t.Errorf("answered by %q, want perch:2", got)
+	}
 }
