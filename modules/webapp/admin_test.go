@@ -2,6 +2,7 @@ package webapp_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/aquaml/aquaml/app/apptest"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 	"github.com/aquaml/aquaml/platform/inference/nn"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -40,6 +42,7 @@ func admin(t *testing.T, tb *tab, ta *apptest.TestApp, axe string) {
 	}
 
 	unknownOnThePage(t, tb, m.ID)
+	modelLifecycle(t, tb, ta, m.ID)
 
 	tb.open("/app/operations")
 	tb.waitFor("health, queues and users", `document.getElementById('health-status').textContent !== '…'
@@ -114,4 +117,35 @@ func unknownOnThePage(t *testing.T, tb *tab, modelID string) {
 	if got := tb.text("#result-model"); got != "Model perch:2" {
 		t.Errorf("answered by %q, want perch:2", got)
 	}
+}
+
+// modelLifecycle makes perch the default and back, unloads it and
+// deletes it (accepting the page's "are you sure"), all from the page.
+func modelLifecycle(t *testing.T, tb *tab, ta *apptest.TestApp, id string) {
+	dialogs := chromedp.Events(tb.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(tb.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	row := func(name, has string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('#model-table tbody tr')].some(r => r.children[0].textContent === %q && r.children[2].textContent.includes(%q))`, name, has)
+	}
+	click := func(label string) {
+		tb.waitFor(label, fmt.Sprintf(`!!document.querySelector('button[aria-label=%q]')`, label))
+		tb.do(label, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label=%q]`, label))))
+	}
+	tb.open("/app/models")
+	click("Make default perch:2")
+	tb.waitFor("perch to be the default", row("perch", "default"))
+	click("Make default aquaml-fish4knowledge:1")
+	tb.waitFor("the bundled model to be the default again", row("aquaml-fish4knowledge", "default")+" && !("+row("perch", "default")+")")
+	click("Unload perch:2")
+	tb.waitFor("perch to be stored only", row("perch", "stored"))
+	click("Delete perch:2")
+	tb.waitFor("perch to be gone", `![...document.querySelectorAll('#model-table tbody tr')].some(r => r.children[0].textContent === 'perch')`)
+	ta.Do("GET", ta.API("/models/"+id), nil, ta.Admin().Auth()).Want(http.StatusNotFound)
 }
