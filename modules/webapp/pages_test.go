@@ -152,7 +152,9 @@ func TestDropAPhoto(t *testing.T) {
 	}
 	tb.do("classify", chromedp.Click(chromedp.CSS("#classify-button")))
 	tb.waitFor("the answer", `!document.getElementById('result').hidden && document.querySelectorAll('#predictions li').length === 3`)
-	var got struct{ Items []struct{ Image struct{ Width, Height int } } }
+	var got struct {
+		Items []struct{ Image struct{ Width, Height int } }
+	}
 	ta.Do("GET", ta.API("/predictions"), nil, ta.Login("nemo", apptest.Password).Auth()).Want(http.StatusOK).JSON(&got)
 	if len(got.Items) != 1 || got.Items[0].Image.Width != 80 || got.Items[0].Image.Height != 60 {
 		t.Errorf("the history after dropping an 80x60 photo: %+v", got.Items)
