@@ -64,7 +64,8 @@ func TestCancelABatch(t *testing.T) {
 	tb.waitFor("the list to show it cancelled", `document.querySelector('#batch-list tbody').textContent.includes('cancelled')`)
 }
 
-// The history pages with the API's keyset cursor and filters by species.
+// The history pages with the API's keyset cursor, filters by species and
+// shows only the caller's predictions.
 func TestHistoryPages(t *testing.T) {
 	ta := apptest.New(t, nil)
 	s := ta.NewUser("nemo")
@@ -75,6 +76,12 @@ func TestHistoryPages(t *testing.T) {
 		ta.Do("POST", ta.API("/classify"), apptest.Photo(t, 100+i, 48, 40, "png"),
 			apptest.With(s.Auth(), "Content-Type", "image/png")).Want(http.StatusOK).JSON(&r)
 		labels[r.Predictions[0].Label]++
+	}
+	// Another user's photos must not show in nemo's history.
+	eel := ta.NewUser("eel")
+	for i := range 3 {
+		ta.Do("POST", ta.API("/classify"), apptest.Photo(t, 200+i, 48, 40, "png"),
+			apptest.With(eel.Auth(), "Content-Type", "image/png")).Want(http.StatusOK)
 	}
 	tb := newTab(t, ta)
 	signInTab(tb, "nemo", apptest.Password)
