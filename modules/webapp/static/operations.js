@@ -12,7 +12,7 @@
     body.replaceChildren();
     for (const [name, c] of Object.entries(h.checks || {})) {
       body.append(row(name, c.status + (c.critical ? " (critical)" : ""), `${c.latency_ms.toFixed(1)} ms`,
-        c.error || JSON.stringify(c.details || {})));
+        c.error || Object.entries(c.details || {}).map(([k, v]) => `${k}: ${v}`).join(", ")));
     }
   }
 
