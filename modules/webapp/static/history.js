@@ -1,7 +1,7 @@
 // The history page: the caller's predictions with filters and keyset paging.
 "use strict";
 (() => {
-  const { api, el, row, pct, when, say } = AquaML;
+  const { api, row, pct, when, say } = AquaML;
   const form = document.getElementById("history-filter");
   const body = document.querySelector("#history-table tbody");
   const more = document.getElementById("history-more");
@@ -37,6 +37,5 @@
   }
   form.addEventListener("submit", (e) => { e.preventDefault(); load(""); });
   more.addEventListener("click", () => load(next));
-  void el;
   load("");
 })();
