@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aquaml/aquaml/app/apptest"
 	"github.com/chromedp/chromedp"
@@ -99,6 +100,15 @@ func TestHistoryPages(t *testing.T) {
 	if got := eval[int](tb, fmt.Sprintf(`[...document.querySelectorAll('#history-table tbody tr')].filter(r => r.textContent.includes(%q)).length`, label)); got != labels[label] {
 		t.Errorf("filtered by %s, %d rows name it of %d", label, got, labels[label])
 	}
+
+	// Dates: nothing from tomorrow on; everything between yesterday and tomorrow.
+	day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
+	tb.do("filter from tomorrow", chromedp.SetValue(chromedp.CSS("#f-label"), ""), chromedp.SetValue(chromedp.CSS("#f-from"), day(1)),
+		chromedp.Click(chromedp.CSS("#history-filter button")))
+	tb.waitFor("nothing", `document.getElementById('history-status').textContent === 'No predictions match.'`)
+	tb.do("filter around today", chromedp.SetValue(chromedp.CSS("#f-from"), day(-1)), chromedp.SetValue(chromedp.CSS("#f-to"), day(1)),
+		chromedp.Click(chromedp.CSS("#history-filter button")))
+	tb.waitFor("the first page again", rows+` === 20 && !document.getElementById('history-more').hidden`)
 }
 
 // zipOf packs the photos into one zip archive and returns its path.
