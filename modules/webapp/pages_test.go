@@ -103,11 +103,14 @@ func TestHistoryPages(t *testing.T) {
 
 	// Dates: nothing from tomorrow on; everything between yesterday and tomorrow.
 	day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
-	tb.do("filter from tomorrow", chromedp.SetValue(chromedp.CSS("#f-label"), ""), chromedp.SetValue(chromedp.CSS("#f-from"), day(1)),
-		chromedp.Click(chromedp.CSS("#history-filter button")))
+	filter := func(label, from, to string) {
+		eval[bool](tb, fmt.Sprintf(`(() => { const f = document.getElementById('history-filter').elements;
+			f.label.value = %q; f.from.value = %q; f.to.value = %q; return true })()`, label, from, to))
+		tb.do("filter", chromedp.Click(chromedp.CSS("#history-filter button")))
+	}
+	filter("", day(1), "")
 	tb.waitFor("nothing", `document.getElementById('history-status').textContent === 'No predictions match.'`)
-	tb.do("filter around today", chromedp.SetValue(chromedp.CSS("#f-from"), day(-1)), chromedp.SetValue(chromedp.CSS("#f-to"), day(1)),
-		chromedp.Click(chromedp.CSS("#history-filter button")))
+	filter("", day(-1), day(1))
 	tb.waitFor("the first page again", rows+` === 20 && !document.getElementById('history-more').hidden`)
 }
 
