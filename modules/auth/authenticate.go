@@ -25,13 +25,12 @@ type credential struct {
 	token  string
 	apiKey string
 	bad    bool // an Authorization header we cannot use
-	cookie bool // token came from the session cookie: writes need CSRF
 }
 
 func (c credential) empty() bool { return c.token == "" && c.apiKey == "" && !c.bad }
 
 // credentialOf reads `Authorization: Bearer <token or key>` or, failing
-// that, `X-API-Key: <key>`, or, failing both, the session cookie.
+// that, `X-API-Key: <key>`.
 func credentialOf(r *http.Request) credential {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, value, found := strings.Cut(strings.TrimSpace(h), " ")
@@ -46,9 +45,6 @@ func credentialOf(r *http.Request) credential {
 	}
 	if k := strings.TrimSpace(r.Header.Get("X-API-Key")); k != "" {
 		return credential{apiKey: k}
-	}
-	if t := sessionCookie(r); t != "" {
-		return credential{token: t, cookie: true}
 	}
 	return credential{}
 }

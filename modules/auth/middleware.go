@@ -31,12 +31,19 @@ func (m *Module) Identify() echo.MiddlewareFunc {
 func (m *Module) identify(c echo.Context) {
 	c.Set(checkedKey, true)
 	cred := credentialOf(c.Request())
+	// Only a request with no other credential uses the session cookie.
+	fromCookie := false
+	if cred.empty() {
+		if t := sessionCookie(c.Request()); t != "" {
+			cred, fromCookie = credential{token: t}, true
+		}
+	}
 	if cred.empty() {
 		return
 	}
 	req := c.Request()
 	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.apiLimit)
-	if err == nil && cred.cookie {
+	if err == nil && fromCookie {
 		err = checkCSRF(req)
 	}
 	if err != nil {
