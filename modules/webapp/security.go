@@ -18,11 +18,17 @@ const csp = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; 
 // secureHeaders goes on every response of the app.
 func secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", csp)
+		res := c.Response()
+		h := res.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
+		// Set as the answer goes out, after any server-wide policy has
+		// had its say: the app's pages need blob: previews and nothing
+		// inline, whatever the rest of the server allows.
+		res.Before(func() {
+			h.Set("Content-Security-Policy", csp)
+			h.Set("X-Frame-Options", "DENY")
+		})
 		return next(c)
 	}
 }
