@@ -10,6 +10,7 @@ import (
 	"github.com/aquaml/aquaml/modules/auth"
 	"github.com/aquaml/aquaml/modules/classification"
 	"github.com/aquaml/aquaml/modules/health"
+	"github.com/aquaml/aquaml/modules/webapp"
 	"github.com/aquaml/aquaml/platform/httpserver"
 	"github.com/labstack/echo/v4"
 )
@@ -76,6 +77,9 @@ func (a *App) mount() error {
 	if err != nil {
 		return err
 	}
+	if err := a.mountWebApp(accounts); err != nil {
+		return err
+	}
 	e.GET("/", a.root)
 	e.GET("/docs", docs.HTML)
 	e.GET("/docs/:asset", docs.Asset)
@@ -131,7 +135,11 @@ func (a *App) version() string {
 	return Version()
 }
 
+// root welcomes API clients with JSON and sends browsers to the web app.
 func (a *App) root(c echo.Context) error {
+	if wantsHTML(c) {
+		return c.Redirect(http.StatusFound, webapp.Prefix+"/")
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"name":    a.cfg.ProjectName,
 		"version": a.version(),

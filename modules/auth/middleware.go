@@ -31,6 +31,13 @@ func (m *Module) Identify() echo.MiddlewareFunc {
 func (m *Module) identify(c echo.Context) {
 	c.Set(checkedKey, true)
 	cred := credentialOf(c.Request())
+	// Only a request with no other credential uses the session cookie.
+	fromCookie := false
+	if cred.empty() {
+		if t := sessionCookie(c.Request()); t != "" {
+			cred, fromCookie = credential{token: t}, true
+		}
+	}
 	if cred.empty() {
 		cred = streamOf(c.Request())
 	}
@@ -39,6 +46,9 @@ func (m *Module) identify(c echo.Context) {
 	}
 	req := c.Request()
 	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.apiLimit)
+	if err == nil && fromCookie {
+		err = checkCSRF(req)
+	}
 	if err != nil {
 		// The request was counted for the caller the credential names;
 		// it is not theirs, so RateLimit counts it for the client IP.
