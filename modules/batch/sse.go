@@ -1,28 +1,21 @@
 package batch
 
 import (
+	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
 	"time"
 
+	"github.com/aquaml/aquaml/platform/sse"
 	"github.com/labstack/echo/v4"
 )
 
-// Event stream timing: progress is read from the database (whichever
-// process does the work) every sseInterval; a comment line keeps idle
-// proxies from closing a quiet stream.
-const (
-	sseInterval  = 250 * time.Millisecond
-	sseKeepAlive = 15 * time.Second
-	sseWriteTime = 30 * time.Second
-)
+// sseInterval is how often a stream reads the batch's progress from the
+// database (whichever process does the work).
+const sseInterval = 250 * time.Millisecond
 
 // events streams the batch's progress as Server-Sent Events: a progress
 // event whenever the counts change, then an end event with the final
-// state, after which the stream closes. A stream also ends when the
-// server shuts down; EventSource clients reconnect by themselves.
+// state, after which the stream closes.
 //
 // A browser's EventSource cannot send headers: it authenticates with a
 // short-lived stream token in the query string, which the auth
@@ -33,69 +26,16 @@ func (m *Module) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	res := c.Response()
-	h := res.Header()
-	h.Set(echo.HeaderContentType, "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // nginx would buffer the stream
-	res.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(res)
-	// The server's read and write timeouts are meant for requests, not
-	// for a stream that lasts as long as the batch: lift the read one,
-	// and give every write its own deadline.
-	_ = rc.SetReadDeadline(time.Time{})
-	send := func(event string, data []byte) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTime))
-		if event != "" {
-			if _, err := fmt.Fprintf(res, "event: %s\ndata: %s\n\n", event, data); err != nil {
-				return err
-			}
-		} else if _, err := io.WriteString(res, ": keep-alive\n\n"); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
-	if err := send("", nil); err != nil {
-		return nil
-	}
-	tick := time.NewTicker(sseInterval)
-	defer tick.Stop()
-	var last []byte
-	lastSent := time.Now()
-	for {
+	err = sse.Poll(c, sseInterval, m.deps.Draining, func(ctx context.Context) ([]byte, bool, error) {
 		v, err := m.current(ctx, b.ID)
 		if err != nil {
-			if ctx.Err() == nil {
-				m.log.Warn("reading batch progress", "batch", b.ID, "error", err)
-				_ = send("error", []byte(`{"code":"progress_unavailable","message":"progress could not be read; reconnect"}`))
-			}
-			return nil
+			return nil, false, err
 		}
 		data, _ := json.Marshal(v)
-		if string(data) != string(last) {
-			if err := send("progress", data); err != nil {
-				return nil
-			}
-			last, lastSent = data, time.Now()
-		}
-		if final(v.Status) {
-			_ = send("end", data)
-			return nil
-		}
-		if time.Since(lastSent) > sseKeepAlive {
-			if err := send("", nil); err != nil {
-				return nil
-			}
-			lastSent = time.Now()
-		}
-		if m.deps.Draining() {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
+		return data, final(v.Status), nil
+	})
+	if err != nil {
+		m.log.Warn("reading batch progress", "batch", b.ID, "error", err)
 	}
+	return nil
 }
