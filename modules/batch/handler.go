@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
@@ -47,17 +46,9 @@ func (m *Module) list(c echo.Context) error {
 		fields["status"] = "must be one of queued, running, completed, completed_with_errors, failed, cancelled"
 	}
 	// all=true lists every user's batches, for admins only.
-	owner := caller.ID
-	if v := c.QueryParam("all"); v != "" {
-		all, err := strconv.ParseBool(v)
-		switch {
-		case err != nil:
-			fields["all"] = "must be true or false"
-		case all && !caller.IsAdmin():
-			return apperr.New(apperr.Forbidden, "forbidden", "only admins list every user's batches")
-		case all:
-			owner = ""
-		}
+	owner, err := principal.ListOwner(caller, c.QueryParam("all"), "batches", fields)
+	if err != nil {
+		return err
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -132,17 +131,9 @@ func (m *Module) list(c echo.Context) error {
 	fields := map[string]string{}
 	pg := paging.Parse(c.QueryParams(), datasetPaging, fields)
 	// all=true lists every user's datasets, for admins only.
-	owner := caller.ID
-	if v := c.QueryParam("all"); v != "" {
-		all, err := strconv.ParseBool(v)
-		switch {
-		case err != nil:
-			fields["all"] = "must be true or false"
-		case all && !caller.IsAdmin():
-			return apperr.New(apperr.Forbidden, "forbidden", "only admins list every user's datasets")
-		case all:
-			owner = ""
-		}
+	owner, err := principal.ListOwner(caller, c.QueryParam("all"), "datasets", fields)
+	if err != nil {
+		return err
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)

@@ -98,17 +98,10 @@ func (m *Module) list(c echo.Context) error {
 	if status != "" && !slices.Contains(statuses, status) {
 		fields["status"] = "must be one of queued, running, completed, failed, cancelled"
 	}
-	owner := caller.ID
-	if v := c.QueryParam("all"); v != "" {
-		all, err := strconv.ParseBool(v)
-		switch {
-		case err != nil:
-			fields["all"] = "must be true or false"
-		case all && !caller.IsAdmin():
-			return apperr.New(apperr.Forbidden, "forbidden", "only admins list every user's training jobs")
-		case all:
-			owner = ""
-		}
+	// all=true lists every user's training jobs, for admins only.
+	owner, err := principal.ListOwner(caller, c.QueryParam("all"), "training jobs", fields)
+	if err != nil {
+		return err
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
