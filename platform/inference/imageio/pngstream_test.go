@@ -11,6 +11,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/aquaml/aquaml/platform/inference/imageio/imagetest"
 )
 
 // rawPNG writes a PNG of any colour type and depth from unfiltered rows,
@@ -20,15 +22,7 @@ func rawPNG(t testing.TB, w, h, depth, ct int, interlace byte, rows [][]byte, ex
 	t.Helper()
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(name string, body []byte) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(body)))
-		out.Write(n[:])
-		out.WriteString(name)
-		out.Write(body)
-		binary.BigEndian.PutUint32(n[:], crc32.ChecksumIEEE(append([]byte(name), body...)))
-		out.Write(n[:])
-	}
+	chunk := func(name string, body []byte) { imagetest.PNGChunk(&out, name, body) }
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))

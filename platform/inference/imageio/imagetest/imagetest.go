@@ -16,21 +16,24 @@ const (
 	GiantJPEGSide = 6300 // progressive 4:2:0: 238 MB of coefficients
 )
 
+// PNGChunk appends one PNG chunk (length, name, body, CRC) to out.
+func PNGChunk(out *bytes.Buffer, name string, body []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(body)))
+	out.Write(n[:])
+	out.WriteString(name)
+	out.Write(body)
+	binary.BigEndian.PutUint32(n[:], crc32.ChecksumIEEE(append([]byte(name), body...)))
+	out.Write(n[:])
+}
+
 // GiantPNG writes a w x h 16-bit RGB PNG of one colour: the first row is
 // the colour, every other row is filter "Up" of zeros, so it deflates to
 // a few hundred KB.
 func GiantPNG(w, h int) []byte {
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(name string, body []byte) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(body)))
-		out.Write(n[:])
-		out.WriteString(name)
-		out.Write(body)
-		binary.BigEndian.PutUint32(n[:], crc32.ChecksumIEEE(append([]byte(name), body...)))
-		out.Write(n[:])
-	}
+	chunk := func(name string, body []byte) { PNGChunk(&out, name, body) }
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
