@@ -1,29 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/aquaml/aquaml/platform/testkit/proctest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestDatabaseUnreachableAtStart points the process at a Postgres port
 // nobody listens on: /ready says the database is unreachable (not that
@@ -32,7 +15,7 @@ func (l *lockedBuffer) String() string {
 func TestDatabaseUnreachableAtStart(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Database.URL = "postgres://postgres@127.0.0.1:" + itoa(freePort(t)) + "/aquaml?sslmode=disable"
-	logs := &lockedBuffer{}
+	logs := &proctest.Buffer{}
 	r := launch(t, cfg, Mode{API: true}, logs)
 
 	var body string

@@ -18,14 +18,12 @@
 package apptest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +31,7 @@ import (
 	"github.com/aquaml/aquaml/app"
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/testkit/dbtest"
+	"github.com/aquaml/aquaml/platform/testkit/proctest"
 	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
@@ -53,7 +52,7 @@ type TestApp struct {
 	Client *http.Client
 
 	t    testing.TB
-	logs *syncBuffer
+	logs *proctest.Buffer
 }
 
 // Config returns the configuration New starts an App with, before the
@@ -100,7 +99,7 @@ func New(t testing.TB, override func(*config.Config)) *TestApp {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &proctest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(cfg, log, app.Mode{API: true, Worker: cfg.Worker.Enabled})
 	if err != nil {
@@ -176,22 +175,4 @@ func SharedRedisURL(t testing.TB) string {
 	}
 	t.Cleanup(mr.Close)
 	return "redis://" + mr.Addr() + "/0"
-}
-
-// syncBuffer is a log sink the server's goroutines can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -2,91 +2,30 @@ package batch_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aquaml/aquaml/app/apptest"
 	"github.com/aquaml/aquaml/platform/config"
+	"github.com/aquaml/aquaml/platform/testkit/proctest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// aquamlBinary builds the real aquaml command once per test run. The
-// build shares this test binary's compiled packages, so it costs little
-// more than a link.
-func aquamlBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "aquaml-bin-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "aquaml")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		// go test puts its own GOROOT/bin first on PATH, so this is the
-		// toolchain that built the test, sharing its build cache.
-		cmd := exec.Command("go", append(args, "github.com/aquaml/aquaml")...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out.String())
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func TestMain(m *testing.M) { proctest.Main(m) }
 
 // process is an `aquaml worker` subprocess sharing the test App's
 // database, Redis and photo folder.
 type process struct {
 	cmd  *exec.Cmd
 	port int
-	logs *lockedBuffer
+	logs *proctest.Buffer
 	done chan struct{}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func freePort(t *testing.T) int {
@@ -104,8 +43,8 @@ func freePort(t *testing.T) int {
 // is left unset, so the worker uses its default.
 func startWorker(t *testing.T, cfg config.Config, extra map[string]string) *process {
 	t.Helper()
-	bin := aquamlBinary(t)
-	p := &process{port: freePort(t), logs: &lockedBuffer{}, done: make(chan struct{})}
+	bin := proctest.Binary(t)
+	p := &process{port: freePort(t), logs: &proctest.Buffer{}, done: make(chan struct{})}
 	env := map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "TMPDIR": os.TempDir(),
 		"ENVIRONMENT": "test", "LOG_LEVEL": "INFO", "API_HOST": "127.0.0.1", "API_PORT": strconv.Itoa(p.port),

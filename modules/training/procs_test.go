@@ -1,7 +1,6 @@
 package training_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,55 +10,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/aquaml/aquaml/modules/training"
 	"github.com/aquaml/aquaml/platform/config"
+	"github.com/aquaml/aquaml/platform/testkit/proctest"
 	"github.com/aquaml/aquaml/platform/testkit/redistest"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// aquamlBinary builds the real aquaml command once per test run.
-func aquamlBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, buildErr = os.MkdirTemp("", "aquaml-bin-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "aquaml")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		cmd := exec.Command("go", append(args, "github.com/aquaml/aquaml")...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out.String())
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func TestMain(m *testing.M) { proctest.Main(m) }
 
 // reachableRedis is a Redis the worker subprocesses can reach: a leased
 // DB of TEST_REDIS_URL, or an in-process server listening on TCP.
@@ -76,41 +37,24 @@ func reachableRedis(t *testing.T) string {
 	return "redis://" + mr.Addr() + "/0"
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // worker is an `aquaml worker` subprocess sharing the test App's
 // database, Redis, model and training folders.
 type worker struct {
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *proctest.Buffer
 	done chan struct{}
 }
 
 func startWorker(t *testing.T, cfg config.Config, extra map[string]string) *worker {
 	t.Helper()
-	bin := aquamlBinary(t)
+	bin := proctest.Binary(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	w := &worker{logs: &lockedBuffer{}, done: make(chan struct{})}
+	w := &worker{logs: &proctest.Buffer{}, done: make(chan struct{})}
 	env := map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "TMPDIR": os.TempDir(),
 		"ENVIRONMENT": "test", "LOG_LEVEL": "INFO", "API_HOST": "127.0.0.1", "API_PORT": strconv.Itoa(port),
