@@ -250,6 +250,16 @@ func (p pngHead) imageBytesPerPixel() int64 {
 	return 4
 }
 
+// scaledFor is the input size to decode a JPEG reduced for, 0 when the
+// estimate chose a full decode (a photo too small to reduce keeps the
+// standard decoder's exact pixels).
+func (c Cost) scaledFor(size int) int {
+	if c.Scale > 1 {
+		return size
+	}
+	return 0
+}
+
 // scaledJPEGBytes bounds what jpegscale holds decoding at the scale it
 // picks for a size x size input: the scaled output (4 bytes a pixel at
 // most) and, for progressive files, the coefficients kept per 8x8 block,

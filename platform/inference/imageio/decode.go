@@ -48,12 +48,13 @@ func DecodeForSize(ctx context.Context, data []byte, size int, lim Limits) (imag
 	if c.name != FormatJPEG {
 		size = 0
 	}
-	release, err := lim.budget().admit(ctx, estimate(data, info, size), lim.wait())
+	cost := estimate(data, info, size)
+	release, err := lim.budget().admit(ctx, cost, lim.wait())
 	if err != nil {
 		return nil, Info{}, err
 	}
 	defer release()
-	return decode(data, info, c, lim, size)
+	return decode(data, info, c, lim, cost.scaledFor(size))
 }
 
 // jpegMargin is how much larger than the model input a scaled JPEG decode
@@ -61,14 +62,9 @@ func DecodeForSize(ctx context.Context, data []byte, size int, lim Limits) (imag
 // (a 1920x1080 frame for a 64x64 input decodes at 1/8: 240x135).
 const jpegMargin = 2
 
-// decodeScaledJPEG decodes at reduced scale; photos too small to reduce
-// and files it does not support (not corrupt ones) report ok false and
-// take the standard decoder, so a small photo's pixels are exactly what
-// they always were.
-func decodeScaledJPEG(data []byte, info Info, size int) (img image.Image, ok bool, err error) {
-	if jpegscale.ChooseScale(info.Width, info.Height, jpegMargin*size, jpegMargin*size) == 1 {
-		return nil, false, nil
-	}
+// decodeScaledJPEG decodes at reduced scale; files it does not support
+// (not corrupt ones) report ok false and take the standard decoder.
+func decodeScaledJPEG(data []byte, size int) (img image.Image, ok bool, err error) {
 	img, _, err = jpegscale.DecodeScaled(bytes.NewReader(data), jpegMargin*size, jpegMargin*size)
 	switch {
 	case err == nil:
@@ -82,15 +78,16 @@ func decodeScaledJPEG(data []byte, info Info, size int) (img image.Image, ok boo
 }
 
 // decode runs the codec once the header is probed and the decode admitted.
-// size > 0 lets a JPEG decode at reduced scale for a size x size input;
-// info keeps the stored dimensions either way.
-func decode(data []byte, info Info, c *codec, lim Limits, size int) (image.Image, Info, error) {
+// scaledFor > 0 decodes a JPEG at reduced scale for a scaledFor x
+// scaledFor input (the estimate decides when: Cost.scaledFor); info keeps
+// the photo's dimensions either way.
+func decode(data []byte, info Info, c *codec, lim Limits, scaledFor int) (image.Image, Info, error) {
 	var img image.Image
 	scaled := false
 	err := guard(c.name, func() error {
 		var err error
-		if c.name == FormatJPEG && size > 0 {
-			if img, scaled, err = decodeScaledJPEG(data, info, size); scaled || err != nil {
+		if c.name == FormatJPEG && scaledFor > 0 {
+			if img, scaled, err = decodeScaledJPEG(data, scaledFor); scaled || err != nil {
 				return err
 			}
 		}

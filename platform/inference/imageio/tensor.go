@@ -90,7 +90,7 @@ func PreprocessContext(ctx context.Context, data []byte, size int, mean, std [3]
 	if cost.Streamed {
 		return info, streamPNG(data, size, mul, add, dst)
 	}
-	img, info, err := decode(data, info, c, lim, size)
+	img, info, err := decode(data, info, c, lim, cost.scaledFor(size))
 	if err != nil {
 		return Info{}, err
 	}

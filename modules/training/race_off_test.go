@@ -1,5 +1,0 @@
-//go:build !race
-
-package training_test
-
-const raceEnabled = false
