@@ -17,7 +17,7 @@ import (
 // smallModel is a servable model file with random weights.
 func smallModel(t *testing.T, name, version string) []byte {
 	t.Helper()
-	arch, err := nn.SmallCNN(16, 2, false)
+	arch, err := nn.SmallCNN(16, 16, 2, false)
 	if err != nil {
 		t.Fatal(err)
 	}

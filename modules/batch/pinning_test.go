@@ -22,7 +22,7 @@ var perchLabels = []string{"perch-a", "perch-b", "perch-c"}
 // farmModel is a small untrained model file named name:version.
 func farmModel(t testing.TB, name, version string) []byte {
 	t.Helper()
-	arch, err := nn.SmallCNN(32, len(perchLabels), false)
+	arch, err := nn.SmallCNN(32, 32, len(perchLabels), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func modelFile(t testing.TB, name, version string, seed uint64, labels []string,
 	if len(size) > 0 {
 		side = size[0]
 	}
-	arch, err := nn.SmallCNN(side, len(labels), false)
+	arch, err := nn.SmallCNN(side, side, len(labels), false)
 	if err != nil {
 		t.Fatal(err)
 	}

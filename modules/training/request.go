@@ -104,7 +104,7 @@ func (r *jobRequest) normalise(maxEpochs int) (int, map[string]string) {
 		r.Architecture = defaultArch
 	}
 	if r.Architecture != "" {
-		if _, err := nn.Named(r.Architecture, 64, 2); err != nil {
+		if _, err := nn.Named(r.Architecture, 64, 64, 2); err != nil {
 			fields["architecture"] = "is not a known architecture (fishnet, smallcnn, smallcnn-shallow)"
 		}
 	}

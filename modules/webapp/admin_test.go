@@ -73,7 +73,7 @@ func admin(t *testing.T, tb *tab, ta *apptest.TestApp, axe string) {
 func perchModel(t *testing.T) []byte {
 	t.Helper()
 	labels := []string{"perch", "pike", "roach"}
-	arch, err := nn.SmallCNN(32, len(labels), false)
+	arch, err := nn.SmallCNN(32, 32, len(labels), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestDecodeBudgetErrorsReachTheClient(t *testing.T) {
 		defer close(done)
 		lim := busy
 		lim.Wait = -1
-		imageio.PreprocessContext(hold, imagetest.GiantPNG(imagetest.GiantPNGSide, imagetest.GiantPNGSide), 16, m.Meta.Mean, m.Meta.Std, lim, make([]float32, 3*16*16))
+		imageio.PreprocessContext(hold, imagetest.GiantPNG(imagetest.GiantPNGSide, imagetest.GiantPNGSide), 16, 16, m.Meta.Mean, m.Meta.Std, lim, make([]float32, 3*16*16))
 	}()
 	for busy.Budget.Stats().Heavy == 0 {
 		time.Sleep(time.Millisecond)

@@ -21,7 +21,7 @@ import (
 // what the weights learned.
 func benchModel(b *testing.B, arch string) *modelfile.Model {
 	b.Helper()
-	a, err := nn.Named(arch, 64, 23)
+	a, err := nn.Named(arch, 64, 64, 23)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (e *Engine) Classify(ctx context.Context, data []byte, topK int) (Result, e
 }
 
 // ClassifyTensor classifies one image already preprocessed to the model's
-// input (3*size*size values, normalised with the model's mean and std).
+// input (3*height*width values, normalised with the model's mean and std).
 func (e *Engine) ClassifyTensor(ctx context.Context, x []float32, topK int) (Result, error) {
 	if len(x) != e.arch.Input().Len() {
 		return Result{}, fmt.Errorf("%w: %d values, the model takes %d", ErrInput, len(x), e.arch.Input().Len())
@@ -67,14 +67,14 @@ func (e *Engine) ClassifyTensor(ctx context.Context, x []float32, topK int) (Res
 // Preprocess turns encoded bytes into the model's input tensor, exactly as
 // Classify does (training and evaluation use the same path).
 func (e *Engine) Preprocess(data []byte, dst []float32) (imageio.Info, error) {
-	return imageio.Preprocess(data, e.size, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
+	return imageio.Preprocess(data, e.width, e.height, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
 }
 
 // preprocess decodes under the process-wide decode budget, so a burst of
 // large photos can neither claim unbounded memory nor take every core from
 // ordinary photos; ctx ends the wait for room.
 func (e *Engine) preprocess(ctx context.Context, data []byte, dst []float32) (imageio.Info, error) {
-	return imageio.PreprocessContext(ctx, data, e.size, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
+	return imageio.PreprocessContext(ctx, data, e.width, e.height, e.meta.Mean, e.meta.Std, e.opts.Limits, dst)
 }
 
 // submit queues x and waits for its probabilities. coming must have been

@@ -75,7 +75,8 @@ type Engine struct {
 	arch    *nn.Arch
 	tensors []modelfile.Tensor
 	opts    Options
-	size    int // square input side
+	width   int // input, in pixels
+	height  int
 	classes int
 
 	queue    chan *request
@@ -93,8 +94,8 @@ type Engine struct {
 func New(m *modelfile.Model, opts Options) (*Engine, error) {
 	opts.defaults()
 	in := m.Meta.Input
-	if in.Channels != 3 || in.Height != in.Width || in.Height < 1 {
-		return nil, fmt.Errorf("%w: input %dx%dx%d; the engine takes square RGB images", ErrModel, in.Channels, in.Height, in.Width)
+	if in.Channels != 3 || in.Height < 1 || in.Width < 1 {
+		return nil, fmt.Errorf("%w: input %dx%dx%d; the engine takes RGB images", ErrModel, in.Channels, in.Height, in.Width)
 	}
 	arch, err := nn.Parse(m.Meta.Architecture, nn.Shape{Channels: in.Channels, Height: in.Height, Width: in.Width})
 	if err != nil {
@@ -108,7 +109,7 @@ func New(m *modelfile.Model, opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		meta: m.Meta, arch: arch, tensors: m.Tensors, opts: opts,
-		size: in.Height, classes: arch.Classes(),
+		width: in.Width, height: in.Height, classes: arch.Classes(),
 		queue: make(chan *request, opts.QueueSize),
 	}
 	per := arch.Input().Len()
@@ -135,8 +136,8 @@ func New(m *modelfile.Model, opts Options) (*Engine, error) {
 // Meta is the model's metadata.
 func (e *Engine) Meta() modelfile.Metadata { return e.meta }
 
-// InputSize is the side of the square images the model takes.
-func (e *Engine) InputSize() int { return e.size }
+// InputSize is the width and height of the images the model takes.
+func (e *Engine) InputSize() (width, height int) { return e.width, e.height }
 
 // Classes is the number of labels.
 func (e *Engine) Classes() int { return e.classes }

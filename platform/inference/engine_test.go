@@ -23,7 +23,7 @@ import (
 // engine's plumbing, whose answers must equal the network's own.
 func testModel(t testing.TB, size, classes int, threshold float32) *modelfile.Model {
 	t.Helper()
-	arch, err := nn.SmallCNN(size, classes, false)
+	arch, err := nn.SmallCNN(size, size, classes, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func direct(t testing.TB, m *modelfile.Model, data []byte) []float32 {
 		t.Fatal(err)
 	}
 	x := make([]float32, arch.Input().Len())
-	if _, err := imageio.Preprocess(data, m.Meta.Input.Height, m.Meta.Mean, m.Meta.Std, imageio.DefaultLimits(), x); err != nil {
+	if _, err := imageio.Preprocess(data, m.Meta.Input.Width, m.Meta.Input.Height, m.Meta.Mean, m.Meta.Std, imageio.DefaultLimits(), x); err != nil {
 		t.Fatal(err)
 	}
 	probs := make([]float32, arch.Classes())

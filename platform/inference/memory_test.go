@@ -10,7 +10,7 @@ import (
 
 func modelOfSize(t *testing.T, size int) *modelfile.Model {
 	t.Helper()
-	arch, err := nn.SmallCNN(size, 4, false)
+	arch, err := nn.SmallCNN(size, size, 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}

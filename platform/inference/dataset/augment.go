@@ -29,15 +29,15 @@ func DefaultAugment() Augment {
 	return Augment{FlipProb: 0.5, MinArea: 0.85, MaxAspect: 1.1, Brightness: 0.2, Contrast: 0.2, Saturation: 0.2}
 }
 
-// apply writes an augmented size x size CHW tensor of img in [0,1] to dst.
-func (a Augment) apply(img image.Image, size int, rng *rand.Rand, dst []float32) error {
+// apply writes an augmented width x height CHW tensor of img in [0,1] to dst.
+func (a Augment) apply(img image.Image, width, height int, rng *rand.Rand, dst []float32) error {
 	b := img.Bounds()
 	t := imageio.Transform{Crop: a.crop(b, rng), FlipH: rng.Float64() < a.FlipProb}
-	if err := imageio.Resize(img, size, t, dst); err != nil {
+	if err := imageio.Resize(img, width, height, t, dst); err != nil {
 		return err
 	}
 	factors := [3]float64{jitter(rng, a.Brightness), jitter(rng, a.Contrast), jitter(rng, a.Saturation)}
-	plane := size * size
+	plane := width * height
 	for _, op := range rng.Perm(3) {
 		f := float32(factors[op])
 		if f == 1 {

@@ -63,10 +63,10 @@ func TestApplyFlipOnly(t *testing.T) {
 	}
 	a := Augment{FlipProb: 1}
 	got, want := make([]float32, 3*4*4), make([]float32, 3*4*4)
-	if err := a.apply(img, 4, rand.New(rand.NewPCG(1, 1)), got); err != nil {
+	if err := a.apply(img, 4, 4, rand.New(rand.NewPCG(1, 1)), got); err != nil {
 		t.Fatal(err)
 	}
-	if err := imageio.Resize(img, 4, imageio.Transform{FlipH: true}, want); err != nil {
+	if err := imageio.Resize(img, 4, 4, imageio.Transform{FlipH: true}, want); err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {

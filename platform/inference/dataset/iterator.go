@@ -38,7 +38,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) *Iterator {
 	if c.DropLast {
 		order = order[:len(order)/c.BatchSize*c.BatchSize]
 	}
-	sample := 3 * c.Size * c.Size
+	sample := c.sampleLen()
 	it := &Iterator{
 		ctx: ctx, cancel: cancel,
 		ready: make(chan *batch, c.Prefetch),
@@ -53,8 +53,8 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) *Iterator {
 	return it
 }
 
-// Next copies the next batch into x (at least BatchSize*3*Size*Size values,
-// laid out [B,3,S,S]) and labels (at least BatchSize), and returns how many
+// Next copies the next batch into x (at least BatchSize*3*Height*Size
+// values, laid out [B,3,H,W]) and labels (at least BatchSize), and returns how many
 // samples it holds. In a final partial batch the unused rows of x are zero
 // and their labels -1. At the end of the epoch it returns 0, io.EOF.
 func (it *Iterator) Next(x []float32, labels []int) (int, error) {
@@ -104,7 +104,7 @@ func (l *Loader) produce(ctx context.Context, epoch int, order []int, it *Iterat
 	defer close(it.done)
 	defer close(it.ready)
 	c := &l.cfg
-	sample := 3 * c.Size * c.Size
+	sample := c.sampleLen()
 	type job struct {
 		b        *batch
 		slot     int

@@ -13,7 +13,8 @@ import (
 
 // Config controls a Loader.
 type Config struct {
-	Size      int        // output height and width
+	Size      int        // output width, and height when Height is 0
+	Height    int        // output height; 0 makes the output square
 	BatchSize int        // samples per batch
 	Mean, Std [3]float32 // normalisation, as in imageio.ToTensor
 	// Augment enables training augmentation; nil gives the plain serving
@@ -35,6 +36,16 @@ type Config struct {
 	Limits imageio.Limits
 }
 
+func (c *Config) height() int {
+	if c.Height > 0 {
+		return c.Height
+	}
+	return c.Size
+}
+
+// sampleLen is the number of values of one sample's CHW tensor.
+func (c *Config) sampleLen() int { return 3 * c.Size * c.height() }
+
 // Loader turns a Folder into batches of normalised CHW tensors.
 type Loader struct {
 	folder *Folder
@@ -52,8 +63,8 @@ func NewLoader(f *Folder, cfg Config) (*Loader, error) {
 	switch {
 	case f == nil || len(f.Samples) == 0:
 		return nil, fmt.Errorf("%w: empty folder", ErrBadArgument)
-	case cfg.Size < 1 || cfg.Size > 4096:
-		return nil, fmt.Errorf("%w: size %d", ErrBadArgument, cfg.Size)
+	case cfg.Size < 1 || cfg.Size > 4096 || cfg.Height < 0 || cfg.Height > 4096:
+		return nil, fmt.Errorf("%w: size %dx%d", ErrBadArgument, cfg.Size, cfg.Height)
 	case cfg.BatchSize < 1:
 		return nil, fmt.Errorf("%w: batch size %d", ErrBadArgument, cfg.BatchSize)
 	case cfg.Workers < 0 || cfg.Prefetch < 0 || cfg.CacheBytes < 0:
@@ -108,10 +119,10 @@ func (l *Loader) fill(epoch, pos, idx int, dst []float32) error {
 	}
 	c := &l.cfg
 	if c.Augment == nil {
-		err = imageio.ToTensor(img, c.Size, c.Mean, c.Std, dst)
+		err = imageio.ToTensor(img, c.Size, c.height(), c.Mean, c.Std, dst)
 	} else {
 		rng := newRand(c.Seed, streamAugment, uint64(epoch), uint64(pos))
-		if err = c.Augment.apply(img, c.Size, rng, dst); err == nil {
+		if err = c.Augment.apply(img, c.Size, c.height(), rng, dst); err == nil {
 			err = imageio.Normalize(dst, c.Mean, c.Std)
 		}
 	}
@@ -133,7 +144,7 @@ func (l *Loader) image(idx int) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	img, _, err := imageio.DecodeForSize(context.Background(), data, l.cfg.Size, l.cfg.Limits)
+	img, _, err := imageio.DecodeForSize(context.Background(), data, l.cfg.Size, l.cfg.height(), l.cfg.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}

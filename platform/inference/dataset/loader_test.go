@@ -73,7 +73,7 @@ func collect(t *testing.T, l *Loader, epoch int) (xs [][]float32, labels [][]int
 	it := l.Epoch(context.Background(), epoch)
 	defer it.Close()
 	for {
-		x, y := make([]float32, l.cfg.BatchSize*3*l.cfg.Size*l.cfg.Size), make([]int, l.cfg.BatchSize)
+		x, y := make([]float32, l.cfg.BatchSize*l.cfg.sampleLen()), make([]int, l.cfg.BatchSize)
 		n, err := it.Next(x, y)
 		if errors.Is(err, io.EOF) {
 			return xs, labels
@@ -105,7 +105,7 @@ func TestLoaderMatchesServingPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := imageio.Preprocess(data, 8, testMean, testStd, imageio.DefaultLimits(), want); err != nil {
+		if _, err := imageio.Preprocess(data, 8, 8, testMean, testStd, imageio.DefaultLimits(), want); err != nil {
 			t.Fatal(err)
 		}
 		got := xs[i/3][(i%3)*per : (i%3+1)*per]
@@ -263,5 +263,36 @@ func TestLoaderDropLastAndConfig(t *testing.T) {
 	}
 	if _, err := NewLoader(&Folder{}, Config{Size: 4, BatchSize: 1, Std: testStd}); !errors.Is(err, ErrBadArgument) {
 		t.Errorf("empty folder: %v", err)
+	}
+}
+
+// A wide input gets the serving path's wide tensors, augmented or not.
+func TestLoaderNonSquareMatchesServingPath(t *testing.T) {
+	f := imageFolder(t, 2, 2)
+	aug := DefaultAugment()
+	for _, a := range []*Augment{nil, &aug} {
+		l, err := NewLoader(f, Config{Size: 12, Height: 6, BatchSize: 2, Mean: testMean, Std: testStd, Augment: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs, _ := collect(t, l, 0)
+		const per = 3 * 12 * 6
+		if len(xs[0]) != 2*per {
+			t.Fatalf("a batch of two 12x6 samples holds %d values, want %d", len(xs[0]), 2*per)
+		}
+		if a != nil {
+			continue
+		}
+		data, err := os.ReadFile(f.Samples[0].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, per)
+		if _, err := imageio.Preprocess(data, 12, 6, testMean, testStd, imageio.DefaultLimits(), want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(xs[0][:per], want) {
+			t.Fatal("the first 12x6 sample differs from imageio.Preprocess at 12x6")
+		}
 	}
 }

@@ -25,7 +25,7 @@ import (
 func folderModel(t *testing.T, threshold float32) *modelfile.Model {
 	t.Helper()
 	const size, classes = 16, 3
-	arch, err := nn.SmallCNN(size, classes, false)
+	arch, err := nn.SmallCNN(size, size, classes, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func benchPreprocess(b *testing.B, data []byte, size int) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Preprocess(data, size, benchMean, benchStd, DefaultLimits(), dst); err != nil {
+		if _, err := Preprocess(data, size, size, benchMean, benchStd, DefaultLimits(), dst); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkToTensorShared64(b *testing.B) {
 	dst := make([]float32, 3*64*64)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := ToTensor(img, 64, benchMean, benchStd, dst); err != nil {
+		if err := ToTensor(img, 64, 64, benchMean, benchStd, dst); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -54,7 +54,7 @@ func TestGiantPhotosAreCostedFromTheHeader(t *testing.T) {
 
 func TestPhotoAboveTheBudgetIsTooLargeWithItsFigures(t *testing.T) {
 	lim := Limits{Budget: NewBudget(8<<20, 1)}
-	_, err := Preprocess(giantJPEGBytes(), 64, unitMean, unitStd, lim, make([]float32, 3*64*64))
+	_, err := Preprocess(giantJPEGBytes(), 64, 64, unitMean, unitStd, lim, make([]float32, 3*64*64))
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
 	}
@@ -118,7 +118,7 @@ func TestEightGiantPhotosNeverExceedTheBudget(t *testing.T) {
 		busy++
 	}
 	small := encode(t, FormatPNG, quadrants(300, 200))
-	if _, err := Preprocess(small, 16, unitMean, unitStd, Limits{Budget: b}, make([]float32, 3*16*16)); err != nil {
+	if _, err := Preprocess(small, 16, 16, unitMean, unitStd, Limits{Budget: b}, make([]float32, 3*16*16)); err != nil {
 		t.Fatalf("ordinary photo while the giants wait: %v", err)
 	}
 	close(hold)
@@ -142,7 +142,7 @@ func TestGiantPhotosDecodeWithinTheBudget(t *testing.T) {
 	for _, data := range [][]byte{giantPNGBytes(), giantJPEGBytes()} {
 		wg.Go(func() {
 			dst := make([]float32, 3*64*64)
-			info, err := Preprocess(data, 64, unitMean, unitStd, lim, dst)
+			info, err := Preprocess(data, 64, 64, unitMean, unitStd, lim, dst)
 			if err != nil || info.Width != 6300 && info.Width != 6324 {
 				t.Errorf("giant %+v: %v", info, err)
 			}
@@ -150,7 +150,7 @@ func TestGiantPhotosDecodeWithinTheBudget(t *testing.T) {
 	}
 	waitFor(t, func(s BudgetStats) bool { return s.Heavy == 1 }, b)
 	got := make([]float32, 3*16*16)
-	if _, err := Preprocess(encode(t, FormatJPEG, quadrants(320, 240)), 16, unitMean, unitStd, Limits{Budget: b}, got); err != nil {
+	if _, err := Preprocess(encode(t, FormatJPEG, quadrants(320, 240)), 16, 16, unitMean, unitStd, Limits{Budget: b}, got); err != nil {
 		t.Fatalf("ordinary photo while a giant decodes: %v", err)
 	}
 	if got[0] < 0.9 { // top-left quadrant is red

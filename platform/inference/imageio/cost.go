@@ -45,8 +45,9 @@ func (c Cost) describe() string {
 }
 
 // Estimate reports what Preprocess at size x size would cost for data,
-// after the checks of Probe. size <= 0 estimates Decode, which keeps the
-// full-size image.
+// after the checks of Probe; for a width x height input, size is the longer
+// side, which bounds what Preprocess holds. size <= 0 estimates Decode,
+// which keeps the full-size image.
 func Estimate(data []byte, lim Limits, size int) (Cost, error) {
 	info, _, err := probe(data, lim)
 	if err != nil {

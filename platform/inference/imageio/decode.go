@@ -36,11 +36,12 @@ func DecodeContext(ctx context.Context, data []byte, lim Limits) (image.Image, I
 }
 
 // DecodeForSize is DecodeContext for an image that will be resampled to
-// size x size: a JPEG is decoded in the DCT domain at the smallest scale
-// that still covers jpegMargin times the size, as Preprocess does, so
-// training (which crops and flips the decoded image) sees the pixels
-// serving sees. Other formats decode in full.
-func DecodeForSize(ctx context.Context, data []byte, size int, lim Limits) (image.Image, Info, error) {
+// width x height: a JPEG is decoded in the DCT domain at the smallest scale
+// that still covers jpegMargin times the input's longer side, as
+// Preprocess does, so training (which crops and flips the decoded image)
+// sees the pixels serving sees. Other formats decode in full.
+func DecodeForSize(ctx context.Context, data []byte, width, height int, lim Limits) (image.Image, Info, error) {
+	size := coverSide(width, height)
 	info, c, err := probe(data, lim)
 	if err != nil {
 		return nil, Info{}, err

@@ -31,7 +31,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Probe %+v, %v after Decode %+v", probed, err, info)
 		}
 		dst := make([]float32, 3*8*8)
-		if err := ToTensor(img, 8, unitMean, unitStd, dst); err != nil {
+		if err := ToTensor(img, 8, 8, unitMean, unitStd, dst); err != nil {
 			t.Fatal(err)
 		}
 		for i, v := range dst {

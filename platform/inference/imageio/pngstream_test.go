@@ -105,7 +105,7 @@ func fullDecode(t *testing.T, data []byte, size int) []float32 {
 		t.Fatalf("full decode: %v", err)
 	}
 	want := make([]float32, 3*size*size)
-	if err := ToTensor(img, size, unitMean, unitStd, want); err != nil {
+	if err := ToTensor(img, size, size, unitMean, unitStd, want); err != nil {
 		t.Fatal(err)
 	}
 	return want
@@ -138,7 +138,7 @@ func TestStreamedPNGMatchesFullDecode(t *testing.T) {
 				data := rawPNG(t, 37, 23, c.depth, c.ct, 0, noiseRows(37, 23, c.depth, c.ct, uint64(c.depth*10+c.ct)), c.extra...)
 				want := fullDecode(t, data, size)
 				got := make([]float32, 3*size*size)
-				info, err := PreprocessContext(t.Context(), data, size, unitMean, unitStd, Limits{Budget: NewBudget(0, 0)}, got)
+				info, err := PreprocessContext(t.Context(), data, size, size, unitMean, unitStd, Limits{Budget: NewBudget(0, 0)}, got)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -171,7 +171,7 @@ func TestStreamedPNGMatchesGoEncoder(t *testing.T) {
 		}
 		want := fullDecode(t, buf.Bytes(), 16)
 		got := make([]float32, 3*16*16)
-		if _, err := Preprocess(buf.Bytes(), 16, unitMean, unitStd, Limits{}, got); err != nil {
+		if _, err := Preprocess(buf.Bytes(), 16, 16, unitMean, unitStd, Limits{}, got); err != nil {
 			t.Fatal(err)
 		}
 		if d := maxDiff(got, want); d > 1e-6 {
@@ -212,7 +212,7 @@ func TestStreamedPNGRefusesWhatFullDecodeRefuses(t *testing.T) {
 			if _, err := png.Decode(bytes.NewReader(data)); err == nil {
 				t.Fatal("png.Decode accepts the test input; it proves nothing")
 			}
-			_, err := Preprocess(data, 8, unitMean, unitStd, Limits{}, make([]float32, 3*8*8))
+			_, err := Preprocess(data, 8, 8, unitMean, unitStd, Limits{}, make([]float32, 3*8*8))
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("got %v, want ErrCorrupt", err)
 			}
@@ -231,7 +231,7 @@ func TestInterlacedPNGIsDecodedInFull(t *testing.T) {
 		t.Fatalf("estimate %+v, %v: an interlaced PNG must be costed in full", c, err)
 	}
 	got := make([]float32, 3*8*8)
-	if _, err := Preprocess(buf.Bytes(), 8, unitMean, unitStd, Limits{}, got); err != nil {
+	if _, err := Preprocess(buf.Bytes(), 8, 8, unitMean, unitStd, Limits{}, got); err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(float64(got[0])-0x10/255.) > 1e-6 || math.Abs(float64(got[64])-0x80/255.) > 1e-6 {
@@ -262,11 +262,11 @@ func FuzzStreamedPNG(f *testing.F) {
 		want := make([]float32, 3*8*8)
 		img, _, errFull := decode(data, info, c, Limits{}, 0)
 		if errFull == nil {
-			errFull = ToTensor(img, 8, unitMean, unitStd, want)
+			errFull = ToTensor(img, 8, 8, unitMean, unitStd, want)
 		}
 		mul, add, _ := normalisation(unitMean, unitStd)
 		got := make([]float32, 3*8*8)
-		errStream := streamPNG(data, 8, mul, add, got)
+		errStream := streamPNG(data, 8, 8, mul, add, got)
 		if (errFull == nil) != (errStream == nil) {
 			t.Fatalf("png.Decode: %v; streamed: %v", errFull, errStream)
 		}

@@ -79,17 +79,17 @@ var rowPool = sync.Pool{New: func() any { return new(rowReader) }}
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// resample writes the region crop of img, resized to size x size, into dst as
+// resample writes the region crop of img, resized to outW x outH, into dst as
 // CHW planes with dst[c] = v*mul[c] + add[c], v being the 0-255 channel value.
 // crop must be non-empty and inside img.Bounds().
-func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, add [3]float32, dst []float32) {
+func resample(img image.Image, crop image.Rectangle, outW, outH int, flip bool, mul, add [3]float32, dst []float32) {
 	rows := rowPool.Get().(*rowReader)
 	rows.reset(img)
 	defer func() {
 		rows.reset(nil) // don't keep the image alive from the pool
 		rowPool.Put(rows)
 	}()
-	_ = resampleRows(crop, size, flip, mul, add, dst, func(y int, line []float32) error {
+	_ = resampleRows(crop, outW, outH, flip, mul, add, dst, func(y int, line []float32) error {
 		readRow(rows, y, crop.Min.X, crop.Max.X, line)
 		return nil
 	})
@@ -98,7 +98,7 @@ func resample(img image.Image, crop image.Rectangle, size int, flip bool, mul, a
 // resampleRows is resample over any source of rows: next is called once for
 // every row of crop, top to bottom, and fills line with its pixels as RGB.
 // A streaming decoder is such a source, so no full-size image is needed.
-func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32, dst []float32, next func(y int, line []float32) error) error {
+func resampleRows(crop image.Rectangle, outW, outH int, flip bool, mul, add [3]float32, dst []float32, next func(y int, line []float32) error) error {
 	s := scratchPool.Get().(*scratch)
 	defer func() {
 		// A huge source leaves a huge row buffer behind; don't pin it.
@@ -107,11 +107,11 @@ func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32
 		}
 	}()
 	w, h := crop.Dx(), crop.Dy()
-	s.x.build(crop.Min.X, w, size, flip)
-	s.y.build(crop.Min.Y, h, size, false)
+	s.x.build(crop.Min.X, w, outW, flip)
+	s.y.build(crop.Min.Y, h, outH, false)
 	s.line = grow(s.line, 3*w)
-	s.mid = grow(s.mid, 3*size*h)
-	s.acc = grow(s.acc, 3*size)
+	s.mid = grow(s.mid, 3*outW*h)
+	s.acc = grow(s.acc, 3*outW)
 
 	nx := s.x.n
 	fl := s.line
@@ -119,8 +119,8 @@ func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32
 		if err := next(crop.Min.Y+r, fl); err != nil {
 			return err
 		}
-		mid := s.mid[r*3*size : (r+1)*3*size]
-		for o := range size {
+		mid := s.mid[r*3*outW : (r+1)*3*outW]
+		for o := range outW {
 			first := 3 * (s.x.start[o] - crop.Min.X)
 			px := fl[first : first+3*nx]
 			wt := s.x.w[o*nx : (o+1)*nx]
@@ -135,10 +135,10 @@ func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32
 		}
 	}
 
-	plane := size * size
+	plane := outW * outH
 	ny := s.y.n
 	acc := s.acc
-	for o := range size {
+	for o := range outH {
 		clear(acc)
 		wt := s.y.w[o*ny : (o+1)*ny]
 		first := s.y.start[o] - crop.Min.Y
@@ -146,15 +146,15 @@ func resampleRows(crop image.Rectangle, size int, flip bool, mul, add [3]float32
 			if wk == 0 {
 				continue
 			}
-			src := s.mid[(first+k)*3*size : (first+k+1)*3*size]
+			src := s.mid[(first+k)*3*outW : (first+k+1)*3*outW]
 			src = src[:len(acc)]
 			for i, v := range src {
 				acc[i] += wk * v
 			}
 		}
-		row := o * size
-		r, g, b := dst[row:row+size], dst[plane+row:plane+row+size], dst[2*plane+row:2*plane+row+size]
-		for x := range size {
+		row := o * outW
+		r, g, b := dst[row:row+outW], dst[plane+row:plane+row+outW], dst[2*plane+row:2*plane+row+outW]
+		for x := range outW {
 			a := acc[3*x : 3*x+3]
 			r[x] = a[0]*mul[0] + add[0]
 			g[x] = a[1]*mul[1] + add[1]

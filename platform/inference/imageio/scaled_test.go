@@ -18,7 +18,7 @@ func TestCameraFramesDecodeScaled(t *testing.T) {
 		t.Fatalf("1080p frame costed %+v (%v); want 1/8 scale, under 4 MB", c, err)
 	}
 	scaled := make([]float32, 3*64*64)
-	info, err := Preprocess(frame, 64, unitMean, unitStd, DefaultLimits(), scaled)
+	info, err := Preprocess(frame, 64, 64, unitMean, unitStd, DefaultLimits(), scaled)
 	if err != nil || info.Width != 1920 || info.Height != 1080 {
 		t.Fatalf("info %+v, %v", info, err)
 	}
@@ -27,7 +27,7 @@ func TestCameraFramesDecodeScaled(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := make([]float32, 3*64*64)
-	if err := ToTensor(img, 64, unitMean, unitStd, full); err != nil {
+	if err := ToTensor(img, 64, 64, unitMean, unitStd, full); err != nil {
 		t.Fatal(err)
 	}
 	d := meanAbs(scaled, full)
@@ -37,14 +37,14 @@ func TestCameraFramesDecodeScaled(t *testing.T) {
 	}
 
 	small := encode(t, FormatJPEG, quadrants(120, 100))
-	viaDecode, _, err := DecodeForSize(context.Background(), small, 64, DefaultLimits())
+	viaDecode, _, err := DecodeForSize(context.Background(), small, 64, 64, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	std, _, _ := Decode(small, DefaultLimits())
 	a, b := make([]float32, 3*64*64), make([]float32, 3*64*64)
-	_ = ToTensor(viaDecode, 64, unitMean, unitStd, a)
-	_ = ToTensor(std, 64, unitMean, unitStd, b)
+	_ = ToTensor(viaDecode, 64, 64, unitMean, unitStd, a)
+	_ = ToTensor(std, 64, 64, unitMean, unitStd, b)
 	if d := meanAbs(a, b); d != 0 {
 		t.Errorf("a small photo's pixels changed by %.6f", d)
 	}

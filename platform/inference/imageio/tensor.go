@@ -20,23 +20,30 @@ type Transform struct {
 	FlipH bool
 }
 
-// ToTensor resizes img to size x size and writes it to dst as CHW float32
-// RGB normalised as (v/255 - mean)/std. dst must hold 3*size*size values.
-// Alpha is dropped by compositing over black; grey and palette images are
-// expanded to RGB.
-func ToTensor(img image.Image, size int, mean, std [3]float32, dst []float32) error {
+// ToTensor resizes img to width x height and writes it to dst as CHW
+// float32 RGB normalised as (v/255 - mean)/std. dst must hold
+// 3*width*height values. Alpha is dropped by compositing over black; grey
+// and palette images are expanded to RGB.
+//
+// The resize is plain, not letterboxed: the whole photo is stretched to the
+// input. Training, evaluation and every serving path share this one resize,
+// so a model sees at serving the geometry it learned; a letterbox would
+// spend input pixels on padding, and a model whose input has the aspect of
+// its photos (128x64 for crops of a swimming fish) is barely stretched.
+func ToTensor(img image.Image, width, height int, mean, std [3]float32, dst []float32) error {
 	mul, add, err := normalisation(mean, std)
 	if err != nil {
 		return err
 	}
-	return resize(img, size, Transform{}, mul, add, dst)
+	return resize(img, width, height, Transform{}, mul, add, dst)
 }
 
-// Resize writes the Transform'ed img, resized to size x size, to dst as CHW
-// float32 RGB in [0,1], for augmentation steps that work on unnormalised
-// values. Resize followed by Normalize matches ToTensor up to float rounding.
-func Resize(img image.Image, size int, t Transform, dst []float32) error {
-	return resize(img, size, t, [3]float32{1. / 255, 1. / 255, 1. / 255}, [3]float32{}, dst)
+// Resize writes the Transform'ed img, resized to width x height, to dst as
+// CHW float32 RGB in [0,1], for augmentation steps that work on
+// unnormalised values. Resize followed by Normalize matches ToTensor up to
+// float rounding.
+func Resize(img image.Image, width, height int, t Transform, dst []float32) error {
+	return resize(img, width, height, t, [3]float32{1. / 255, 1. / 255, 1. / 255}, [3]float32{}, dst)
 }
 
 // Normalize maps CHW [0,1] values in place to (v - mean)/std per channel.
@@ -58,10 +65,10 @@ func Normalize(t []float32, mean, std [3]float32) error {
 	return nil
 }
 
-// Preprocess decodes data and writes its normalised size x size tensor to
-// dst: the whole serving path in one call.
-func Preprocess(data []byte, size int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
-	return PreprocessContext(context.Background(), data, size, mean, std, lim, dst)
+// Preprocess decodes data and writes its normalised width x height tensor
+// (the resize of ToTensor) to dst: the whole serving path in one call.
+func Preprocess(data []byte, width, height int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
+	return PreprocessContext(context.Background(), data, width, height, mean, std, lim, dst)
 }
 
 // PreprocessContext is Preprocess that stops waiting for the decode budget
@@ -69,8 +76,8 @@ func Preprocess(data []byte, size int, mean, std [3]float32, lim Limits, dst []f
 // (ErrTooLarge at once when it alone exceeds the budget, ErrBusy when no
 // room came within lim.Wait). A non-interlaced PNG is streamed row by row
 // into the resize, so only its rows are ever in memory.
-func PreprocessContext(ctx context.Context, data []byte, size int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
-	if err := checkArgs(size, dst); err != nil {
+func PreprocessContext(ctx context.Context, data []byte, width, height int, mean, std [3]float32, lim Limits, dst []float32) (Info, error) {
+	if err := checkArgs(width, height, dst); err != nil {
 		return Info{}, err
 	}
 	mul, add, err := normalisation(mean, std)
@@ -81,31 +88,37 @@ func PreprocessContext(ctx context.Context, data []byte, size int, mean, std [3]
 	if err != nil {
 		return Info{}, err
 	}
-	cost := estimate(data, info, size)
+	side := coverSide(width, height)
+	cost := estimate(data, info, side)
 	release, err := lim.budget().admit(ctx, cost, lim.wait())
 	if err != nil {
 		return Info{}, err
 	}
 	defer release()
 	if cost.Streamed {
-		return info, streamPNG(data, size, mul, add, dst)
+		return info, streamPNG(data, width, height, mul, add, dst)
 	}
-	img, info, err := decode(data, info, c, lim, cost.scaledFor(size))
+	img, info, err := decode(data, info, c, lim, cost.scaledFor(side))
 	if err != nil {
 		return Info{}, err
 	}
-	return info, resize(img, size, Transform{}, mul, add, dst)
+	return info, resize(img, width, height, Transform{}, mul, add, dst)
 }
 
+// coverSide is the square a reduced JPEG decode must cover for a width x
+// height input. The scale is chosen before the EXIF orientation turns the
+// photo, which may swap its axes, so both axes cover the longer side.
+func coverSide(width, height int) int { return max(width, height) }
+
 // streamPNG decodes a non-interlaced PNG straight into the resize.
-func streamPNG(data []byte, size int, mul, add [3]float32, dst []float32) error {
+func streamPNG(data []byte, width, height int, mul, add [3]float32, dst []float32) error {
 	return guard(FormatPNG, func() error {
 		p, err := newPNGStream(data)
 		if err != nil {
 			return err
 		}
 		defer p.zr.Close()
-		if err := resampleRows(image.Rect(0, 0, p.w, p.h), size, false, mul, add, dst, func(_ int, line []float32) error {
+		if err := resampleRows(image.Rect(0, 0, p.w, p.h), width, height, false, mul, add, dst, func(_ int, line []float32) error {
 			return p.next(line)
 		}); err != nil {
 			return err
@@ -114,8 +127,8 @@ func streamPNG(data []byte, size int, mul, add [3]float32, dst []float32) error 
 	})
 }
 
-func resize(img image.Image, size int, t Transform, mul, add [3]float32, dst []float32) error {
-	if err := checkArgs(size, dst); err != nil {
+func resize(img image.Image, width, height int, t Transform, mul, add [3]float32, dst []float32) error {
+	if err := checkArgs(width, height, dst); err != nil {
 		return err
 	}
 	if img == nil || img.Bounds().Empty() {
@@ -125,16 +138,16 @@ func resize(img image.Image, size int, t Transform, mul, add [3]float32, dst []f
 	if crop.Empty() {
 		crop = img.Bounds()
 	}
-	resample(img, crop, size, t.FlipH, mul, add, dst)
+	resample(img, crop, width, height, t.FlipH, mul, add, dst)
 	return nil
 }
 
-func checkArgs(size int, dst []float32) error {
-	if size < 1 || size > 4096 {
-		return fmt.Errorf("%w: size %d outside 1..4096", ErrBadArgument, size)
+func checkArgs(width, height int, dst []float32) error {
+	if width < 1 || width > 4096 || height < 1 || height > 4096 {
+		return fmt.Errorf("%w: size %dx%d outside 1..4096", ErrBadArgument, width, height)
 	}
-	if len(dst) < 3*size*size {
-		return fmt.Errorf("%w: dst holds %d values, need %d", ErrBadArgument, len(dst), 3*size*size)
+	if len(dst) < 3*width*height {
+		return fmt.Errorf("%w: dst holds %d values, need %d", ErrBadArgument, len(dst), 3*width*height)
 	}
 	return nil
 }

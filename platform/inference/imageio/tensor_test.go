@@ -33,7 +33,7 @@ func TestToTensorNormalisation(t *testing.T) {
 	}
 	mean, std := [3]float32{0.5, 0.5, 0.5}, [3]float32{0.25, 0.5, 0.25}
 	dst := make([]float32, 3*4*4)
-	if err := ToTensor(img, 4, mean, std, dst); err != nil {
+	if err := ToTensor(img, 4, 4, mean, std, dst); err != nil {
 		t.Fatal(err)
 	}
 	want := [3]float32{(1 - 0.5) / 0.25, (0.2 - 0.5) / 0.5, (0 - 0.5) / 0.25}
@@ -62,7 +62,7 @@ func TestResizeKnownValues(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := make([]float32, 3*tc.size*tc.size)
-			if err := Resize(tc.img, tc.size, Transform{}, dst); err != nil {
+			if err := Resize(tc.img, tc.size, tc.size, Transform{}, dst); err != nil {
 				t.Fatal(err)
 			}
 			plane := tc.size * tc.size
@@ -82,7 +82,7 @@ func TestResizeKnownValues(t *testing.T) {
 func TestResizeTransform(t *testing.T) {
 	img := greyColumns(8, 8, 10, 20, 30, 40, 50, 60, 70, 80)
 	dst := make([]float32, 3*4*4)
-	if err := Resize(img, 4, Transform{FlipH: true}, dst); err != nil {
+	if err := Resize(img, 4, 4, Transform{FlipH: true}, dst); err != nil {
 		t.Fatal(err)
 	}
 	for x, want := range []float32{75, 55, 35, 15} {
@@ -91,7 +91,7 @@ func TestResizeTransform(t *testing.T) {
 		}
 	}
 	// Cropping columns 4..7 then resizing 4 -> 4 is the identity on the crop.
-	if err := Resize(img, 4, Transform{Crop: image.Rect(4, 0, 8, 8)}, dst); err != nil {
+	if err := Resize(img, 4, 4, Transform{Crop: image.Rect(4, 0, 8, 8)}, dst); err != nil {
 		t.Fatal(err)
 	}
 	for x, want := range []float32{50, 60, 70, 80} {
@@ -100,7 +100,7 @@ func TestResizeTransform(t *testing.T) {
 		}
 	}
 	// A crop outside the image falls back to the whole image.
-	if err := Resize(img, 4, Transform{Crop: image.Rect(100, 100, 120, 120)}, dst); err != nil {
+	if err := Resize(img, 4, 4, Transform{Crop: image.Rect(100, 100, 120, 120)}, dst); err != nil {
 		t.Fatal(err)
 	}
 	if got := dst[0] * 255; !approx(got/255, 15./255) {
@@ -112,10 +112,10 @@ func TestResizeThenNormalizeEqualsToTensor(t *testing.T) {
 	img := quadrants(37, 23)
 	mean, std := [3]float32{0.485, 0.456, 0.406}, [3]float32{0.229, 0.224, 0.225}
 	a, b := make([]float32, 3*16*16), make([]float32, 3*16*16)
-	if err := ToTensor(img, 16, mean, std, a); err != nil {
+	if err := ToTensor(img, 16, 16, mean, std, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := Resize(img, 16, Transform{}, b); err != nil {
+	if err := Resize(img, 16, 16, Transform{}, b); err != nil {
 		t.Fatal(err)
 	}
 	if err := Normalize(b, mean, std); err != nil {
@@ -146,7 +146,7 @@ func TestToTensorColourModels(t *testing.T) {
 	}
 	for _, tc := range tests {
 		dst := make([]float32, 3)
-		if err := ToTensor(tc.img, 1, unitMean, unitStd, dst); err != nil {
+		if err := ToTensor(tc.img, 1, 1, unitMean, unitStd, dst); err != nil {
 			t.Fatal(err)
 		}
 		for c := range 3 {
@@ -160,7 +160,7 @@ func TestToTensorColourModels(t *testing.T) {
 func TestPreprocessJPEG(t *testing.T) {
 	data := encode(t, FormatJPEG, quadrants(64, 64))
 	dst := make([]float32, 3*2*2)
-	info, err := Preprocess(data, 2, unitMean, unitStd, DefaultLimits(), dst)
+	info, err := Preprocess(data, 2, 2, unitMean, unitStd, DefaultLimits(), dst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestPreprocessJPEG(t *testing.T) {
 			t.Errorf("quadrant %d = %v, want %v", q, got, want)
 		}
 	}
-	if _, err := Preprocess([]byte("nope"), 2, unitMean, unitStd, DefaultLimits(), dst); !errors.Is(err, ErrUnsupportedFormat) {
+	if _, err := Preprocess([]byte("nope"), 2, 2, unitMean, unitStd, DefaultLimits(), dst); !errors.Is(err, ErrUnsupportedFormat) {
 		t.Errorf("non-image: %v", err)
 	}
 }
@@ -187,11 +187,11 @@ func TestBadArguments(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"size 0", ToTensor(img, 0, unitMean, unitStd, make([]float32, 3))},
-		{"short dst", ToTensor(img, 4, unitMean, unitStd, make([]float32, 47))},
-		{"zero std", ToTensor(img, 1, unitMean, [3]float32{1, 0, 1}, make([]float32, 3))},
-		{"nil image", Resize(nil, 1, Transform{}, make([]float32, 3))},
-		{"empty image", Resize(image.NewRGBA(image.Rect(0, 0, 0, 0)), 1, Transform{}, make([]float32, 3))},
+		{"size 0", ToTensor(img, 0, 0, unitMean, unitStd, make([]float32, 3))},
+		{"short dst", ToTensor(img, 4, 4, unitMean, unitStd, make([]float32, 47))},
+		{"zero std", ToTensor(img, 1, 1, unitMean, [3]float32{1, 0, 1}, make([]float32, 3))},
+		{"nil image", Resize(nil, 1, 1, Transform{}, make([]float32, 3))},
+		{"empty image", Resize(image.NewRGBA(image.Rect(0, 0, 0, 0)), 1, 1, Transform{}, make([]float32, 3))},
 		{"ragged tensor", Normalize(make([]float32, 4), unitMean, unitStd)},
 	}
 	for _, tc := range tests {

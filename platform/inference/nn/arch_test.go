@@ -20,7 +20,7 @@ var torchSmallCNN = map[bool][][]int{
 
 func TestSmallCNNMatchesPyTorchShapes(t *testing.T) {
 	for deep, want := range torchSmallCNN {
-		a, err := SmallCNN(64, 23, deep)
+		a, err := SmallCNN(64, 64, 23, deep)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,6 +31,41 @@ func TestSmallCNNMatchesPyTorchShapes(t *testing.T) {
 		if !slices.EqualFunc(got, want, slices.Equal) {
 			t.Errorf("deep=%v: parameter shapes %v, PyTorch has %v", deep, got, want)
 		}
+	}
+}
+
+// A 128x64 input (width x height) pools to a 16x8 map of 64 channels, so
+// the classifier reads 8192 values; FishNet's global pooling keeps its
+// weights those of the square network.
+func TestNonSquareInputSizesTheClassifier(t *testing.T) {
+	a, err := SmallCNN(128, 64, 7, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := a.Input(); in.Width != 128 || in.Height != 64 {
+		t.Fatalf("input %v, want 3x64x128", in)
+	}
+	params := a.Params()
+	if got := params[len(params)-2].Shape; !slices.Equal(got, []int{7, 64 * 8 * 16}) {
+		t.Errorf("classifier weight %v, want [7 8192]", got)
+	}
+	last := a.OutputShape(len(a.Layers()) - 3) // the last max-pool
+	if last.Height != 8 || last.Width != 16 {
+		t.Errorf("last pooled map %v, want 64x8x16", last)
+	}
+	wide, err := FishNet(128, 64, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	square, err := FishNet(64, 64, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(wide.Params(), square.Params(), func(a, b Param) bool { return slices.Equal(a.Shape, b.Shape) }) {
+		t.Error("FishNet's weights depend on the input size")
+	}
+	if r := float64(wide.FLOPs()) / float64(square.FLOPs()); r < 1.99 || r > 2.01 {
+		t.Errorf("FishNet at 128x64 costs %.2f times 64x64, want 2", r)
 	}
 }
 
@@ -104,7 +139,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestFromModelChecksLabels(t *testing.T) {
-	a, err := SmallCNN(16, 3, false)
+	a, err := SmallCNN(16, 16, 3, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +207,7 @@ func TestTensorsMustMatch(t *testing.T) {
 }
 
 func TestInitIsDeterministicAndScaled(t *testing.T) {
-	a, err := SmallCNN(32, 10, true)
+	a, err := SmallCNN(32, 32, 10, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +230,7 @@ func TestInitIsDeterministicAndScaled(t *testing.T) {
 }
 
 func TestFishNetCost(t *testing.T) {
-	a, err := FishNet(64, 23)
+	a, err := FishNet(64, 64, 23)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 func BenchmarkPredictor(b *testing.B) {
 	for _, name := range []string{"smallcnn", "fishnet"} {
-		a, err := Named(name, 64, 23)
+		a, err := Named(name, 64, 64, 23)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func BenchmarkPredictor(b *testing.B) {
 
 func BenchmarkTrainerStep(b *testing.B) {
 	for _, name := range []string{"smallcnn", "fishnet"} {
-		a, err := Named(name, 64, 23)
+		a, err := Named(name, 64, 64, 23)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,8 +15,11 @@ func testArchs(t *testing.T) map[string]*Arch {
 		return a
 	}
 	return map[string]*Arch{
-		"smallcnn-deep":    must(SmallCNN(8, 5, true)),
-		"smallcnn-shallow": must(SmallCNN(8, 3, false)),
+		"smallcnn-deep":    must(SmallCNN(8, 8, 5, true)),
+		"smallcnn-shallow": must(SmallCNN(8, 8, 3, false)),
+		// Twice as wide as tall, as camera crops of a swimming fish: the
+		// dense layer reads a 2:1 pooled map.
+		"smallcnn-wide": must(SmallCNN(16, 8, 3, true)),
 		"all-layers": must(New(Shape{3, 13, 11}, []LayerSpec{
 			{Type: Conv, Out: 6, Kernel: 3, Stride: 2, Pad: 1, Bias: true},
 			{Type: BatchNorm},

@@ -8,7 +8,8 @@ import "fmt"
 // dense layer. Its parameters have the same shapes, in the same order, as
 // the PyTorch model's state_dict (features.0.weight is layers.0.weight,
 // fc.weight is the last dense layer's weight).
-func SmallCNN(size, classes int, deep bool) (*Arch, error) {
+// The dense layer's width follows from both sides of the input, pooled.
+func SmallCNN(width, height, classes int, deep bool) (*Arch, error) {
 	stage := func(out int) []LayerSpec {
 		return []LayerSpec{
 			{Type: Conv, Out: out, Kernel: 3, Pad: 1, Bias: true},
@@ -21,7 +22,7 @@ func SmallCNN(size, classes int, deep bool) (*Arch, error) {
 		layers = append(layers, stage(64)...)
 	}
 	layers = append(layers, LayerSpec{Type: Flatten}, LayerSpec{Type: Dense, Out: classes})
-	return New(Shape{Channels: 3, Height: size, Width: size}, layers)
+	return New(Shape{Channels: 3, Height: height, Width: width}, layers)
 }
 
 // FishNet is the architecture proposed for the bundled fish model: six 3x3
@@ -31,8 +32,10 @@ func SmallCNN(size, classes int, deep bool) (*Arch, error) {
 // large and the second convs work at 16x16 and 8x8, which is where depth is
 // cheap; batchnorm folds into the convs for inference, and global pooling
 // keeps the classifier small. At 64 px it has 0.29 M parameters and costs
-// 70 MFLOPs per image, about three times SmallCNN's 22.6.
-func FishNet(size, classes int) (*Arch, error) {
+// 70 MFLOPs per image, about three times SmallCNN's 22.6. Global pooling
+// makes the weights independent of the input size: a 128x64 FishNet has the
+// 64x64 one's parameters at twice its cost.
+func FishNet(width, height, classes int) (*Arch, error) {
 	block := func(out int) []LayerSpec {
 		return []LayerSpec{{Type: Conv, Out: out, Kernel: 3, Pad: 1}, {Type: BatchNorm}, {Type: ReLU}}
 	}
@@ -49,19 +52,19 @@ func FishNet(size, classes int) (*Arch, error) {
 	layers = append(layers, block(128)...)
 	layers = append(layers, LayerSpec{Type: GlobalAvgPool}, LayerSpec{Type: Flatten},
 		LayerSpec{Type: Dropout, P: 0.25}, LayerSpec{Type: Dense, Out: classes})
-	return New(Shape{Channels: 3, Height: size, Width: size}, layers)
+	return New(Shape{Channels: 3, Height: height, Width: width}, layers)
 }
 
-// Named returns a built-in architecture by name for size x size RGB input:
-// "fishnet", "smallcnn" (three stages) or "smallcnn-shallow" (two).
-func Named(name string, size, classes int) (*Arch, error) {
+// Named returns a built-in architecture by name for width x height RGB
+// input: "fishnet", "smallcnn" (three stages) or "smallcnn-shallow" (two).
+func Named(name string, width, height, classes int) (*Arch, error) {
 	switch name {
 	case "fishnet":
-		return FishNet(size, classes)
+		return FishNet(width, height, classes)
 	case "smallcnn":
-		return SmallCNN(size, classes, true)
+		return SmallCNN(width, height, classes, true)
 	case "smallcnn-shallow":
-		return SmallCNN(size, classes, false)
+		return SmallCNN(width, height, classes, false)
 	}
 	return nil, fmt.Errorf("%w: unknown architecture %q (want fishnet, smallcnn or smallcnn-shallow)", ErrArch, name)
 }

@@ -23,7 +23,7 @@ func TestPredictorMatchesReference(t *testing.T) {
 	// The real models, beside the small fixtures: SmallCNN at the served
 	// size, FishNet (four times the work) at half of it.
 	for name, size := range map[string]int{"smallcnn": 64, "fishnet": 32} {
-		a, err := Named(name, size, 23)
+		a, err := Named(name, size, size, 23)
 		if err != nil {
 			t.Fatal(err)
 		}

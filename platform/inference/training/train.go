@@ -174,7 +174,7 @@ func prepare(o Options) (*run, error) {
 			ErrOptions, len(r.train.Samples), len(r.val.Samples), o.BatchSize)
 	}
 	classes := len(r.train.Classes)
-	if r.arch, err = nn.Named(o.Arch, o.Size, classes); err != nil {
+	if r.arch, err = nn.Named(o.Arch, o.Size, o.height(), classes); err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
 	var classWeights []float32
