@@ -90,7 +90,8 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	f.Float64Var(&o.ValFraction, "val-split", 0.15, "fraction of --data held out when --val is not given")
 	f.StringVar(&o.GroupRegex, "group-by", "", "regex whose first group names a file's group; groups never straddle train and validation")
 	f.StringVar(&o.Arch, "arch", "fishnet", "architecture: fishnet, smallcnn or smallcnn-shallow")
-	f.IntVar(&o.Size, "size", 64, "input side in pixels")
+	o.Size = 64
+	f.Var(sizeFlag{&o}, "size", "input WIDTHxHEIGHT in pixels (e.g. 128x64 for crops twice as wide as tall), or the side of a square")
 	f.IntVar(&o.Epochs, "epochs", 30, "epochs")
 	f.IntVar(&o.BatchSize, "batch", 32, "batch size")
 	f.Float64Var(&o.LearningRate, "lr", 2e-3, "peak learning rate (Adam)")
@@ -115,6 +116,30 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
+
+// sizeFlag reads --size 128x64 or --size 64 into the options' width and height.
+type sizeFlag struct{ o *training.Options }
+
+func (f sizeFlag) String() string {
+	if f.o == nil {
+		return "" // the zero value pflag compares the default with
+	}
+	if f.o.Height == 0 || f.o.Height == f.o.Size {
+		return strconv.Itoa(f.o.Size)
+	}
+	return fmt.Sprintf("%dx%d", f.o.Size, f.o.Height)
+}
+
+func (f sizeFlag) Set(s string) error {
+	w, h, err := training.ParseSize(s)
+	if err != nil {
+		return err
+	}
+	f.o.Size, f.o.Height = w, h
+	return nil
+}
+
+func (sizeFlag) Type() string { return "size" }
 
 // shareOutputs makes the model file readable by all, like its card and
 // plots: the server usually runs as another user than whoever trained.

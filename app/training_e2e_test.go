@@ -22,6 +22,59 @@ import (
 // by id.
 func TestZipTrainsIntoAServedModel(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
+	id := trainThroughTheAPI(t, ta, "16x16", 24, 24)
+	var m struct{ Input string }
+	ta.Do("GET", ta.API("/models/"+id), nil, ta.Admin().Auth()).Want(200).JSON(&m)
+	if m.Input != "16x16" {
+		t.Errorf("the model's input reads %q, want 16x16", m.Input)
+	}
+}
+
+// TestWideInputTrainsIntoAServedModel trains on crops twice as wide as
+// tall at 128x64: the model says so in the listing and in /v2, takes
+// tensors of that shape only, and classifies a photo.
+func TestWideInputTrainsIntoAServedModel(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
+	admin := ta.Admin()
+	id := trainThroughTheAPI(t, ta, "128x64", 48, 24)
+	var m struct {
+		Name, Input string
+		InputSize   int `json:"input_size"`
+	}
+	ta.Do("GET", ta.API("/models/"+id), nil, admin.Auth()).Want(200).JSON(&m)
+	if m.Input != "128x64" || m.InputSize != 64 {
+		t.Errorf("the model's input reads %q (input_size %d), want 128x64 (height 64)", m.Input, m.InputSize)
+	}
+	var meta struct {
+		Inputs []struct {
+			Name  string
+			Shape []int
+		}
+	}
+	ta.Do("GET", "/v2/models/"+m.Name, nil, admin.Auth()).Want(200).JSON(&meta)
+	var shape []int
+	for _, in := range meta.Inputs {
+		if in.Name == "tensor" {
+			shape = in.Shape
+		}
+	}
+	if fmt.Sprint(shape) != "[-1 3 64 128]" {
+		t.Errorf("/v2 declares the tensor input %v, want [-1 3 64 128] (NCHW)", shape)
+	}
+	tensor := func(h, w int) map[string]any {
+		return map[string]any{"inputs": []any{map[string]any{
+			"name": "tensor", "shape": []int{1, 3, h, w}, "datatype": "FP32", "data": make([]float32, 3*h*w)}}}
+	}
+	ta.Do("POST", "/v2/models/"+m.Name+"/infer", tensor(64, 128), admin.Auth()).Want(200)
+	ta.Do("POST", "/v2/models/"+m.Name+"/infer", tensor(128, 64), admin.Auth()).Want(400)
+	ta.Do("POST", "/v2/models/"+m.Name+"/infer", tensor(64, 64), admin.Auth()).Want(400)
+}
+
+// trainThroughTheAPI uploads a zip of three species' w x h photos, trains
+// a job at input and loads the model, which must then classify a photo as
+// one of them. It returns the model's id.
+func trainThroughTheAPI(t *testing.T, ta *apptest.TestApp, input string, w, h int) string {
+	t.Helper()
 	admin := ta.Admin()
 	var ds struct{ ID string }
 	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "farm"}, admin.Auth()).Want(201).JSON(&ds)
@@ -31,9 +84,9 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 	cols := []color.NRGBA{{200, 40, 40, 255}, {40, 200, 40, 255}, {40, 40, 200, 255}}
 	for l, name := range []string{"bream", "carp", "trout"} {
 		for n := range 12 {
-			img := image.NewNRGBA(image.Rect(0, 0, 24, 24))
-			for y := range 24 {
-				for x := range 24 {
+			img := image.NewNRGBA(image.Rect(0, 0, w, h))
+			for y := range h {
+				for x := range w {
 					j := func(c uint8) uint8 { return uint8(min(255, max(0, int(c)+rng.IntN(61)-30))) }
 					b := cols[l]
 					img.Set(x, y, color.NRGBA{j(b.R), j(b.G), j(b.B), 255})
@@ -53,7 +106,7 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 		ModelID   string `json:"model_id"`
 		LastError string `json:"last_error"`
 	}
-	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "architecture": "smallcnn-shallow", "input": "16x16", "epochs": 2}, admin.Auth()).Want(202).JSON(&job)
+	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "architecture": "smallcnn-shallow", "input": input, "epochs": 2}, admin.Auth()).Want(202).JSON(&job)
 	deadline := time.Now().Add(time.Minute)
 	for job.Status != "completed" && job.Status != "failed" && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
@@ -69,7 +122,7 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 		Model       struct{ ID string }
 		Predictions []struct{ Label string }
 	}
-	red := apptest.Photo(t, 3, 24, 24, "png")
+	red := apptest.Photo(t, 3, w, h, "png")
 	ta.Do("POST", ta.API("/classify?model="+job.ModelID), red, apptest.With(admin.Auth(), "Content-Type", "image/png")).Want(200).JSON(&got)
 	if got.Model.ID != job.ModelID || len(got.Predictions) == 0 {
 		t.Fatalf("answer %+v does not come from the trained model", got)
@@ -79,4 +132,5 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 	default:
 		t.Errorf("the trained model answered %q, not one of the farm's species", got.Predictions[0].Label)
 	}
+	return job.ModelID
 }

@@ -12,14 +12,17 @@ import (
 
 // modelFile is a small servable model with random weights: a stand-in for
 // a model an operator trained, distinct per seed. Its input is 32 px
-// square unless a size is given.
+// square unless a size is given: a side, or a width and a height.
 func modelFile(t testing.TB, name, version string, seed uint64, labels []string, size ...int) []byte {
 	t.Helper()
-	side := 32
+	width, height := 32, 32
 	if len(size) > 0 {
-		side = size[0]
+		width, height = size[0], size[0]
 	}
-	arch, err := nn.SmallCNN(side, side, len(labels), false)
+	if len(size) > 1 {
+		height = size[1]
+	}
+	arch, err := nn.SmallCNN(width, height, len(labels), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +33,7 @@ func modelFile(t testing.TB, name, version string, seed uint64, labels []string,
 	}
 	m := &modelfile.Model{
 		Meta: modelfile.Metadata{Name: name, Version: version, Architecture: raw,
-			Input: modelfile.Input{Channels: 3, Height: side, Width: side},
+			Input: modelfile.Input{Channels: 3, Height: height, Width: width},
 			Mean:  [3]float32{.5, .5, .5}, Std: [3]float32{.25, .25, .25}, Labels: ls},
 		Tensors: arch.Init(seed),
 	}

@@ -15,7 +15,8 @@ type modelRecord struct {
 	Source           string // bundled, path or upload
 	FileName         string // under the model directory; empty for bundled
 	SizeBytes        int64
-	InputSize        int
+	InputSize        int // the input's height (a square's side)
+	InputWidth       int
 	Labels           string // JSON []modelfile.Label
 	Metrics          string // JSON modelfile.Metrics
 	Card             string // Markdown model card

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
@@ -15,12 +16,16 @@ import (
 )
 
 type modelView struct {
-	ID               string             `json:"id"`
-	Name             string             `json:"name"`
-	Version          string             `json:"version"`
-	Checksum         string             `json:"checksum"`
-	Source           string             `json:"source"`
-	SizeBytes        int64              `json:"size_bytes"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Checksum  string `json:"checksum"`
+	Source    string `json:"source"`
+	SizeBytes int64  `json:"size_bytes"`
+	// Input is WIDTHxHEIGHT in pixels, e.g. "128x64".
+	Input string `json:"input"`
+	// InputSize is the input's height: the side of a square input, as it
+	// was before inputs had a width of their own.
 	InputSize        int                `json:"input_size"`
 	UnknownThreshold float32            `json:"unknown_threshold"`
 	Active           bool               `json:"active"`  // the deployment's default
@@ -38,7 +43,7 @@ type modelView struct {
 func (m *Module) view(r modelRecord, detail bool) modelView {
 	v := modelView{
 		ID: r.ID, Name: r.Name, Version: r.Version, Checksum: r.Checksum, Source: r.Source,
-		SizeBytes: r.SizeBytes, InputSize: r.InputSize, UnknownThreshold: r.UnknownThreshold,
+		SizeBytes: r.SizeBytes, Input: inputOf(r), InputSize: r.InputSize, UnknownThreshold: r.UnknownThreshold,
 		Active: r.IsActive, Ready: r.Ready || r.IsActive, Serving: m.serving.loaded(r.ID),
 		MemoryMB:  float64(r.MemoryBytes*10>>20) / 10,
 		CreatedAt: r.CreatedAt, ActivatedAt: r.ActivatedAt,
@@ -168,4 +173,14 @@ func (m *Module) Health(context.Context) (map[string]any, error) {
 	defer l.release()
 	return map[string]any{"loaded": true, "id": l.record.ID, "name": l.record.Name, "version": l.record.Version,
 		"serving": len(m.serving.snapshot().byID)}, nil
+}
+
+// inputOf writes a model's input as WIDTHxHEIGHT. A width of 0 is a row
+// written before widths were recorded, always of a square model.
+func inputOf(r modelRecord) string {
+	w := r.InputWidth
+	if w == 0 {
+		w = r.InputSize
+	}
+	return strconv.Itoa(w) + "x" + strconv.Itoa(r.InputSize)
 }

@@ -62,7 +62,7 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 	}
 	rec := modelRecord{
 		ID: uuid.Must(uuid.NewV7()).String(), Name: m.Meta.Name, Version: m.Meta.Version, Checksum: checksum,
-		Source: source, SizeBytes: int64(len(data)), InputSize: m.Meta.Input.Height,
+		Source: source, SizeBytes: int64(len(data)), InputSize: m.Meta.Input.Height, InputWidth: m.Meta.Input.Width,
 		UnknownThreshold: m.Meta.UnknownThreshold, MemoryBytes: need, UploadedBy: uploadedBy, CreatedAt: time.Now().UTC(),
 	}
 	labels, _ := json.Marshal(m.Meta.Labels)

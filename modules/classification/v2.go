@@ -168,13 +168,13 @@ func (m *Module) v2ModelMetadata(c echo.Context) error {
 		return err
 	}
 	defer l.release()
-	size := int64(l.engine.InputSize())
+	w, h := l.engine.InputSize()
 	return c.JSON(http.StatusOK, v2ModelMetadata{
 		Name: l.record.Name, Versions: []string{l.record.Version}, Platform: v2Platform,
 		// A request carries one of the two inputs: photos or tensors.
 		Inputs: []v2TensorMetadata{
 			{Name: v2InputImage, Datatype: "BYTES", Shape: []int64{-1}},
-			{Name: v2InputTensor, Datatype: "FP32", Shape: []int64{-1, 3, size, size}},
+			{Name: v2InputTensor, Datatype: "FP32", Shape: []int64{-1, 3, int64(h), int64(w)}},
 		},
 		Outputs: []v2TensorMetadata{{Name: v2Output, Datatype: "FP32", Shape: []int64{-1, int64(l.engine.Classes())}}},
 	})

@@ -118,15 +118,17 @@ func (m *Module) v2ClassifyImages(ctx context.Context, l *loadedModel, in v2Inpu
 }
 
 // v2ClassifyTensors classifies images the client already preprocessed:
-// 3 x size x size values each, normalised with the model's mean and std.
+// 3 x height x width values each (NCHW), normalised with the model's mean
+// and std.
 func (m *Module) v2ClassifyTensors(ctx context.Context, l *loadedModel, in v2Input) ([]inference.Answer, error) {
-	size := int64(l.engine.InputSize())
-	want := "[N,3," + strconv.FormatInt(size, 10) + "," + strconv.FormatInt(size, 10) + "]"
-	n, err := v2BatchSize(in.Shape, "FP32", want, len(in.Shape) == 4 && in.Shape[1] == 3 && in.Shape[2] == size && in.Shape[3] == size)
+	width, height := l.engine.InputSize()
+	w, h := int64(width), int64(height)
+	want := "[N,3," + strconv.FormatInt(h, 10) + "," + strconv.FormatInt(w, 10) + "]"
+	n, err := v2BatchSize(in.Shape, "FP32", want, len(in.Shape) == 4 && in.Shape[1] == 3 && in.Shape[2] == h && in.Shape[3] == w)
 	if err != nil {
 		return nil, err
 	}
-	per := int(3 * size * size)
+	per := int(3 * h * w)
 	x := make([]float32, n*per)
 	if err := v2ParseFP32(in.Data, in.Shape, x); err != nil {
 		return nil, err

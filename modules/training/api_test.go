@@ -137,7 +137,7 @@ func TestJobRequestsRejected(t *testing.T) {
 		{"architecture", `{"dataset_version": "v-ok", "architecture": "resnet152"}`, 422, "validation_error", "architecture"},
 		{"input", `{"dataset_version": "v-ok", "input": "big"}`, 422, "validation_error", "input"},
 		{"tiny input", `{"dataset_version": "v-ok", "input": "4x4"}`, 422, "validation_error", "input"},
-		{"non-square input", `{"dataset_version": "v-ok", "input": "128x64"}`, 422, "validation_error", "input"},
+		{"too flat an input", `{"dataset_version": "v-ok", "input": "128x4"}`, 422, "validation_error", "input"},
 		{"augmentation", `{"dataset_version": "v-ok", "augmentation": "extreme"}`, 422, "validation_error", "augmentation"},
 		{"bad regex", `{"dataset_version": "v-ok", "validation": {"group_by": "(cam"}}`, 422, "validation_error", "validation.group_by"},
 		{"regex without group", `{"dataset_version": "v-ok", "validation": {"group_by": "cam"}}`, 422, "validation_error", "validation.group_by"},

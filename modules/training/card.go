@@ -16,7 +16,7 @@ func reproduce(j jobRow, req jobRequest, batch int) string {
 	body, _ := json.Marshal(req)
 	args := []string{"aquaml", "train", "--data", "<dataset version " + j.DatasetVersion + " as <label>/<group>~<sha256>.<ext>>",
 		"--val-split", strconv.FormatFloat(req.Validation.Fraction, 'g', -1, 64), "--group-by", shellQuote(groupRegex(req)),
-		"--size", strings.SplitN(req.Input, "x", 2)[0], "--epochs", strconv.Itoa(req.Epochs), "--batch", strconv.Itoa(batch),
+		"--size", req.Input, "--epochs", strconv.Itoa(req.Epochs), "--batch", strconv.Itoa(batch),
 		"--lr", strconv.FormatFloat(learningRate, 'g', -1, 64), "--weight-decay", strconv.FormatFloat(weightDecay, 'g', -1, 64),
 		"--label-smoothing", strconv.FormatFloat(labelSmoothing, 'g', -1, 64), "--seed", strconv.FormatInt(*req.Seed, 10)}
 	if req.Architecture != "" {

@@ -55,40 +55,43 @@ var inputPattern = regexp.MustCompile(`^([0-9]{1,4})x([0-9]{1,4})$`)
 
 // parseRequest reads and checks the body: 400 for JSON that is not an
 // object of the request's fields, 422 naming each invalid field.
-func parseRequest(c echo.Context, maxEpochs int) (jobRequest, int, error) {
+func parseRequest(c echo.Context, maxEpochs int) (jobRequest, inputSize, error) {
 	var req jobRequest
 	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
-		return req, 0, apperr.New(apperr.Unsupported, "unsupported_media_type", "send Content-Type: application/json")
+		return req, inputSize{}, apperr.New(apperr.Unsupported, "unsupported_media_type", "send Content-Type: application/json")
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
 	if err != nil {
-		return req, 0, err
+		return req, inputSize{}, err
 	}
 	if len(body) > maxBody {
-		return req, 0, apperr.New(apperr.TooLarge, "body_too_large", "the request body is too large")
+		return req, inputSize{}, apperr.New(apperr.TooLarge, "body_too_large", "the request body is too large")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return req, 0, apperr.Validation(map[string]string{te.Field: "has the wrong type"})
+			return req, inputSize{}, apperr.Validation(map[string]string{te.Field: "has the wrong type"})
 		}
-		return req, 0, apperr.New(apperr.BadRequest, "invalid_json", "the body is not a valid JSON training job: "+err.Error())
+		return req, inputSize{}, apperr.New(apperr.BadRequest, "invalid_json", "the body is not a valid JSON training job: "+err.Error())
 	}
 	if dec.More() {
-		return req, 0, apperr.New(apperr.BadRequest, "invalid_json", "the body holds more than one JSON value")
+		return req, inputSize{}, apperr.New(apperr.BadRequest, "invalid_json", "the body holds more than one JSON value")
 	}
 	size, fields := req.normalise(maxEpochs)
 	if len(fields) > 0 {
-		return req, 0, apperr.Validation(fields)
+		return req, inputSize{}, apperr.Validation(fields)
 	}
 	return req, size, nil
 }
 
-// normalise fills the defaults and returns the input side and the
+// inputSize is the width and height of a job's input.
+type inputSize struct{ width, height int }
+
+// normalise fills the defaults and returns the input size and the
 // problems, by field.
-func (r *jobRequest) normalise(maxEpochs int) (int, map[string]string) {
+func (r *jobRequest) normalise(maxEpochs int) (inputSize, map[string]string) {
 	fields := map[string]string{}
 	if r.DatasetVersion == "" {
 		fields["dataset_version"] = "is required"
@@ -111,19 +114,16 @@ func (r *jobRequest) normalise(maxEpochs int) (int, map[string]string) {
 	if r.Input == "" {
 		r.Input = defaultInput
 	}
-	size := 0
+	var size inputSize
 	if m := inputPattern.FindStringSubmatch(r.Input); m == nil {
-		fields["input"] = `must read WIDTHxHEIGHT, e.g. "64x64"`
+		fields["input"] = `must read WIDTHxHEIGHT, e.g. "64x64" or "128x64"`
 	} else {
 		w, _ := strconv.Atoi(m[1])
 		h, _ := strconv.Atoi(m[2])
-		switch {
-		case w < 8 || w > 1024 || h < 8 || h > 1024:
+		if w < 8 || w > 1024 || h < 8 || h > 1024 {
 			fields["input"] = "sides must be 8 to 1024 pixels"
-		case w != h:
-			fields["input"] = "only square inputs can be trained for now"
-		default:
-			size = w
+		} else {
+			size = inputSize{w, h}
 		}
 	}
 	if r.Epochs == 0 {

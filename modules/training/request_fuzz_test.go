@@ -35,10 +35,10 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			return
 		}
-		if r.DatasetVersion == "" || r.Epochs < 1 || r.Epochs > 200 || size < 8 || size > 1024 ||
+		if r.DatasetVersion == "" || r.Epochs < 1 || r.Epochs > 200 || size.width < 8 || size.width > 1024 || size.height < 8 || size.height > 1024 ||
 			!(r.Validation.Fraction > 0 && r.Validation.Fraction < 1) || r.Seed == nil ||
 			(r.Augmentation != "standard" && r.Augmentation != "none") {
-			t.Fatalf("body %q accepted as %+v (size %d)", body, r, size)
+			t.Fatalf("body %q accepted as %+v (size %v)", body, r, size)
 		}
 		if _, err := regexp.Compile(groupRegex(r)); err != nil {
 			t.Fatalf("body %q: accepted group regex does not compile: %v", body, err)
@@ -50,7 +50,7 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatal(err)
 		}
 		if s2, fields := again.normalise(200); s2 != size || len(fields) > 0 {
-			t.Fatalf("stored request %s normalises to size %d, %v", stored, s2, fields)
+			t.Fatalf("stored request %s normalises to size %v, %v", stored, s2, fields)
 		}
 	})
 }

@@ -197,7 +197,7 @@ func (m *Module) options(ctx context.Context, j jobRow, req jobRequest, labels [
 	batch := min(maxBatch, max(2, int(float64(count)*(1-req.Validation.Fraction))/4))
 	o := training.Options{
 		TrainDir: data, ValFraction: req.Validation.Fraction, GroupRegex: groupRegex(req),
-		Arch: req.Architecture, Size: size, Epochs: req.Epochs, BatchSize: batch,
+		Arch: req.Architecture, Size: size.width, Height: size.height, Epochs: req.Epochs, BatchSize: batch,
 		LearningRate: learningRate, WeightDecay: weightDecay, LabelSmoothing: labelSmoothing,
 		NoAugment: req.Augmentation == "none", Seed: *req.Seed,
 		Name: "trained-" + j.ID[:8], Version: "1", Command: reproduce(j, req, batch),

@@ -57,6 +57,10 @@ func (r *run) runKey() string {
 	fmt.Fprintf(h, "%s|%d|%d|%d|%g|%s|%g|%d|%g|%g|%g|%s|%t|%v|%v|%d|%t\n",
 		o.Arch, o.Size, o.Epochs, o.BatchSize, o.LearningRate, o.Schedule, o.WarmupEpochs, o.StepEvery, o.StepGamma,
 		o.WeightDecay, o.LabelSmoothing, o.Balance, o.NoAugment, o.Mean, o.Std, o.Seed, o.Base != nil)
+	if o.height() != o.Size {
+		// Only then: a square run keeps the key its checkpoint was written with.
+		fmt.Fprintln(h, "height", o.height())
+	}
 	fmt.Fprintln(h, r.train.Classes)
 	// Paths relative to the data's root: a job materialises its data in a
 	// new temporary folder on every attempt.

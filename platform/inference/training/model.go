@@ -13,6 +13,7 @@ import (
 type hyperparameters struct {
 	Arch            string     `json:"arch"`
 	Size            int        `json:"size"`
+	Height          int        `json:"height,omitempty"` // when not Size
 	Epochs          int        `json:"epochs"`
 	BatchSize       int        `json:"batch_size"`
 	LearningRate    float64    `json:"learning_rate"`
@@ -46,6 +47,9 @@ func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration)
 		LabelSmoothing: o.LabelSmoothing, Balance: o.Balance, Augment: !o.NoAugment,
 		UnknownQuantile: o.UnknownQuantile, Optimizer: "adam", BestEpoch: res.BestEpoch, Mean: o.Mean, Std: o.Std,
 	}
+	if o.height() != o.Size {
+		hp.Height = o.height()
+	}
 	if o.Schedule == ScheduleStep {
 		hp.StepEvery, hp.StepGamma = o.StepEvery, o.StepGamma
 	}
@@ -62,7 +66,7 @@ func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration)
 	meta := modelfile.Metadata{
 		Name: o.Name, Version: o.Version, CreatedAt: time.Now().UTC().Truncate(time.Second),
 		Architecture: arch,
-		Input:        modelfile.Input{Channels: 3, Height: o.Size, Width: o.Size},
+		Input:        modelfile.Input{Channels: 3, Height: o.height(), Width: o.Size},
 		Mean:         o.Mean, Std: o.Std,
 		UnknownThreshold: res.Threshold,
 		Training: &modelfile.Training{

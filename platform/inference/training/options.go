@@ -41,7 +41,9 @@ type Options struct {
 	GroupRegex string
 
 	Arch string // architecture name, see nn.Named (default "fishnet")
-	Size int    // input side in pixels (default 64)
+	Size int    // input width in pixels (default 64)
+	// Height is the input height in pixels; 0 makes the input square.
+	Height int
 
 	Epochs         int     // default 12
 	BatchSize      int     // default 32
@@ -155,8 +157,8 @@ func (o *Options) defaults() error {
 		return bad("no training directory")
 	case !(o.ValFraction > 0 && o.ValFraction < 1):
 		return bad("validation fraction %v, want 0 < f < 1", o.ValFraction)
-	case o.Size < 8 || o.Size > 1024:
-		return bad("size %d, want 8..1024", o.Size)
+	case o.Size < 8 || o.Size > 1024 || o.height() < 8 || o.height() > 1024:
+		return bad("size %dx%d, want sides of 8..1024", o.Size, o.height())
 	case o.Epochs < 1 || o.Epochs > 10000:
 		return bad("epochs %d, want 1..10000", o.Epochs)
 	case o.BatchSize < 2 || o.BatchSize > 4096:
@@ -182,4 +184,12 @@ func (o *Options) defaults() error {
 		}
 	}
 	return nil
+}
+
+// height is the input height: Height, or Size for a square input.
+func (o *Options) height() int {
+	if o.Height > 0 {
+		return o.Height
+	}
+	return o.Size
 }

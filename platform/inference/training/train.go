@@ -215,7 +215,7 @@ func prepare(o Options) (*run, error) {
 		}
 	}
 	cfg := dataset.Config{
-		Size: o.Size, BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,
+		Size: o.Size, Height: o.height(), BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,
 		Sampling: sampling, DropLast: true, Seed: o.Seed, Workers: o.Workers, CacheBytes: o.CacheBytes,
 	}
 	if !o.NoAugment {
