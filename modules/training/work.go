@@ -201,7 +201,7 @@ func (m *Module) options(ctx context.Context, j jobRow, req jobRequest, labels [
 		LearningRate: learningRate, WeightDecay: weightDecay, LabelSmoothing: labelSmoothing,
 		NoAugment: req.Augmentation == "none", Seed: *req.Seed,
 		Name: "trained-" + j.ID[:8], Version: "1", Command: reproduce(j, req, batch),
-		Labels: map[string]modelfile.Label{}, Workers: m.cfg.Threads, CacheBytes: cacheBytes,
+		Labels: map[string]modelfile.Label{}, Workers: m.cfg.Threads, Threads: m.cfg.Threads, CacheBytes: cacheBytes,
 		Checkpoint: filepath.Join(m.jobDir(j.ID), "checkpoint"),
 	}
 	for _, l := range labels {

@@ -194,9 +194,10 @@ type Batch struct {
 // of the machine they take, and who may start them.
 type Training struct {
 	Dir string `env:"TRAINING_DIR" default:"./data/training" required:"true" help:"Where training jobs keep their data and epoch checkpoints (shared by every worker, like BATCH_DIR)"`
-	// Threads bounds the goroutines a job decodes images with, so a worker
-	// that also serves keeps a core for classification.
-	Threads           int           `env:"TRAINING_THREADS" default:"0" min:"0" help:"Image-decoding goroutines of a training job; 0 takes max(1, CPUs-1), leaving a core for serving"`
+	// Threads bounds the goroutines a job decodes images with and those
+	// each of its network's kernel calls runs on, so a worker that also
+	// serves keeps a core for classification.
+	Threads           int           `env:"TRAINING_THREADS" default:"0" min:"0" help:"Cores a training job's image decoding and network maths each use; 0 takes max(1, CPUs-1), leaving a core for serving"`
 	AllowUsers        bool          `env:"TRAINING_ALLOW_USERS" default:"false" help:"Let users (not only admins) train on their own dataset versions"`
 	MaxEpochs         int           `env:"TRAINING_MAX_EPOCHS" default:"200" min:"1" max:"10000" help:"Most epochs one training job may ask for"`
 	Lease             time.Duration `env:"TRAINING_LEASE" default:"1m" min:"1s" help:"How long a worker holds a training job without renewing before another worker resumes it"`

@@ -12,6 +12,12 @@ import (
 // backward pass and the caller's running statistics. y may alias x. Channels run
 // on up to GOMAXPROCS goroutines.
 func BatchNormForwardTrain(batch, c, hw int, x, gamma, beta []float32, eps float32, y, mean, invStd []float32) {
+	Par(0).BatchNormForwardTrain(batch, c, hw, x, gamma, beta, eps, y, mean, invStd)
+}
+
+// BatchNormForwardTrain is the package-level BatchNormForwardTrain on at
+// most p goroutines.
+func (p Par) BatchNormForwardTrain(batch, c, hw int, x, gamma, beta []float32, eps float32, y, mean, invStd []float32) {
 	if batch <= 0 || c <= 0 || hw <= 0 {
 		return
 	}
@@ -23,7 +29,7 @@ func BatchNormForwardTrain(batch, c, hw int, x, gamma, beta []float32, eps float
 	}{{"gamma", gamma}, {"beta", beta}, {"mean", mean}, {"invStd", invStd}} {
 		mustLen(s.name, s.v, c)
 	}
-	runElem(&elemTask{op: opBNForward, a: x, b: y, batch: batch, ch: c, hw: hw,
+	runElem(p, &elemTask{op: opBNForward, a: x, b: y, batch: batch, ch: c, hw: hw,
 		gamma: gamma, beta: beta, mean: mean, invStd: invStd, eps: eps}, c, batch*c*hw)
 }
 
@@ -56,6 +62,12 @@ func (t *elemTask) bnForward(ch int) {
 // (batch*c*hw; may alias dy), dgamma and dbeta (c values each). Channels run on up
 // to GOMAXPROCS goroutines.
 func BatchNormBackward(batch, c, hw int, x, gamma, mean, invStd, dy []float32, dx, dgamma, dbeta []float32) {
+	Par(0).BatchNormBackward(batch, c, hw, x, gamma, mean, invStd, dy, dx, dgamma, dbeta)
+}
+
+// BatchNormBackward is the package-level BatchNormBackward on at most p
+// goroutines.
+func (p Par) BatchNormBackward(batch, c, hw int, x, gamma, mean, invStd, dy []float32, dx, dgamma, dbeta []float32) {
 	if batch <= 0 || c <= 0 || hw <= 0 {
 		return
 	}
@@ -71,7 +83,7 @@ func BatchNormBackward(batch, c, hw int, x, gamma, mean, invStd, dy []float32, d
 	}{{"gamma", gamma}, {"mean", mean}, {"invStd", invStd}, {"dgamma", dgamma}, {"dbeta", dbeta}} {
 		mustLen(s.name, s.v, c)
 	}
-	runElem(&elemTask{op: opBNBackward, a: x, b: dy, c: dx, batch: batch, ch: c, hw: hw,
+	runElem(p, &elemTask{op: opBNBackward, a: x, b: dy, c: dx, batch: batch, ch: c, hw: hw,
 		gamma: gamma, mean: mean, invStd: invStd, dg: dgamma, db: dbeta}, c, batch*c*hw)
 }
 

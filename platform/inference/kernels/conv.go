@@ -67,11 +67,11 @@ func (c Conv) workspaceLen(parts, batch int) int {
 }
 
 // parts returns how many goroutines the workspace ws has room for, at most
-// GOMAXPROCS, and panics if it has room for none.
-func (c Conv) parts(ws []float32) int {
+// p's, and panics if it has room for none.
+func (c Conv) parts(ws []float32, p Par) int {
 	fixed, part := c.packedWeightsLen(), c.partLen()
 	mustLen("workspace", ws, fixed+part)
-	return min(maxParts(), (len(ws)-fixed)/part)
+	return min(p.parts(), (len(ws)-fixed)/part)
 }
 
 // convFwd is one ConvForward call, pooled so that handing it to helpers is free.
@@ -107,6 +107,11 @@ var convFwds = newFreeList(freeListSize, func() *convFwd { return new(convFwd) }
 // image run on up to GOMAXPROCS goroutines. ConvForward panics on an invalid
 // geometry or a short slice.
 func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32) {
+	Par(0).ConvForward(c, batch, x, w, b, act, y, ws)
+}
+
+// ConvForward is the package-level ConvForward on at most p goroutines.
+func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32) {
 	mustValidate(c.Validate())
 	m, n, k := c.dims()
 	if batch <= 0 {
@@ -118,7 +123,7 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 		mustLen("b", b, m)
 	}
 	mustLen("y", y, batch*m*n)
-	parts := c.parts(ws)
+	parts := c.parts(ws, p)
 	kern := kernel()
 	fixed := c.packedWeightsLen()
 

@@ -23,6 +23,11 @@ var convBwds = newFreeList(freeListSize, func() *convBwd { return new(convBwd) }
 // ws scratch of at least c.WorkspaceLen(batch) values. Images run on up to
 // GOMAXPROCS goroutines. ConvBackward panics on an invalid geometry or a short slice.
 func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float32) {
+	Par(0).ConvBackward(c, batch, x, w, dy, dx, dw, db, ws)
+}
+
+// ConvBackward is the package-level ConvBackward on at most p goroutines.
+func (p Par) ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float32) {
 	mustValidate(c.Validate())
 	m, n, k := c.dims()
 	mustLen("dw", dw, m*k)
@@ -45,22 +50,22 @@ func ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws []float3
 	mustLen("workspace", ws, c.workspaceLen(1, 1))
 	kern := kernel()
 	if db != nil {
-		biasGradient(batch, m, n, dy, db)
+		biasGradient(p, batch, m, n, dy, db)
 	}
 	packedDX := dx
 	if dx != nil && c.transposable(kern) {
-		c.inputGradTransposed(batch, w, dy, dx, ws)
+		c.inputGradTransposed(p, batch, w, dy, dx, ws)
 		packedDX = nil
 	}
 	directDW := c.useDirectDW(kern)
 	if directDW {
-		c.weightGradDirect(batch, x, dy, dw, ws, kern)
+		c.weightGradDirect(p, batch, x, dy, dw, ws, kern)
 	}
 	if directDW && packedDX == nil {
 		return
 	}
 
-	parts := c.parts(ws)
+	parts := c.parts(ws, p)
 	fixed := c.packedWeightsLen()
 	bw := convBwds.get()
 	*bw = convBwd{c: c, x: x, dy: dy, dx: packedDX, doDW: !directDW, ws: ws[fixed:], kern: kern, usedPart: bw.usedPart[:0]}
@@ -105,8 +110,8 @@ func sumParts(dst, ws []float32, stride int, used []bool) {
 
 // biasGradient sets db[o] to the sum of dy over images and pixels of channel o,
 // one channel per chunk on the helper goroutines.
-func biasGradient(batch, m, n int, dy, db []float32) {
-	runElem(&elemTask{op: opBiasGrad, b: dy, c: db, batch: batch, ch: m, hw: n}, m, batch*m*n)
+func biasGradient(p Par, batch, m, n int, dy, db []float32) {
+	runElem(p, &elemTask{op: opBiasGrad, b: dy, c: db, batch: batch, ch: m, hw: n}, m, batch*m*n)
 }
 
 func (bw *convBwd) run(part, img int) {

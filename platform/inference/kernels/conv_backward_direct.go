@@ -29,7 +29,7 @@ func (c Conv) transposedWSLen(parts int) int {
 	return m*k + t.packedWeightsLen() + parts*t.partLen()
 }
 
-func (c Conv) inputGradTransposed(batch int, w, dy, dx, ws []float32) {
+func (c Conv) inputGradTransposed(p Par, batch int, w, dy, dx, ws []float32) {
 	m, _, k := c.dims()
 	wt := ws[:m*k]
 	kh, kw := c.KH, c.KW
@@ -42,7 +42,7 @@ func (c Conv) inputGradTransposed(batch int, w, dy, dx, ws []float32) {
 			}
 		}
 	}
-	ConvForward(c.transposed(), batch, dy, wt, nil, ActNone, dx, ws[m*k:])
+	p.ConvForward(c.transposed(), batch, dy, wt, nil, ActNone, dx, ws[m*k:])
 }
 
 // useDirectDW reports whether the weight gradient runs on the dot kernel.
@@ -103,7 +103,7 @@ type dotBlock struct {
 
 var convDWs = newFreeList(freeListSize, func() *convDW { return new(convDW) })
 
-func (c Conv) weightGradDirect(batch int, x, dy, dw, ws []float32, kern *microKernel) {
+func (c Conv) weightGradDirect(p Par, batch int, x, dy, dw, ws []float32, kern *microKernel) {
 	m, _, k := c.dims()
 	group := c.dwGroup(batch)
 	partLen := c.directDWPartLen(group)
@@ -111,7 +111,7 @@ func (c Conv) weightGradDirect(batch int, x, dy, dw, ws []float32, kern *microKe
 		// A workspace sized for a smaller batch: one image at a time.
 		group, partLen = 1, c.directDWPartLen(1)
 	}
-	parts := min(maxParts(), len(ws)/partLen)
+	parts := min(p.parts(), len(ws)/partLen)
 	if parts < 1 {
 		mustLen("workspace", ws, partLen)
 	}

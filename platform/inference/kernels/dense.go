@@ -2,28 +2,39 @@ package kernels
 
 // ReLU sets y[i] = max(x[i], 0) for every i of x (NaN stays NaN); y may alias x.
 // Large slices run on up to GOMAXPROCS goroutines.
-func ReLU(x, y []float32) {
+func ReLU(x, y []float32) { Par(0).ReLU(x, y) }
+
+// ReLU is the package-level ReLU on at most p goroutines.
+func (p Par) ReLU(x, y []float32) {
 	mustLen("y", y, len(x))
-	runElem(&elemTask{op: opReLU, a: x, b: y[:len(x)]}, ceilDiv(len(x), elemChunk), len(x))
+	runElem(p, &elemTask{op: opReLU, a: x, b: y[:len(x)]}, ceilDiv(len(x), elemChunk), len(x))
 }
 
 // ReLUBackward sets dx[i] = dy[i] where y[i] > 0 and 0 elsewhere, for every i of y,
 // the ReLU output; dx may alias dy. Large slices run on up to GOMAXPROCS goroutines.
-func ReLUBackward(y, dy, dx []float32) {
+func ReLUBackward(y, dy, dx []float32) { Par(0).ReLUBackward(y, dy, dx) }
+
+// ReLUBackward is the package-level ReLUBackward on at most p goroutines.
+func (p Par) ReLUBackward(y, dy, dx []float32) {
 	mustLen("dy", dy, len(y))
 	mustLen("dx", dx, len(y))
-	runElem(&elemTask{op: opReLUBackward, a: y, b: dy[:len(y)], c: dx[:len(y)]}, ceilDiv(len(y), elemChunk), len(y))
+	runElem(p, &elemTask{op: opReLUBackward, a: y, b: dy[:len(y)], c: dx[:len(y)]}, ceilDiv(len(y), elemChunk), len(y))
 }
 
 // DenseForward computes y = act(x W^T + b) for a fully connected layer: x is
 // n x in, w is out x in (PyTorch Linear layout), b holds out biases or is nil, and
 // y (n x out) is overwritten.
 func DenseForward(n, in, out int, x, w, b []float32, act Activation, y []float32) {
+	Par(0).DenseForward(n, in, out, x, w, b, act, y)
+}
+
+// DenseForward is the package-level DenseForward on at most p goroutines.
+func (p Par) DenseForward(n, in, out int, x, w, b []float32, act Activation, y []float32) {
 	if n <= 0 || out <= 0 {
 		return
 	}
 	mustLen("y", y, n*out)
-	Sgemm(false, true, n, out, in, 1, x, max(in, 1), w, max(in, 1), 0, y, out)
+	p.Sgemm(false, true, n, out, in, 1, x, max(in, 1), w, max(in, 1), 0, y, out)
 	if b != nil {
 		mustLen("b", b, out)
 	}
@@ -45,11 +56,16 @@ func DenseForward(n, in, out int, x, w, b []float32, act Activation, y []float32
 // the gradients summed over the n samples, and dx (n x in; may be nil) with the
 // input gradient.
 func DenseBackward(n, in, out int, x, w, dy []float32, dx, dw, db []float32) {
+	Par(0).DenseBackward(n, in, out, x, w, dy, dx, dw, db)
+}
+
+// DenseBackward is the package-level DenseBackward on at most p goroutines.
+func (p Par) DenseBackward(n, in, out int, x, w, dy []float32, dx, dw, db []float32) {
 	if out <= 0 || in < 0 || n < 0 {
 		return
 	}
 	ld := max(in, 1)
-	Sgemm(true, false, out, in, n, 1, dy, out, x, ld, 0, dw, ld)
+	p.Sgemm(true, false, out, in, n, 1, dy, out, x, ld, 0, dw, ld)
 	if db != nil {
 		mustLen("db", db, out)
 		db = db[:out]
@@ -61,6 +77,6 @@ func DenseBackward(n, in, out int, x, w, dy []float32, dx, dw, db []float32) {
 		}
 	}
 	if dx != nil {
-		Sgemm(false, false, n, in, out, 1, dy, out, w, ld, 0, dx, ld)
+		p.Sgemm(false, false, n, in, out, 1, dy, out, w, ld, 0, dx, ld)
 	}
 }

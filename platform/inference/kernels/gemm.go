@@ -63,6 +63,11 @@ var gemmTasks = newFreeList(freeListSize, func() *gemmArgs { return new(gemmArgs
 // garbage or NaN. Large products run on up to GOMAXPROCS goroutines. Sgemm panics
 // if a dimension is negative, a stride too small or a slice too short.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	Par(0).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm is the package-level Sgemm on at most p goroutines.
+func (p Par) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkMatrix("A", transA, m, k, a, lda)
 	checkMatrix("B", transB, k, n, b, ldb)
 	checkMatrix("C", false, m, n, c, ldc)
@@ -79,7 +84,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	g := gemmTasks.get()
 	*g = gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0, blocks: g.blocks[:0]}
-	parts := maxParts()
+	parts := p.parts()
 	if useDot(g, kernel()) {
 		g.runDot(parts)
 	} else if parts > 1 && 2*m*n*k >= parallelMinFlops {

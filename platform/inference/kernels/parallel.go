@@ -53,8 +53,26 @@ func (j *job) work(part int) {
 	}
 }
 
-// maxParts is how many goroutines may run one parallelFor at a time.
-func maxParts() int { return runtime.GOMAXPROCS(0) }
+// Par bounds the goroutines one kernel call runs on, the caller included:
+// under Par(1) every call runs on its caller alone. The zero Par takes up to
+// GOMAXPROCS, as the package-level functions do. A training job runs its
+// kernels under a Par below the core count so that requests served by the
+// same process keep cores of their own; serving runs unbounded, and one
+// caller's bound never slows another's calls.
+type Par int
+
+// parts is how many goroutines may run one parallelFor of a call under p.
+func (p Par) parts() int {
+	n := runtime.GOMAXPROCS(0)
+	if p > 0 && int(p) < n {
+		return int(p)
+	}
+	return n
+}
+
+// observeParts, set only by tests, is told how many goroutines each
+// parallelFor ran on.
+var observeParts func(parts int)
 
 // parallelFor runs t.run for chunks 0..chunks-1 on the caller and up to parts-1
 // idle helper goroutines, and returns when all are done. Participant numbers stay
@@ -64,6 +82,9 @@ func parallelFor(t task, chunks, parts int) {
 	if parts <= 1 {
 		for i := range chunks {
 			t.run(0, i)
+		}
+		if observeParts != nil {
+			observeParts(1)
 		}
 		return
 	}
@@ -87,6 +108,9 @@ func parallelFor(t task, chunks, parts int) {
 	}
 	j.work(0)
 	j.done.Wait()
+	if observeParts != nil {
+		observeParts(int(j.parts.Load()))
+	}
 	j.t = nil
 	jobs.put(j)
 }

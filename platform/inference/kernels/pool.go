@@ -12,6 +12,11 @@ import (
 // GOMAXPROCS goroutines. MaxPoolForward panics on an invalid geometry, a batch
 // whose indices overflow int32, or a short slice.
 func MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
+	Par(0).MaxPoolForward(p, batch, x, y, argmax)
+}
+
+// MaxPoolForward is the package-level MaxPoolForward on at most par goroutines.
+func (par Par) MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
 	mustValidate(p.Validate())
 	if batch <= 0 {
 		return
@@ -25,16 +30,16 @@ func MaxPoolForward(p Pool, batch int, x, y []float32, argmax []int32) {
 	if argmax != nil && len(argmax) < batch*p.C*oh*ow {
 		panic(fmt.Sprintf("kernels: argmax has %d elements, need %d", len(argmax), batch*p.C*oh*ow))
 	}
-	runPool(&poolTask{p: p, planes: batch * p.C, x: x, y: y, argmax: argmax})
+	runPool(par, &poolTask{p: p, planes: batch * p.C, x: x, y: y, argmax: argmax})
 }
 
 // runPool runs a pooling pass over its planes in chunks of about poolChunkLen.
-func runPool(args *poolTask) {
+func runPool(par Par, args *poolTask) {
 	t := poolTasks.get()
 	*t = *args
 	p := t.p
 	t.perChunk = max(1, poolChunkLen/(p.H*p.W))
-	parallelFor(t, ceilDiv(t.planes, t.perChunk), min(maxParts(), ceilDiv(t.planes*p.H*p.W, poolChunkLen)))
+	parallelFor(t, ceilDiv(t.planes, t.perChunk), min(par.parts(), ceilDiv(t.planes*p.H*p.W, poolChunkLen)))
 	*t = poolTask{}
 	poolTasks.put(t)
 }
@@ -156,6 +161,11 @@ func maxPoolPlane(p Pool, src, dst []float32, arg []int32, base int) {
 // windows overlap. Planes run on up to GOMAXPROCS goroutines. MaxPoolBackward panics on an invalid geometry, a short slice or
 // an argmax index outside dx.
 func MaxPoolBackward(p Pool, batch int, dy []float32, argmax []int32, dx []float32) {
+	Par(0).MaxPoolBackward(p, batch, dy, argmax, dx)
+}
+
+// MaxPoolBackward is the package-level MaxPoolBackward on at most par goroutines.
+func (par Par) MaxPoolBackward(p Pool, batch int, dy []float32, argmax []int32, dx []float32) {
 	mustValidate(p.Validate())
 	if batch <= 0 {
 		return
@@ -166,7 +176,7 @@ func MaxPoolBackward(p Pool, batch int, dy []float32, argmax []int32, dx []float
 	if len(argmax) < nOut {
 		panic(fmt.Sprintf("kernels: argmax has %d elements, need %d", len(argmax), nOut))
 	}
-	runPool(&poolTask{p: p, planes: batch * p.C, x: dx[:nIn], y: dy[:nOut], argmax: argmax, backward: true})
+	runPool(par, &poolTask{p: p, planes: batch * p.C, x: dx[:nIn], y: dy[:nOut], argmax: argmax, backward: true})
 }
 
 // GlobalAvgPoolForward sets y[i] (batch*c values) to the mean of the hw values of

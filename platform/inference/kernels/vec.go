@@ -101,12 +101,12 @@ type elemTask struct {
 
 var elemTasks = newFreeList(freeListSize, func() *elemTask { return new(elemTask) })
 
-// runElem runs a task over chunks on up to GOMAXPROCS goroutines, using only
-// as many as there is work for.
-func runElem(args *elemTask, chunks, values int) {
+// runElem runs a task over chunks on up to p's goroutines, using only as
+// many as there is work for.
+func runElem(p Par, args *elemTask, chunks, values int) {
 	t := elemTasks.get()
 	*t = *args
-	parallelFor(t, chunks, min(maxParts(), ceilDiv(values, elemChunk)))
+	parallelFor(t, chunks, min(p.parts(), ceilDiv(values, elemChunk)))
 	*t = elemTask{}
 	elemTasks.put(t)
 }

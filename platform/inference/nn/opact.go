@@ -6,8 +6,6 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/aquaml/aquaml/platform/inference/kernels"
 )
 
 // reluOp is a ReLU that could not be fused into the layer before it.
@@ -32,7 +30,7 @@ func (o *reluOp) Do(vs ...G.Value) (G.Value, error) {
 	if err := inputsF32(vs, o.in[:]); err != nil {
 		return nil, err
 	}
-	kernels.ReLU(o.in[0], o.y.data)
+	o.par.ReLU(o.in[0], o.y.data)
 	return o.y.t, nil
 }
 
@@ -63,7 +61,7 @@ func (o *reluGradOp) Do(vs ...G.Value) (G.Value, error) {
 	if err := inputsF32(vs, o.in[:]); err != nil {
 		return nil, err
 	}
-	kernels.ReLUBackward(o.in[0], o.in[1], o.dx.data)
+	o.par.ReLUBackward(o.in[0], o.in[1], o.dx.data)
 	return o.dx.t, nil
 }
 

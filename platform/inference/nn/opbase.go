@@ -9,6 +9,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 )
 
 // How our ops live inside a TapeMachine (read from gorgonia v0.9.18's
@@ -34,7 +36,20 @@ var opSeq atomic.Int64
 type opBase struct {
 	name string
 	seq  int64
+	par  kernels.Par // bounds the goroutines of the op's kernel calls
 }
+
+// bindPar bounds the kernel calls of every op of g, the backward ones
+// included, so it runs once the graph is complete.
+func bindPar(g *G.ExprGraph, p kernels.Par) {
+	for _, n := range g.AllNodes() {
+		if o, ok := n.Op().(interface{ setPar(kernels.Par) }); ok {
+			o.setPar(p)
+		}
+	}
+}
+
+func (o *opBase) setPar(p kernels.Par) { o.par = p }
 
 func newOpBase(format string, args ...any) opBase {
 	return opBase{name: fmt.Sprintf(format, args...), seq: opSeq.Add(1)}

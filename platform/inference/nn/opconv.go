@@ -57,7 +57,7 @@ func (o *convOp) Do(vs ...G.Value) (G.Value, error) {
 	if o.hasBias {
 		b = in[2]
 	}
-	kernels.ConvForward(o.geom, o.batch, in[0], in[1], b, o.act, o.y.data, o.ws.buf)
+	o.par.ConvForward(o.geom, o.batch, in[0], in[1], b, o.act, o.y.data, o.ws.buf)
 	return o.y.t, nil
 }
 
@@ -117,9 +117,9 @@ func (o *convGradOp) Do(vs ...G.Value) (G.Value, error) {
 	x, w, y, dy := o.in[0], o.in[1], o.in[2], o.in[3]
 	f := o.fwd
 	if f.act == kernels.ActReLU && !f.reluByPool {
-		kernels.ReLUBackward(y, dy, o.dpre.data)
+		o.par.ReLUBackward(y, dy, o.dpre.data)
 		dy = o.dpre.data
 	}
-	kernels.ConvBackward(f.geom, f.batch, x, w, dy, o.dx.data, o.dw.data, o.db.data, f.ws.buf)
+	o.par.ConvBackward(f.geom, f.batch, x, w, dy, o.dx.data, o.dw.data, o.db.data, f.ws.buf)
 	return o.dw.t, nil
 }

@@ -37,7 +37,7 @@ func (o *denseOp) Do(vs ...G.Value) (G.Value, error) {
 	if err := inputsF32(vs, o.in[:]); err != nil {
 		return nil, err
 	}
-	kernels.DenseForward(o.n, o.inLen, o.out, o.in[0], o.in[1], o.in[2], o.act, o.y.data)
+	o.par.DenseForward(o.n, o.inLen, o.out, o.in[0], o.in[1], o.in[2], o.act, o.y.data)
 	return o.y.t, nil
 }
 
@@ -93,9 +93,9 @@ func (o *denseGradOp) Do(vs ...G.Value) (G.Value, error) {
 	x, w, y, dy := o.in[0], o.in[1], o.in[2], o.in[3]
 	f := o.fwd
 	if f.act == kernels.ActReLU {
-		kernels.ReLUBackward(y, dy, o.dpre.data)
+		o.par.ReLUBackward(y, dy, o.dpre.data)
 		dy = o.dpre.data
 	}
-	kernels.DenseBackward(f.n, f.inLen, f.out, x, w, dy, o.dx.data, o.dw.data, o.db.data)
+	o.par.DenseBackward(f.n, f.inLen, f.out, x, w, dy, o.dx.data, o.dw.data, o.db.data)
 	return o.dw.t, nil
 }

@@ -45,9 +45,9 @@ func (o *batchNormOp) Do(vs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	x, gamma, beta := o.in[0], o.in[1], o.in[2]
-	kernels.BatchNormForwardTrain(o.batch, o.c, o.hw, x, gamma, beta, o.eps, o.y.data, o.mean, o.invStd)
+	o.par.BatchNormForwardTrain(o.batch, o.c, o.hw, x, gamma, beta, o.eps, o.y.data, o.mean, o.invStd)
 	if o.act == kernels.ActReLU {
-		kernels.ReLU(o.y.data, o.y.data)
+		o.par.ReLU(o.y.data, o.y.data)
 	}
 	// Running variance is unbiased, as in PyTorch, so that exported models
 	// match what PyTorch would have produced.
@@ -109,9 +109,9 @@ func (o *batchNormGradOp) Do(vs ...G.Value) (G.Value, error) {
 	x, gamma, y, dy := o.in[0], o.in[1], o.in[2], o.in[3]
 	f := o.fwd
 	if f.act == kernels.ActReLU && !f.reluByPool {
-		kernels.ReLUBackward(y, dy, o.dpre.data)
+		o.par.ReLUBackward(y, dy, o.dpre.data)
 		dy = o.dpre.data
 	}
-	kernels.BatchNormBackward(f.batch, f.c, f.hw, x, gamma, f.mean, f.invStd, dy, o.dx.data, o.dgamma.data, o.dbeta.data)
+	o.par.BatchNormBackward(f.batch, f.c, f.hw, x, gamma, f.mean, f.invStd, dy, o.dx.data, o.dgamma.data, o.dbeta.data)
 	return o.dx.t, nil
 }

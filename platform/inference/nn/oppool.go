@@ -43,7 +43,7 @@ func (o *maxPoolOp) Do(vs ...G.Value) (G.Value, error) {
 	if err := inputsF32(vs, o.in[:]); err != nil {
 		return nil, err
 	}
-	kernels.MaxPoolForward(o.geom, o.batch, o.in[0], o.y.data, o.argmax)
+	o.par.MaxPoolForward(o.geom, o.batch, o.in[0], o.y.data, o.argmax)
 	return o.y.t, nil
 }
 
@@ -83,10 +83,10 @@ func (o *maxPoolGradOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	y, dy := o.in[0], o.in[1]
 	if o.fwd.maskReLU {
-		kernels.ReLUBackward(y, dy, o.dy.data)
+		o.par.ReLUBackward(y, dy, o.dy.data)
 		dy = o.dy.data
 	}
-	kernels.MaxPoolBackward(o.fwd.geom, o.fwd.batch, dy, o.fwd.argmax, o.dx.data)
+	o.par.MaxPoolBackward(o.fwd.geom, o.fwd.batch, dy, o.fwd.argmax, o.dx.data)
 	return o.dx.t, nil
 }
 

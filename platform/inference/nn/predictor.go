@@ -5,6 +5,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
@@ -27,6 +28,11 @@ const maxBatch = 4096
 // NewPredictor builds the inference graph for batches of up to batch images
 // from the model's tensors (named as Arch.Params lists them).
 func NewPredictor(a *Arch, tensors []modelfile.Tensor, batch int) (*Predictor, error) {
+	return newPredictor(a, tensors, batch, 0)
+}
+
+// newPredictor is NewPredictor whose kernel calls run under par.
+func newPredictor(a *Arch, tensors []modelfile.Tensor, batch int, par kernels.Par) (*Predictor, error) {
 	if batch < 1 || batch > maxBatch {
 		return nil, fmt.Errorf("%w: batch %d, want 1..%d", ErrInput, batch, maxBatch)
 	}
@@ -42,6 +48,7 @@ func NewPredictor(a *Arch, tensors []modelfile.Tensor, batch int) (*Predictor, e
 	if _, err := G.ApplyOp(sm, ng.logits); err != nil {
 		return nil, fmt.Errorf("nn: building softmax: %w", err)
 	}
+	bindPar(ng.g, par)
 	return &Predictor{arch: a, batch: batch, graph: ng, vm: G.NewTapeMachine(ng.g), softmax: sm}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	G "gorgonia.org/gorgonia"
 
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
@@ -22,6 +23,10 @@ type TrainerOptions struct {
 	LabelSmoothing float64
 	// Seed drives the initial weights (when none are given) and dropout.
 	Seed uint64
+	// Threads bounds the goroutines each kernel call of training and
+	// Evaluate runs on, the caller included (0: GOMAXPROCS), so that a
+	// process serving requests beside the training keeps cores for them.
+	Threads int
 }
 
 func (o *TrainerOptions) defaults() error {
@@ -36,7 +41,7 @@ func (o *TrainerOptions) defaults() error {
 	def(&o.Epsilon, 1e-8)
 	ok := func(v, lo, hi float64) bool { return v >= lo && v < hi }
 	if !ok(o.LearningRate, 1e-12, 10) || !ok(o.Beta1, 0, 1) || !ok(o.Beta2, 0, 1) || !ok(o.Epsilon, 1e-30, 1) ||
-		!ok(o.WeightDecay, 0, 1) || !ok(o.LabelSmoothing, 0, 1) {
+		!ok(o.WeightDecay, 0, 1) || !ok(o.LabelSmoothing, 0, 1) || o.Threads < 0 {
 		return fmt.Errorf("%w: trainer options out of range: %+v", ErrInput, *o)
 	}
 	return nil
@@ -124,6 +129,7 @@ func NewTrainer(a *Arch, init []modelfile.Tensor, batch int, classWeights []floa
 		return nil, fmt.Errorf("nn: differentiating the training graph: %w", err)
 	}
 	t.gradBuf = make([][]float32, len(t.grads))
+	bindPar(t.graph.g, kernels.Par(opts.Threads))
 	t.vm = G.NewTapeMachine(t.graph.g)
 	t.opt = newAdam(lens, opts.LearningRate, opts.Beta1, opts.Beta2, opts.Epsilon, opts.WeightDecay)
 	return t, nil
@@ -203,7 +209,7 @@ func (t *Trainer) forwardBackward(x []float32, labels []int) (float32, error) {
 // Predictor built from Export would, writing class probabilities to probs.
 func (t *Trainer) Evaluate(x, probs []float32) error {
 	if t.eval == nil {
-		p, err := NewPredictor(t.arch, t.Export(), t.batch)
+		p, err := newPredictor(t.arch, t.Export(), t.batch, kernels.Par(t.opts.Threads))
 		if err != nil {
 			return err
 		}

@@ -79,6 +79,10 @@ type Options struct {
 	References []evaluation.Reference
 
 	Workers    int   // image decoding goroutines (default GOMAXPROCS)
+	// Threads bounds the goroutines each kernel call of the network runs on
+	// (default GOMAXPROCS), so that a process serving beside the run keeps
+	// cores for its requests.
+	Threads int
 	CacheBytes int64 // decoded-image cache for later epochs (default 1 GiB; negative: none)
 
 	Progress io.Writer // progress bar and per-epoch lines (nil: silent)
@@ -177,6 +181,8 @@ func (o *Options) defaults() error {
 		return bad("unknown quantile %v, want 0 <= q < 1", o.UnknownQuantile)
 	case o.Workers < 0:
 		return bad("%d workers", o.Workers)
+	case o.Threads < 0:
+		return bad("%d threads", o.Threads)
 	}
 	for _, s := range o.Std {
 		if !(s > 0) {

@@ -205,6 +205,7 @@ func prepare(o Options) (*run, error) {
 	}
 	r.trainer, err = nn.NewTrainer(r.arch, init, o.BatchSize, classWeights, nn.TrainerOptions{
 		LearningRate: o.LearningRate, WeightDecay: o.WeightDecay, LabelSmoothing: o.LabelSmoothing, Seed: uint64(o.Seed),
+		Threads: o.Threads,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training: %w", err)
