@@ -78,11 +78,11 @@ type Options struct {
 	// table (e.g. the PyTorch reference on the same validation split).
 	References []evaluation.Reference
 
-	Workers    int   // image decoding goroutines (default GOMAXPROCS)
+	Workers int // image decoding goroutines (default GOMAXPROCS)
 	// Threads bounds the goroutines each kernel call of the network runs on
 	// (default GOMAXPROCS), so that a process serving beside the run keeps
 	// cores for its requests.
-	Threads int
+	Threads    int
 	CacheBytes int64 // decoded-image cache for later epochs (default 1 GiB; negative: none)
 
 	Progress io.Writer // progress bar and per-epoch lines (nil: silent)
