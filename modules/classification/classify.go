@@ -14,6 +14,9 @@ type imageJSON struct {
 	Height    int    `json:"height"`
 	Format    string `json:"format"`
 	SizeBytes int    `json:"size_bytes"`
+	// Stored says the photo is kept (STORE_IMAGES) and served at
+	// /predictions/{id}/image; set in the history only.
+	Stored bool `json:"stored,omitempty"`
 }
 
 type classifyResponse struct {

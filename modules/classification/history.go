@@ -45,7 +45,7 @@ func viewOf(p prediction, f *feedback) predictionView {
 
 // historyPaging is the prediction history's page sizes.
 var historyPaging = paging.Options{DefaultSize: 20, MaxSize: 100, Keyset: true,
-	Filters: []string{"label", "unknown", "from", "to"}}
+	Filters: []string{"label", "model", "unknown", "from", "to"}}
 
 // parseTime accepts RFC 3339 times and plain dates.
 func parseTime(v string) (time.Time, error) {
@@ -57,7 +57,10 @@ func parseTime(v string) (time.Time, error) {
 
 // parseHistoryFilter reads the history's filters; problems go into fields.
 func parseHistoryFilter(c echo.Context, userID string, fields map[string]string) historyFilter {
-	f := historyFilter{UserID: userID, Label: c.QueryParam("label")}
+	f := historyFilter{UserID: userID, Label: c.QueryParam("label"), ModelID: c.QueryParam("model")}
+	if len(f.ModelID) > maxModelRef {
+		fields["model"] = "is too long for a model id"
+	}
 	if v := c.QueryParam("unknown"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -99,7 +102,7 @@ func (m *Module) listPredictions(c echo.Context) error {
 	}
 	items := make([]predictionView, 0, len(rows))
 	for _, p := range rows {
-		items = append(items, viewOf(p, nil))
+		items = append(items, m.withStored(c, viewOf(p, nil)))
 	}
 	return c.JSON(http.StatusOK, paging.Keyset(pg, items, total, func(v predictionView) paging.Position {
 		return paging.Position{Time: v.CreatedAt, ID: v.ID}
@@ -111,7 +114,7 @@ func (m *Module) getPrediction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewOf(p, f))
+	return c.JSON(http.StatusOK, m.withStored(c, viewOf(p, f)))
 }
 
 // maxDailyRows bounds one answer of daily counts: a year of a busy

@@ -111,6 +111,7 @@ func (m *Module) Routes(g *echo.Group) {
 	g.GET("/predictions", m.listPredictions, user)
 	g.GET("/predictions/daily", m.dailyCounts, user)
 	g.GET("/predictions/:id", m.getPrediction, user)
+	g.GET("/predictions/:id/image", m.predictionImage, user)
 	g.POST("/predictions/:id/feedback", m.putFeedback, user)
 	g.GET("/models", m.listModels, user)
 	g.GET("/models/:id", m.getModel, user)

@@ -27,6 +27,7 @@ func (s *store) insertPrediction(ctx context.Context, p *prediction) error {
 type historyFilter struct {
 	UserID   string
 	Label    string
+	ModelID  string
 	Unknown  *bool
 	From, To *time.Time
 }
@@ -37,6 +38,9 @@ func (s *store) history(ctx context.Context, f historyFilter, pg paging.Request)
 	q := s.db.WithContext(ctx).Model(&prediction{}).Where("user_id = ?", f.UserID)
 	if f.Label != "" {
 		q = q.Where("label = ?", f.Label)
+	}
+	if f.ModelID != "" {
+		q = q.Where("model_id = ?", f.ModelID)
 	}
 	if f.Unknown != nil {
 		q = q.Where("unknown = ?", *f.Unknown)
