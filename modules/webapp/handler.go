@@ -12,6 +12,7 @@ import (
 
 var titles = map[string]string{
 	"classify": "Classify a photo", "history": "History", "batches": "Batches",
+	"datasets": "Datasets", "dataset": "Dataset", "training": "Training jobs", "job": "Training job",
 	"operations": "Operations", "models": "Models",
 }
 
@@ -42,7 +43,11 @@ func (m *Module) page(name string, admin bool) echo.HandlerFunc {
 			v := m.view(c, "forbidden", "Admins only")
 			return m.render(c, http.StatusForbidden, v)
 		}
-		return m.render(c, http.StatusOK, m.view(c, name, titles[name]))
+		v := m.view(c, name, titles[name])
+		// The page's script reads the dataset or job itself through the
+		// API, which decides who may see it.
+		v.ID = c.Param("id")
+		return m.render(c, http.StatusOK, v)
 	}
 }
 

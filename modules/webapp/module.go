@@ -113,6 +113,8 @@ func (m *Module) Routes(e *echo.Echo) {
 		admin      bool
 	}{
 		{"/classify", "classify", false}, {"/history", "history", false}, {"/batches", "batches", false},
+		{"/datasets", "datasets", false}, {"/datasets/:id", "dataset", false},
+		{"/training", "training", false}, {"/training/:id", "job", false},
 		{"/operations", "operations", true}, {"/models", "models", true},
 	} {
 		e.GET(Prefix+pg.path, m.page(pg.tmpl, pg.admin), mw...)

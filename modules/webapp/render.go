@@ -10,7 +10,8 @@ import (
 )
 
 // pageNames are the templates that are whole pages (each with layout.html).
-var pageNames = []string{"signin", "register", "classify", "history", "batches", "operations", "models", "forbidden"}
+var pageNames = []string{"signin", "register", "classify", "history", "batches", "datasets", "dataset", "training", "job",
+	"operations", "models", "forbidden"}
 
 type pages struct{ byName map[string]*template.Template }
 
@@ -38,6 +39,7 @@ type view struct {
 	Fields    map[string]string
 	Form      map[string]string
 	Next      string
+	ID        string // the dataset or job a detail page shows
 }
 
 func (m *Module) view(c echo.Context, page, title string) view {

@@ -12,6 +12,7 @@ const AquaML = (() => {
       super((body && body.error && body.error.message) || `request failed (${status})`);
       this.status = status;
       this.code = body && body.error && body.error.code;
+      this.body = body;
     }
   }
 
@@ -37,6 +38,38 @@ const AquaML = (() => {
     return body;
   }
 
+  // upload posts a form with XMLHttpRequest, which (unlike fetch) reports
+  // the upload's progress, onto the progress element bar.
+  function upload(path, data, bar) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", prefix + path);
+      xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.setRequestHeader("Accept", "application/json");
+      bar.value = 0;
+      xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; });
+      xhr.addEventListener("load", () => {
+        let b = null;
+        try { b = JSON.parse(xhr.responseText); } catch (e) { b = null; }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          bar.value = 100;
+          resolve(b);
+        } else {
+          reject(new APIError(xhr.status, b));
+        }
+      });
+      xhr.addEventListener("error", () => reject(new Error("the upload failed: check the connection")));
+      xhr.send(data);
+    });
+  }
+
+  // problem is an API error in words, with the fields it names.
+  function problem(err) {
+    const fields = err.body && err.body.error && err.body.error.fields;
+    if (!fields) return err.message;
+    return `${err.message}: ${Object.entries(fields).map(([k, v]) => `${k} ${v}`).join("; ")}`;
+  }
+
   function el(tag, attrs = {}, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs)) {
@@ -60,5 +93,5 @@ const AquaML = (() => {
     n.className = bad ? "error" : "";
   };
 
-  return { prefix, csrf, api, el, row, pct, when, say, APIError };
+  return { prefix, csrf, api, upload, problem, el, row, pct, when, say, APIError };
 })();

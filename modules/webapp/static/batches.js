@@ -2,29 +2,11 @@
 // (the session cookie authenticates the stream), results, CSV, cancel.
 "use strict";
 (() => {
-  const { prefix, csrf, api, el, row, pct, when, say } = AquaML;
+  const { prefix, api, upload, el, row, pct, when, say } = AquaML;
   const form = document.getElementById("batch-form");
   const bar = document.getElementById("upload-progress");
   let stream = null;
   let shown = "";
-
-  function upload(data) {
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", `${prefix}/batches`);
-      xhr.setRequestHeader("X-CSRF-Token", csrf);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; });
-      xhr.addEventListener("load", () => {
-        let b = null;
-        try { b = JSON.parse(xhr.responseText); } catch (e) { b = null; }
-        if (xhr.status === 202 || xhr.status === 201) resolve(b);
-        else reject(new AquaML.APIError(xhr.status, b));
-      });
-      xhr.addEventListener("error", () => reject(new Error("the upload failed: check the connection")));
-      xhr.send(data);
-    });
-  }
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -34,11 +16,9 @@
     for (const f of files) data.append("files", f);
     const name = document.getElementById("batch-name").value.trim();
     if (name) data.append("name", name);
-    bar.value = 0;
     say("batch-status", "Uploading…");
     try {
-      const b = await upload(data);
-      bar.value = 100;
+      const b = await upload("/batches", data, bar);
       say("batch-status", `Batch ${b.name || b.id} accepted: ${b.total} photos.`);
       history.replaceState(null, "", `?id=${encodeURIComponent(b.id)}`);
       open(b.id);

@@ -1,7 +1,7 @@
-// The models page (admins): load, unload, make default, delete.
+// The models page (admins): upload, load, unload, make default, delete.
 "use strict";
 (() => {
-  const { api, el, row, pct, say } = AquaML;
+  const { api, upload, problem, el, row, pct, say } = AquaML;
 
   function action(m, label, path, method, confirmText) {
     const b = el("button", { type: "button", "aria-label": `${label} ${m.name}:${m.version}`, text: label });
@@ -36,5 +36,21 @@
       body.append(row(m.name, m.version, state, m.metrics ? pct(m.metrics.accuracy) : "", actions));
     }
   }
+  document.getElementById("model-upload").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const file = document.getElementById("model-file").files[0];
+    if (!file) return say("models-status", "Choose a model file first.", true);
+    const data = new FormData();
+    data.append("file", file);
+    say("models-status", `Uploading ${file.name}…`);
+    try {
+      const m = await upload("/models", data, document.getElementById("model-upload-progress"));
+      say("models-status", `Uploaded ${m.name}:${m.version}; it is stored, not served.`);
+      load();
+    } catch (err) {
+      say("models-status", problem(err), true);
+    }
+  });
+
   load().catch((err) => say("models-status", err.message, true));
 })();

@@ -1,0 +1,115 @@
+// One dataset: per-label counts and warnings, labelled uploads with a
+// progress bar, corrected predictions, frozen versions and a training job.
+"use strict";
+(() => {
+  const { api, upload, problem, el, row, when, say } = AquaML;
+  const id = document.body.dataset.id;
+  const path = `/datasets/${encodeURIComponent(id)}`;
+  const detail = document.getElementById("dataset-detail");
+
+  function show(d) {
+    document.querySelector("h1").textContent = `Dataset ${d.name}`;
+    document.title = `Dataset ${d.name} · ${document.title.split(" · ").pop()}`;
+    document.getElementById("dataset-summary").textContent =
+      `${d.photos} photos in ${d.labels.length} labels; a label learns well from about ${d.min_per_label} photos.`;
+    const warnings = document.getElementById("dataset-warnings");
+    warnings.replaceChildren(...d.warnings.map((w) => el("li", { class: "warning", "data-code": w.code, text: w.message })));
+    const body = document.querySelector("#label-table tbody");
+    body.replaceChildren(...d.labels.map((l) => row(l.name, l.scientific_name, l.common_name, l.count)));
+  }
+
+  async function load() {
+    let d;
+    try {
+      d = await api(path);
+    } catch (err) {
+      detail.hidden = true;
+      return say("dataset-status", err.status === 404 ? "Dataset not found." : err.message, true);
+    }
+    detail.hidden = false;
+    show(d);
+    await Promise.all([versions(), bases()]);
+  }
+
+  async function versions() {
+    const p = await api(`${path}/versions?page_size=100`);
+    const body = document.querySelector("#version-table tbody");
+    const select = document.getElementById("t-version");
+    body.replaceChildren();
+    select.replaceChildren();
+    for (const v of p.items) {
+      body.append(row(v.id.slice(0, 12), v.photos, v.label_count, when(v.created_at)));
+      select.append(el("option", { value: v.id, text: `${v.id.slice(0, 12)} (${v.photos} photos, ${when(v.created_at)})` }));
+    }
+    document.getElementById("train-submit").disabled = !p.items.length;
+    if (!p.items.length) say("train-status", "Freeze a version first: training needs one.");
+  }
+
+  async function bases() {
+    const select = document.getElementById("t-base");
+    const p = await api("/models?page_size=100");
+    for (const m of p.items) select.append(el("option", { value: m.id, text: `Fine-tune ${m.name}:${m.version}` }));
+  }
+
+  document.getElementById("items-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const files = document.getElementById("items-files").files;
+    if (!files.length) return say("items-status", "Choose a zip or photos first.", true);
+    const data = new FormData();
+    const label = document.getElementById("items-label").value.trim();
+    if (label) data.append("label", label); // before the files: the server reads the parts in order
+    for (const f of files) data.append("files", f);
+    say("items-status", "Uploading…");
+    try {
+      const r = await upload(`${path}/items`, data, document.getElementById("items-progress"));
+      say("items-status", `Added ${r.added} photos (${r.duplicates} already there).`);
+      show(r.dataset);
+    } catch (err) {
+      say("items-status", problem(err), true);
+    }
+  });
+
+  document.getElementById("from-feedback").addEventListener("click", async () => {
+    say("feedback-status", "Adding…");
+    try {
+      const r = await api(`${path}/items/from-feedback`, { method: "POST" });
+      const missing = r.unavailable ? `; ${r.unavailable} without a kept photo` : "";
+      say("feedback-status", `Added ${r.added} corrected predictions (${r.duplicates} already there${missing}).`);
+      show(r.dataset);
+    } catch (err) {
+      say("feedback-status", problem(err), true);
+    }
+  });
+
+  document.getElementById("freeze").addEventListener("click", async () => {
+    try {
+      const v = await api(`${path}/versions`, { method: "POST" });
+      say("freeze-status", `Version ${v.id.slice(0, 12)}: ${v.photos} photos in ${v.label_count} labels.`);
+      await versions();
+    } catch (err) {
+      say("freeze-status", problem(err), true);
+    }
+  });
+
+  document.getElementById("train-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const job = {
+      dataset_version: f.dataset_version.value, base: f.base.value, input: f.input.value.trim(),
+      epochs: Number(f.epochs.value), seed: Number(f.seed.value),
+      validation: { group_by: f.group_by.value.trim(), fraction: Number(f.fraction.value) },
+    };
+    if (f.architecture.value) job.architecture = f.architecture.value;
+    const button = document.getElementById("train-submit");
+    button.disabled = true;
+    try {
+      const j = await api("/training-jobs", { method: "POST", json: job });
+      location.assign(`/app/training/${encodeURIComponent(j.id)}`);
+    } catch (err) {
+      say("train-status", problem(err), true);
+      button.disabled = false;
+    }
+  });
+
+  load().catch((err) => say("dataset-status", err.message, true));
+})();
