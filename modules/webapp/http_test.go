@@ -119,7 +119,8 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 		}
 	}
 	b.signIn(apptest.AdminEmail, apptest.AdminPassword)
-	for _, path := range []string{"/app/classify", "/app/history", "/app/batches", "/app/models", "/app/operations"} {
+	for _, path := range []string{"/app/classify", "/app/history", "/app/batches", "/app/datasets", "/app/datasets/some-id",
+		"/app/training", "/app/training/some-id", "/app/models", "/app/operations"} {
 		res, body := b.do("GET", path, nil, nil)
 		if res.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: %d", path, res.StatusCode)

@@ -47,7 +47,7 @@
 
   async function bases() {
     const select = document.getElementById("t-base");
-    const p = await api("/models?page_size=100");
+    const p = await api("/models");
     for (const m of p.items) select.append(el("option", { value: m.id, text: `Fine-tune ${m.name}:${m.version}` }));
   }
 

@@ -40,7 +40,7 @@
     }
   }
   const models = form.elements.model;
-  api("/models?page_size=100").then((page) => {
+  api("/models").then((page) => {
     for (const m of page.items) models.append(el("option", { value: m.id, text: `${m.name}:${m.version}` }));
   }).catch((err) => say("history-status", `Models could not be listed: ${err.message}`, true));
   form.addEventListener("submit", (e) => { e.preventDefault(); load(""); });
