@@ -16,12 +16,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// admin signs in as the admin, loads a stored model on the models page
-// and deactivates an account on the operations page.
+// admin signs in as the admin, uploads a model and loads it on the
+// models page and deactivates an account on the operations page.
 func admin(t *testing.T, tb *tab, ta *apptest.TestApp, axe string) {
-	var m struct{ ID string }
-	body, ctype := apptest.Multipart(t, "file", "perch.aqm", perchModel(t), nil)
-	ta.Do("POST", ta.API("/models"), body, apptest.With(ta.Admin().Auth(), "Content-Type", ctype)).Want(http.StatusCreated).JSON(&m)
+	file := filepath.Join(t.TempDir(), "perch.aqm")
+	if err := os.WriteFile(file, perchModel(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	tb.open("/app/signin")
 	tb.do("sign in as the admin", chromedp.SendKeys(chromedp.CSS("#username"), apptest.AdminEmail),
@@ -29,12 +30,31 @@ func admin(t *testing.T, tb *tab, ta *apptest.TestApp, axe string) {
 		chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")), chromedp.WaitVisible(chromedp.CSS("#classify-form")))
 
 	tb.open("/app/models")
+	tb.do("upload a model", chromedp.SetUploadFiles(chromedp.CSS("#model-file"), []string{file}), chromedp.Click(chromedp.CSS("#model-upload-submit")))
 	tb.waitFor("the stored model", `!!document.querySelector('button[aria-label="Load perch:2"]')`)
+	if got := tb.text("#models-status"); got != "Uploaded perch:2; it is stored, not served." {
+		t.Errorf("after the upload: %q", got)
+	}
+	if v := eval[float64](tb, `document.getElementById('model-upload-progress').value`); v != 100 {
+		t.Errorf("the upload bar stopped at %v%%", v)
+	}
+	var m struct{ ID string }
+	var list struct{ Items []struct{ ID, Name string } }
+	ta.Do("GET", ta.API("/models"), nil, ta.Admin().Auth()).Want(http.StatusOK).JSON(&list)
+	for _, it := range list.Items {
+		if it.Name == "perch" {
+			m.ID = it.ID
+		}
+	}
+	if m.ID == "" {
+		t.Fatal("the models page said uploaded but the API lists no perch model")
+	}
 	tb.checkAccessible("models", axe)
 	tb.do("load the model", chromedp.Click(chromedp.CSS(`button[aria-label="Load perch:2"]`)))
 	tb.waitFor("the model to be loaded", `[...document.querySelectorAll('#model-table tbody tr')]
 		.some(r => r.textContent.includes('perch') && r.textContent.includes('loaded'))`)
 	tb.screenshot("models")
+	phone(tb, "models", "#model-table")
 	var got struct{ Ready bool }
 	ta.Do("GET", ta.API("/models/"+m.ID), nil, ta.Admin().Auth()).Want(http.StatusOK).JSON(&got)
 	if !got.Ready {

@@ -22,11 +22,18 @@ var updateScreens = flag.Bool("update-screens", false, "rewrite the README scree
 const password = "marina-password-1"
 
 // TestWebAppEndToEnd is a person's first day: register, sign in, classify
-// a photo and correct the answer, read the history, send a batch and
-// watch it finish, download its CSV, fail to open someone else's batch,
-// sign out; then an admin loads a model and deactivates an account.
+// a photo and correct the answer, read the history with its thumbnail,
+// send a batch and watch it finish, download its CSV, fail to open
+// someone else's batch, teach the platform a few species and train a
+// model, fail to open someone else's dataset and job, sign out; then an
+// admin uploads and loads models and deactivates an account.
 func TestWebAppEndToEnd(t *testing.T) {
-	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true })
+	ta := apptest.New(t, func(c *config.Config) {
+		c.Worker.Enabled = true
+		c.Classify.StoreImages = true // thumbnails, and corrections that can join a dataset
+		c.Training.AllowUsers = true
+		c.Training.Threads = 1
+	})
 	photos := fishPhotos(t, ta, ta.NewUser("scout"), 3)
 	tb := newTab(t, ta)
 	axe := axeSource(t)
@@ -58,6 +65,7 @@ func TestWebAppEndToEnd(t *testing.T) {
 	if row := tb.text("#history-table tbody tr"); !strings.Contains(row, top) {
 		t.Errorf("the history row %q does not show %s", row, top)
 	}
+	tb.waitFor("the thumbnail", `(() => { const i = document.querySelector('#history-table img.thumb'); return !!i && i.complete && i.naturalWidth > 0 })()`)
 	tb.checkAccessible("history", axe)
 	tb.screenshot("history")
 	tb.do("filter by a species nobody saw", chromedp.SendKeys(chromedp.CSS("#f-label"), "no_such_fish"), chromedp.Click(chromedp.CSS("#history-filter button")))
@@ -68,6 +76,8 @@ func TestWebAppEndToEnd(t *testing.T) {
 	tb.screenshot("batches")
 	phone(tb, "batches", "#batch-detail")
 	otherUsersBatch(t, tb, ta)
+	jobID, modelID := workshop(t, tb, ta, marina, axe)
+	otherUsersWorkshop(t, tb, ta)
 
 	tb.do("sign out", chromedp.Click(chromedp.CSS("#signout")), chromedp.WaitVisible(chromedp.CSS("#signin-form")))
 	tb.open("/app/classify")
@@ -76,6 +86,7 @@ func TestWebAppEndToEnd(t *testing.T) {
 	}
 
 	admin(t, tb, ta, axe)
+	adminServesTheTrainedModel(t, tb, ta, jobID, modelID)
 
 	if f := tb.foreign(); len(f) > 0 {
 		t.Errorf("pages asked another origin for %v", f)

@@ -112,6 +112,25 @@ func TestHistoryPages(t *testing.T) {
 	tb.waitFor("nothing", `document.getElementById('history-status').textContent === 'No predictions match.'`)
 	filter("", day(-1), day(1))
 	tb.waitFor("the first page again", rows+` === 20 && !document.getElementById('history-more').hidden`)
+
+	// By model: the two answers of a second model among the default's.
+	var perch struct{ ID string }
+	body, ctype := apptest.Multipart(t, "file", "perch.aqm", perchModel(t), nil)
+	ta.Do("POST", ta.API("/models"), body, apptest.With(ta.Admin().Auth(), "Content-Type", ctype)).Want(http.StatusCreated).JSON(&perch)
+	ta.Do("POST", ta.API("/models/"+perch.ID+"/load"), nil, ta.Admin().Auth()).Want(http.StatusOK)
+	for i := range 2 {
+		ta.Do("POST", ta.API("/classify?model="+perch.ID), apptest.Photo(t, 300+i, 48, 40, "png"),
+			apptest.With(s.Auth(), "Content-Type", "image/png")).Want(http.StatusOK)
+	}
+	tb.open("/app/history")
+	tb.waitFor("perch among the models", `[...document.querySelectorAll('#f-model option')].some(o => o.textContent === 'perch:2')`)
+	filter("", "", "")
+	tb.waitFor("everything", rows+` === 20 && !document.getElementById('history-more').hidden`)
+	tb.do("filter by model", chromedp.SetValue(chromedp.CSS("#f-model"), perch.ID), chromedp.Click(chromedp.CSS("#history-filter button")))
+	tb.waitFor("perch's answers", rows+` === 2 && document.getElementById('history-more').hidden`)
+	if got := eval[int](tb, `[...document.querySelectorAll('#history-table tbody tr')].filter(r => r.children[4].textContent === 'perch:2').length`); got != 2 {
+		t.Errorf("filtered by the perch model, %d of 2 rows name it", got)
+	}
 }
 
 // zipOf packs the photos into one zip archive and returns its path.
