@@ -68,6 +68,7 @@ func TestWebAppEndToEnd(t *testing.T) {
 	tb.waitFor("the thumbnail", `(() => { const i = document.querySelector('#history-table img.thumb'); return !!i && i.complete && i.naturalWidth > 0 })()`)
 	tb.checkAccessible("history", axe)
 	tb.screenshot("history")
+	phone(tb, "history", "#history-table")
 	tb.do("filter by a species nobody saw", chromedp.SendKeys(chromedp.CSS("#f-label"), "no_such_fish"), chromedp.Click(chromedp.CSS("#history-filter button")))
 	tb.waitFor("the empty answer", `document.getElementById('history-status').textContent === 'No predictions match.'`)
 

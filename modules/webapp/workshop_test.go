@@ -141,6 +141,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 		t.Errorf("after freezing: %q", got)
 	}
 	tb.checkAccessible("dataset", axe)
+	tb.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	tb.screenshot("dataset")
 	phone(tb, "dataset", "#versions-title")
 
@@ -181,6 +182,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 	tb.checkAccessible("training job", axe)
 	tb.screenshot("training-job")
 	phone(tb, "training-job", "#curves-title")
+	phone(tb, "training-report", "#report")
 	var job struct {
 		ModelID string `json:"model_id"`
 	}
@@ -195,6 +197,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 	}
 	tb.checkAccessible("training", axe)
 	tb.screenshot("training")
+	phone(tb, "training", "#job-list")
 
 	// The correction sent earlier, with its kept photo, joins the dataset.
 	tb.open("/app/datasets/" + datasetID)
