@@ -3,6 +3,7 @@ package classification_test
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
@@ -96,6 +97,9 @@ func TestHistoryByModel(t *testing.T) {
 	ta.Do("GET", ta.API("/predictions?page_size=1&model="+trout.ID+"&cursor="+first.Next), nil, alice.Auth()).Want(http.StatusOK).JSON(&page)
 	if len(page.Items) != 1 || page.Items[0].ID == first.Items[0].ID || page.Items[0].Model.ID != trout.ID {
 		t.Errorf("the second keyset page %+v after %+v", page.Items, first.Items)
+	}
+	if f := ta.Do("GET", ta.API("/predictions?model="+strings.Repeat("m", 201)), nil, alice.Auth()).Want(http.StatusUnprocessableEntity).Error().Fields; f["model"] == "" {
+		t.Errorf("a model id too long to be one: fields %v", f)
 	}
 	ta.Do("GET", ta.API("/predictions?model=no-such-model"), nil, alice.Auth()).Want(http.StatusOK).JSON(&page)
 	if page.Total != 0 {

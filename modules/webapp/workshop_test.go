@@ -262,4 +262,53 @@ func adminServesTheTrainedModel(t *testing.T, tb *tab, ta *apptest.TestApp, jobI
 	if !got.Ready || got.Active {
 		t.Errorf("after loading from the job's page the model is %+v, want ready and not the default", got)
 	}
+	tb.do("make it the default", chromedp.Click(chromedp.CSS("#model-activate")))
+	tb.waitFor("the model as the default", `(() => { const s = document.getElementById('model-state'); return !!s && s.textContent.endsWith(': the default, loaded.') })()`)
+	ta.Do("GET", ta.API("/models/"+modelID), nil, ta.Admin().Auth()).Want(http.StatusOK).JSON(&got)
+	if !got.Active {
+		t.Error("the job's page said default but the API has another default model")
+	}
+	if eval[bool](tb, `!!document.getElementById('model-activate') || !!document.getElementById('model-load')`) {
+		t.Error("the default, loaded model is still offered to load or make the default")
+	}
+}
+
+// The dataset page says in words what the API refused: photos with no
+// label, and a user's training job where only admins train.
+func TestDatasetPageSaysWhatIsWrong(t *testing.T) {
+	ta := apptest.New(t, nil) // TRAINING_ALLOW_USERS is off
+	nemo := ta.NewUser("nemo")
+	var ds struct{ ID string }
+	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "pond"}, nemo.Auth()).Want(http.StatusCreated).JSON(&ds)
+	raw, err := os.ReadFile(zipOfFolders(t, labelled(t, []string{"dascyllus_reticulatus", "chromis_chrysura"}, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/items"), raw, apptest.With(nemo.Auth(), "Content-Type", "application/zip")).Want(http.StatusCreated)
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/versions"), nil, nemo.Auth()).Want(http.StatusCreated)
+
+	tb := newTab(t, ta)
+	signInTab(tb, "nemo", apptest.Password)
+	tb.open("/app/datasets/" + ds.ID)
+	tb.waitFor("the version", `document.querySelectorAll('#t-version option').length === 1 && !document.getElementById('train-submit').disabled`)
+	loose := labelled(t, []string{"amphiprion_clarkii"}, 1)["amphiprion_clarkii"]
+	tb.do("upload a photo with no label", chromedp.SetUploadFiles(chromedp.CSS("#items-files"), loose), chromedp.Click(chromedp.CSS("#items-submit")))
+	tb.waitFor("the refusal", `document.getElementById('items-status').className === 'error'`)
+	if got := tb.text("#items-status"); !strings.Contains(got, "has no label") {
+		t.Errorf("a photo with no label: %q", got)
+	}
+	if n := labelCount(tb, "amphiprion_clarkii"); n != 0 {
+		t.Errorf("a refused photo is counted: %d", n)
+	}
+	tb.do("start training", chromedp.Click(chromedp.CSS("#train-submit")))
+	tb.waitFor("the refusal", `document.getElementById('train-status').className === 'error'`)
+	if got := tb.text("#train-status"); !strings.Contains(got, "only admins train models") {
+		t.Errorf("a user's training job where only admins train: %q", got)
+	}
+	if loc, _ := chromedp.Run(tb.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/app/datasets/"+ds.ID) {
+		t.Errorf("a refused job went on to %s", loc)
+	}
+	if errs := tb.consoleErrors(); len(errs) > 0 {
+		t.Errorf("the page logged errors: %v", errs)
+	}
 }

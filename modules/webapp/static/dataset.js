@@ -94,12 +94,15 @@
   document.getElementById("train-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target.elements;
-    const job = {
-      dataset_version: f.dataset_version.value, base: f.base.value, input: f.input.value.trim(),
-      epochs: Number(f.epochs.value), seed: Number(f.seed.value),
-      validation: { group_by: f.group_by.value.trim(), fraction: Number(f.fraction.value) },
-    };
-    if (f.architecture.value) job.architecture = f.architecture.value;
+    // A field left blank is left out: the API fills in its default.
+    const job = { dataset_version: f.dataset_version.value, base: f.base.value, validation: {} };
+    const set = (obj, key, v, num) => { if (String(v).trim() !== "") obj[key] = num ? Number(v) : String(v).trim(); };
+    set(job, "architecture", f.architecture.value);
+    set(job, "input", f.input.value);
+    set(job, "epochs", f.epochs.value, true);
+    set(job, "seed", f.seed.value, true);
+    set(job.validation, "group_by", f.group_by.value);
+    set(job.validation, "fraction", f.fraction.value, true);
     const button = document.getElementById("train-submit");
     button.disabled = true;
     try {
