@@ -1,11 +1,8 @@
 package webapp_test
 
 import (
-	"archive/zip"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,32 +133,11 @@ func TestHistoryPages(t *testing.T) {
 // zipOf packs the photos into one zip archive and returns its path.
 func zipOf(t *testing.T, photos []photo) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "morning.zip")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	paths := make([]string, len(photos))
+	for i, p := range photos {
+		paths[i] = p.path
 	}
-	zw := zip.NewWriter(f)
-	for _, p := range photos {
-		raw, err := os.ReadFile(p.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.Create("pond/" + filepath.Base(p.path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(raw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return zipOfFolders(t, map[string][]string{"pond": paths})
 }
 
 // TestDropAPhoto drops a photo on the classify page, as from a file

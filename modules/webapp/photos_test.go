@@ -1,6 +1,8 @@
 package webapp_test
 
 import (
+	"archive/zip"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,4 +71,81 @@ func fishPhotos(t *testing.T, ta *apptest.TestApp, s apptest.Session, n int) []p
 		out = append(out, photo{path: f})
 	}
 	return out
+}
+
+// trainDir is the shared Fish4Knowledge training split, when present.
+func trainDir() string {
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared", "datasets", "fish4knowledge", "train"))
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return dir
+	}
+	return ""
+}
+
+// labelled is a small labelled set: perLabel photos of each of labels,
+// from the shared training split, or generated photos (one colour per
+// label) without it.
+func labelled(t *testing.T, labels []string, perLabel int) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	dir := trainDir()
+	if dir == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the shared Fish4Knowledge training split is missing next to the repository")
+		}
+		t.Log("no shared Fish4Knowledge training split: the dataset is made of generated photos")
+	}
+	tmp := t.TempDir()
+	for i, l := range labels {
+		if dir != "" {
+			files, _ := filepath.Glob(filepath.Join(dir, l, "*.jpg"))
+			sort.Strings(files)
+			if len(files) < perLabel {
+				t.Fatalf("%s has %d photos in the shared data, want %d", l, len(files), perLabel)
+			}
+			out[l] = files[:perLabel]
+			continue
+		}
+		for n := range perLabel {
+			f := filepath.Join(tmp, fmt.Sprintf("%s-%d.png", l, n))
+			if err := os.WriteFile(f, apptest.Photo(t, 300+10*i+n, 48, 40, "png"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out[l] = append(out[l], f)
+		}
+	}
+	return out
+}
+
+// zipOfFolders packs photos into a zip with one folder per label.
+func zipOfFolders(t *testing.T, photos map[string][]string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "season.zip")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for label, files := range photos {
+		for _, p := range files {
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := zw.Create(label + "/" + filepath.Base(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
