@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/platform/config"
 	"github.com/chromedp/chromedp"
 )
 
@@ -230,5 +231,47 @@ func TestDatasetPageSaysWhatIsWrong(t *testing.T) {
 	}
 	if errs := tb.consoleErrors(); len(errs) > 0 {
 		t.Errorf("the page logged errors: %v", errs)
+	}
+}
+
+// With no worker a job stays queued, so its page holds the event stream
+// open; cancelling from the page ends the stream with the final state.
+func TestCancelATrainingJob(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.Training.AllowUsers = true })
+	nemo := ta.NewUser("nemo")
+	var ds struct{ ID string }
+	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "pond"}, nemo.Auth()).Want(http.StatusCreated).JSON(&ds)
+	raw, err := os.ReadFile(zipOfFolders(t, labelled(t, []string{"dascyllus_reticulatus", "chromis_chrysura"}, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/items"), raw, apptest.With(nemo.Auth(), "Content-Type", "application/zip")).Want(http.StatusCreated)
+	var v struct{ ID string }
+	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/versions"), nil, nemo.Auth()).Want(http.StatusCreated).JSON(&v)
+	var job struct{ ID string }
+	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "epochs": 3}, nemo.Auth()).Want(http.StatusAccepted).JSON(&job)
+
+	tb := newTab(t, ta)
+	signInTab(tb, "nemo", apptest.Password)
+	tb.open("/app/training/" + job.ID)
+	tb.waitFor("the queued job", `document.getElementById('job-state').textContent === 'queued' && !document.getElementById('job-cancel').hidden`)
+	if got := tb.text("#job-summary"); got != "epoch 0 of 3" {
+		t.Errorf("a queued job of 3 epochs: %q", got)
+	}
+	if !tb.requested("/training-jobs/" + job.ID + "/events") {
+		t.Error("the page of a queued job does not follow its events")
+	}
+	tb.do("cancel", chromedp.Click(chromedp.CSS("#job-cancel")))
+	tb.waitFor("the end of the stream", `document.getElementById('job-detail').getAttribute('aria-busy') === 'false'`)
+	if got := tb.text("#job-state"); got != "cancelled" {
+		t.Errorf("after cancelling the page says %q", got)
+	}
+	if !eval[bool](tb, `document.getElementById('job-cancel').hidden && document.getElementById('report').hidden`) {
+		t.Error("a cancelled job still offers to cancel, or shows a report")
+	}
+	var got struct{ Status string }
+	ta.Do("GET", ta.API("/training-jobs/"+job.ID), nil, nemo.Auth()).Want(http.StatusOK).JSON(&got)
+	if got.Status != "cancelled" {
+		t.Errorf("the page cancelled the job but the API says %s", got.Status)
 	}
 }
