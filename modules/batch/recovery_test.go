@@ -265,7 +265,10 @@ func TestTwoWorkersShareABatch(t *testing.T) {
 		c.Redis.URL, c.HTTP.BodyLimit, c.Batch.ChunkSize = redisURL, 64<<20, 4
 	})
 	alice := ta.NewUser("alice")
-	workers := []*process{startWorker(t, ta.Config(), nil), startWorker(t, ta.Config(), nil)}
+	// Sharing, not takeover, is under test: a lease that outlasts a stall
+	// of a loaded machine keeps each live worker's photos its own.
+	long := map[string]string{"BATCH_LEASE": "1m"}
+	workers := []*process{startWorker(t, ta.Config(), long), startWorker(t, ta.Config(), long)}
 	waitFor(t, 30*time.Second, "both workers to register", func() bool {
 		n, err := ta.Queue.WorkersSeen(context.Background())
 		return err == nil && n == 2
