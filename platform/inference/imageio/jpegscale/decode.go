@@ -199,9 +199,9 @@ func (c *component) setSize(nx, ny int) {
 	c.nx, c.ny = nx, ny
 	c.used = c.used[:0]
 	for k, nat := range unzig {
-		c.pos[k] = -1
+		c.pos[k], c.natIdx[k], c.storeIdx[k] = -1, 64, 64
 		if int(nat)%8 < nx && int(nat)/8 < ny {
-			c.pos[k] = int8(len(c.used))
+			c.pos[k], c.natIdx[k], c.storeIdx[k] = int8(len(c.used)), nat, uint8(len(c.used))
 			c.used = append(c.used, uint8(k))
 		}
 	}

@@ -43,6 +43,10 @@ type component struct {
 	vals []int16
 	mask []uint64
 	pos  [64]int8 // index into a block's vals by zig-zag index, -1 if unused
+	// Where a sequential block decode puts each zig-zag coefficient: its
+	// natural index when streaming, its vals index when storing; 64 (a
+	// slot nobody reads) when the output does not need it.
+	natIdx, storeIdx [64]uint8
 }
 
 // decoder keeps the state shared by the marker parser and the scans.

@@ -97,6 +97,31 @@ func idct(blk *[64]int32, nx, ny int, dst []byte, stride, w, h int) {
 	}
 }
 
+// idct2 is idct for nx, ny <= 2 (1/8 and 1/4 scale luma, 1/8 scale
+// subsampled chroma), in integers: every basis value of the 2-point
+// transform is +-1/(2 sqrt 2), so each output is the sum of the four
+// coefficients with signs, over 8. Rounding matches the float path
+// (+128.5, then truncation). Coefficients outside the nx x ny corner must
+// be zero.
+func idct2(blk *[65]int32, dst []byte, stride, w, h int) {
+	a, b, c, e := blk[0]+1028, blk[1], blk[8], blk[9]
+	dst[0] = clampInt((a + b + c + e) >> 3)
+	if w > 1 {
+		dst[1] = clampInt((a - b + c - e) >> 3)
+	}
+	if h > 1 {
+		row := dst[stride:]
+		row[0] = clampInt((a + b - c - e) >> 3)
+		if w > 1 {
+			row[1] = clampInt((a - b - c + e) >> 3)
+		}
+	}
+}
+
+func clampInt(v int32) byte {
+	return byte(max(0, min(255, v)))
+}
+
 // idct1 is the n-point 1-D inverse of in (the first len(in) coefficients,
 // the rest zero). It splits even and odd frequencies: cos((2(n-1-x)+1)u*pi/2n)
 // is (-1)^u cos((2x+1)u*pi/2n), so each pair of mirrored outputs costs one

@@ -85,6 +85,9 @@ type scanState struct {
 // decodeScan runs the entropy decoder over one scan, handing each block to
 // the streaming output or to the coefficient store.
 func (d *decoder) decodeScan() error {
+	if d.stream {
+		return d.streamScan()
+	}
 	sc := &d.cur
 	d.bits = bitReader{src: &d.src}
 	var st scanState
@@ -155,25 +158,20 @@ func (d *decoder) endScan() error {
 	return nil
 }
 
-// block decodes the block of scan component i at block coordinates (bx, by).
+// block decodes the block of scan component i at block coordinates (bx, by)
+// into the coefficient store.
 func (d *decoder) block(st *scanState, i, bx, by int) {
 	sc := &d.cur
 	ci := sc.comps[i]
 	c := &d.comps[ci]
-	if d.stream {
-		var zz [64]int32
-		d.sequential(st, i, ci, &zz)
-		d.emit(ci, bx, by, &zz)
-		return
-	}
 	bi := by*c.bw + bx
 	blk := coefBlock{vals: c.vals[bi*len(c.used):][:len(c.used)], pos: &c.pos, mask: &c.mask[bi]}
 	switch {
 	case !d.progressive:
-		var zz [64]int32
-		d.sequential(st, i, ci, &zz)
-		for j, k := range c.used {
-			blk.vals[j] = int16(zz[k])
+		var vals [65]int32
+		d.bits.seqBlock(d.dc[sc.td[i]], d.ac[sc.ta[i]], &st.pred[ci], &c.storeIdx, &ones, &vals)
+		for j := range blk.vals {
+			blk.vals[j] = int16(vals[j])
 		}
 	case sc.ss == 0 && sc.ah == 0:
 		s := d.bits.decode(d.dc[sc.td[i]])
@@ -195,75 +193,7 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 }
 
 func (d *decoder) fail(format string, args ...any) {
-	if d.bits.err == nil {
-		d.bits.err = corrupt(format, args...)
-	}
-}
-
-// sequential decodes one block of a sequential scan (F.2.2) into zz, in
-// zig-zag order and not yet dequantised.
-func (d *decoder) sequential(st *scanState, i, ci int, zz *[64]int32) {
-	sc := &d.cur
-	s := d.bits.decode(d.dc[sc.td[i]])
-	if s > 15 {
-		d.fail("DC magnitude category %d", s)
-		return
-	}
-	st.pred[ci] += d.bits.receiveExtend(s)
-	zz[0] = st.pred[ci]
-	// The AC loop is the hot path: the bit reader's fast path is inlined by
-	// hand, with one refill per coefficient that guarantees room for the
-	// longest code plus the longest magnitude (16 + 16 bits).
-	ac := d.ac[sc.ta[i]]
-	b := &d.bits
-	for k := 1; k < 64; {
-		if b.n < 32 {
-			b.fill()
-		}
-		if e := ac.fastAC[b.acc>>(64-lookBits)]; e != 0 {
-			l := uint(e & 0xFF)
-			b.acc <<= l
-			b.n -= l
-			k += int(e >> 8 & 0xFF)
-			if k > 63 {
-				d.fail("AC run past the end of a block")
-				return
-			}
-			zz[k] = e >> 16
-			k++
-			continue
-		}
-		var rs uint8
-		if e := ac.fast[b.acc>>(64-lookBits)]; e != 0 {
-			l := uint(e >> 8)
-			b.acc <<= l
-			b.n -= l
-			rs = uint8(e)
-		} else {
-			rs = b.decodeSlow(ac)
-		}
-		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
-			if r != 15 {
-				return
-			}
-			k += 16
-			continue
-		}
-		k += r
-		if k > 63 {
-			d.fail("AC run past the end of a block")
-			return
-		}
-		v := int32(b.acc >> (64 - s))
-		b.acc <<= s
-		b.n -= s
-		if v < 1<<(s-1) {
-			v += -1<<s + 1
-		}
-		zz[k] = v
-		k++
-	}
+	d.bits.fail(format, args...)
 }
 
 // coefBlock is one block of the coefficient store.

@@ -1,6 +1,7 @@
 package jpegscale
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 )
@@ -68,18 +69,29 @@ type bitReader struct {
 	err    error
 }
 
+// noFF reports whether none of w's eight bytes is 0xFF: a zero byte in ^w
+// makes (^w - 0x01...) borrow into that byte's top bit where w has it set.
+func noFF(w uint64) bool {
+	return (^w-0x0101010101010101)&w&0x8080808080808080 == 0
+}
+
+// refill tops the accumulator up to at least 56 bits. Its fast path takes
+// whole bytes from one 8-byte load when none of them is 0xFF, so stuffing
+// and markers only ever meet the byte-by-byte fill. It works on the
+// caller's copies of acc and n so a decoding loop can keep them in
+// registers.
+func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
+	if acc2, n2 := b.refillFast(acc, n); n2 != n {
+		return acc2, n2
+	}
+	b.acc, b.n = acc, n
+	b.fill()
+	return b.acc, b.n
+}
+
 func (b *bitReader) fill() {
-	// Fast path: plain bytes straight from the buffer, up to the first 0xFF.
-	if src := b.src; b.marker == 0 && src.j-src.i >= 8 {
-		for b.n <= 56 {
-			c := src.buf[src.i]
-			if c == 0xFF {
-				break
-			}
-			src.i++
-			b.acc |= uint64(c) << (56 - b.n)
-			b.n += 8
-		}
+	if b.n <= 56 {
+		b.acc, b.n = b.refillFast(b.acc, b.n)
 	}
 	for b.n <= 56 {
 		var c byte
@@ -107,6 +119,20 @@ func (b *bitReader) fill() {
 		b.acc |= uint64(c) << (56 - b.n)
 		b.n += 8
 	}
+}
+
+// refillFast is refill's fast path alone: it returns acc and n unchanged
+// when the next eight bytes hold a 0xFF or are not all buffered.
+func (b *bitReader) refillFast(acc uint64, n uint) (uint64, uint) {
+	if s := b.src; b.marker == 0 && s.i+8 <= len(s.buf) && s.i+8 <= s.j {
+		if w := binary.BigEndian.Uint64(s.buf[s.i:]); noFF(w) {
+			k := (63 - n) >> 3
+			acc |= w &^ (^uint64(0) >> (8 * k)) >> n
+			s.i += int(k)
+			return acc, n + 8*k
+		}
+	}
+	return acc, n
 }
 
 // bits reads n <= 16 bits; n == 0 yields 0 because Go defines a shift by 64
