@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aquaml/aquaml/platform/inference/imageio/imagetest"
 	"github.com/aquaml/aquaml/platform/testkit/sharedtest"
 )
 
@@ -77,4 +78,14 @@ func BenchmarkRejectBomb(b *testing.B) {
 			b.Fatal("bomb accepted")
 		}
 	}
+}
+
+// Camera frames through the whole serving path (scaled decode, resize,
+// normalise) for the bundled 64x64 model.
+func BenchmarkPreprocessCamera1080p(b *testing.B) {
+	benchPreprocess(b, imagetest.CameraFrame(b, 1920, 1080), 64)
+}
+
+func BenchmarkPreprocessCamera12MP(b *testing.B) {
+	benchPreprocess(b, imagetest.CameraFrame(b, 4000, 3000), 64)
 }

@@ -21,7 +21,14 @@ var ones = func() (m [64]int32) {
 func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul *[64]int32, dst *[65]int32) {
 	acc, n := b.acc, b.n
 	if n < 32 {
-		acc, n = b.refill(acc, n)
+		if w, ok := b.src.word(); ok && b.marker == 0 {
+			k := (63 - n) >> 3
+			b.src.i += int(k)
+			acc |= w >> (n & 63)
+			n += 8 * k
+		} else {
+			acc, n = b.refillSlow(acc, n)
+		}
 	}
 	var diff int32
 	if e := dc.look[acc>>(64-lookBits)]; e&0xFF != 0 {
@@ -48,7 +55,14 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 	dst[idx[0]] = *pred * mul[0]
 	for k := 1; k < 64; {
 		if n < 32 {
-			acc, n = b.refill(acc, n)
+			if w, ok := b.src.word(); ok && b.marker == 0 {
+				k := (63 - n) >> 3
+				b.src.i += int(k)
+				acc |= w >> (n & 63)
+				n += 8 * k
+			} else {
+				acc, n = b.refillSlow(acc, n)
+			}
 		}
 		var rs uint8
 		var v int32

@@ -75,25 +75,42 @@ func noFF(w uint64) bool {
 	return (^w-0x0101010101010101)&w&0x8080808080808080 == 0
 }
 
-// refill tops the accumulator up to at least 56 bits. Its fast path takes
-// whole bytes from one 8-byte load when none of them is 0xFF, so stuffing
-// and markers only ever meet the byte-by-byte fill. It works on the
-// caller's copies of acc and n so a decoding loop can keep them in
-// registers.
-func (b *bitReader) refill(acc uint64, n uint) (uint64, uint) {
-	if acc2, n2 := b.refillFast(acc, n); n2 != n {
-		return acc2, n2
+// The entropy decoder's refill: whole bytes from one 8-byte load when none
+// of the eight is 0xFF, so stuffing and markers only ever meet the
+// byte-by-byte fill. The hot loop (seqBlock) writes this fast path out in
+// place to keep its accumulator in registers.
+//
+// The load is ORed in whole, so the bits below the last whole byte taken
+// (fewer than 8) already hold the top of the next unread byte. Whichever
+// path reads that byte next ORs the same bits at the same place, so they
+// are never wrong, and nothing reads below n.
+
+// word returns the next eight buffered bytes, big-endian, if there are
+// eight and none is 0xFF.
+func (s *source) word() (uint64, bool) {
+	if s.i+8 > s.j {
+		return 0, false
 	}
+	w := binary.BigEndian.Uint64(s.buf[s.i:])
+	return w, noFF(w)
+}
+
+// refillSlow is fill for a caller holding acc and n in locals.
+func (b *bitReader) refillSlow(acc uint64, n uint) (uint64, uint) {
 	b.acc, b.n = acc, n
 	b.fill()
 	return b.acc, b.n
 }
 
 func (b *bitReader) fill() {
-	if b.n <= 56 {
-		b.acc, b.n = b.refillFast(b.acc, b.n)
-	}
 	for b.n <= 56 {
+		if w, ok := b.src.word(); ok && b.marker == 0 {
+			k := (63 - b.n) >> 3
+			b.src.i += int(k)
+			b.acc |= w >> (b.n & 63)
+			b.n += 8 * k
+			return // k whole bytes leave at least 56 bits
+		}
 		var c byte
 		if b.marker == 0 && b.err == nil {
 			var err error
@@ -119,20 +136,6 @@ func (b *bitReader) fill() {
 		b.acc |= uint64(c) << (56 - b.n)
 		b.n += 8
 	}
-}
-
-// refillFast is refill's fast path alone: it returns acc and n unchanged
-// when the next eight bytes hold a 0xFF or are not all buffered.
-func (b *bitReader) refillFast(acc uint64, n uint) (uint64, uint) {
-	if s := b.src; b.marker == 0 && s.i+8 <= len(s.buf) && s.i+8 <= s.j {
-		if w := binary.BigEndian.Uint64(s.buf[s.i:]); noFF(w) {
-			k := (63 - n) >> 3
-			acc |= w &^ (^uint64(0) >> (8 * k)) >> n
-			s.i += int(k)
-			return acc, n + 8*k
-		}
-	}
-	return acc, n
 }
 
 // bits reads n <= 16 bits; n == 0 yields 0 because Go defines a shift by 64
