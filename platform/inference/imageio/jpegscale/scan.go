@@ -169,7 +169,8 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 	switch {
 	case !d.progressive:
 		var vals [65]int32
-		d.bits.seqBlock(d.dc[sc.td[i]], d.ac[sc.ta[i]], &st.pred[ci], &c.storeIdx, &ones, &vals)
+		t := newSeqCoder(d.dc[sc.td[i]], d.ac[sc.ta[i]], c, nil, true)
+		d.bits.seqBlock(&t, &st.pred[ci], &vals)
 		for j := range blk.vals {
 			blk.vals[j] = int16(vals[j])
 		}

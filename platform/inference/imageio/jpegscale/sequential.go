@@ -9,16 +9,41 @@ var ones = func() (m [64]int32) {
 	return m
 }()
 
+// seqCoder is what seqBlock needs of one scan component: its tables, and
+// where each zig-zag coefficient goes. A coefficient the caller does not
+// keep has idx 64, a slot nobody reads; last is the highest kept index.
+type seqCoder struct {
+	dc, ac *huffTable
+	idx    *[64]uint8
+	mul    *[64]int32
+	last   int
+}
+
+// newSeqCoder describes component c of a sequential scan, streaming
+// (dequantised natural order) or storing (raw values in c.vals order).
+func newSeqCoder(dc, ac *huffTable, c *component, mul *[64]int32, store bool) seqCoder {
+	t := seqCoder{dc: dc, ac: ac, idx: &c.natIdx, mul: mul}
+	if store {
+		t.idx, t.mul = &c.storeIdx, &ones
+	}
+	for k, i := range t.idx {
+		if i < 64 {
+			t.last = k
+		}
+	}
+	return t
+}
+
 // seqBlock decodes one block of a sequential scan (T.81 F.2.2). The DC
 // difference is added to *pred; coefficient k (zig-zag order, DC included)
-// lands in dst[idx[k]] multiplied by mul[k]. A coefficient the caller does
-// not keep has idx 64, a slot nobody reads, so the loop stores without
-// asking: at 1/8 every AC value goes there, as only DC reaches the output.
+// lands in dst[t.idx[k]] multiplied by t.mul[k]. Past t.last the AC codes
+// are only read, to find the block's end: at 1/8 that is every one, as
+// only DC reaches the output.
 //
 // This is the hot loop of a whole decode. The accumulator lives in locals
 // so it stays in registers, and one refill per coefficient guarantees room
 // for the longest code plus the longest magnitude (16 + 16 bits).
-func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul *[64]int32, dst *[65]int32) {
+func (b *bitReader) seqBlock(t *seqCoder, pred *int32, dst *[65]int32) {
 	acc, n := b.acc, b.n
 	if n < 32 {
 		if w, ok := b.src.word(); ok && b.marker == 0 {
@@ -31,7 +56,7 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 		}
 	}
 	var diff int32
-	if e := dc.look[acc>>(64-lookBits)]; e&0xFF != 0 {
+	if e := t.dc.look[acc>>(64-lookBits)]; e&0xFF != 0 {
 		l := uint(e & 0xFF)
 		acc <<= l
 		n -= l
@@ -44,7 +69,7 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 	} else {
 		b.acc, b.n = acc, n
 		var s uint8
-		s, diff = b.symbol(dc)
+		s, diff = b.symbol(t.dc)
 		if s > 15 {
 			b.fail("DC magnitude category %d", s)
 			return
@@ -52,8 +77,10 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 		acc, n = b.acc, b.n
 	}
 	*pred += diff
-	dst[idx[0]] = *pred * mul[0]
-	for k := 1; k < 64; {
+	dst[t.idx[0]] = *pred * t.mul[0]
+	ac, idx, mul := t.ac, t.idx, t.mul
+	k := 1
+	for k <= t.last {
 		if n < 32 {
 			if w, ok := b.src.word(); ok && b.marker == 0 {
 				k := (63 - n) >> 3
@@ -78,7 +105,8 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 		}
 		if rs&15 == 0 {
 			if rs != 0xF0 {
-				break // EOB
+				k = 64 // EOB
+				break
 			}
 			k += 16
 			continue
@@ -89,8 +117,44 @@ func (b *bitReader) seqBlock(dc, ac *huffTable, pred *int32, idx *[64]uint8, mul
 			b.fail("AC run past the end of a block")
 			return
 		}
-		dst[idx[k]] = v * mul[k]
+		dst[idx[k&63]] = v * mul[k&63]
 		k++
+	}
+	for k < 64 {
+		if n < 32 {
+			if w, ok := b.src.word(); ok && b.marker == 0 {
+				k := (63 - n) >> 3
+				b.src.i += int(k)
+				acc |= w >> (n & 63)
+				n += 8 * k
+			} else {
+				acc, n = b.refillSlow(acc, n)
+			}
+		}
+		var rs uint8
+		if e := ac.look[acc>>(64-lookBits)]; e&0xFF != 0 {
+			l := uint(e & 0xFF)
+			acc <<= l
+			n -= l
+			rs = uint8(e >> 8)
+		} else {
+			b.acc, b.n = acc, n
+			rs, _ = b.symbol(ac)
+			acc, n = b.acc, b.n
+		}
+		if rs&15 == 0 {
+			if rs != 0xF0 {
+				break // EOB
+			}
+			k += 16
+			continue
+		}
+		k += int(rs>>4) + 1
+		if k > 64 {
+			b.acc, b.n = acc, n
+			b.fail("AC run past the end of a block")
+			return
+		}
 	}
 	b.acc, b.n = acc, n
 }
