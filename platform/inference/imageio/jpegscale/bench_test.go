@@ -91,3 +91,23 @@ func cpuTime() time.Duration {
 func reportCPU(b *testing.B, start time.Duration) {
 	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 }
+
+// BenchmarkDecodeScaledProgressive decodes testdata/big_prog420.jpg, a
+// 1600x1200 progressive 4:2:0 gradient (cjpeg's default scan script), so
+// every coefficient passes through the coefficient store.
+func BenchmarkDecodeScaledProgressive(b *testing.B) {
+	data := readTestdata(b, "big_prog420.jpg")
+	for _, s := range []int{8, 4, 2} {
+		b.Run(fmt.Sprintf("1_%d", s), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				if _, _, err := DecodeScaled(bytes.NewReader(data), 1600/s, 1200/s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}

@@ -149,8 +149,9 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 	return img, nil
 }
 
-// emit dequantises a zig-zag block and writes its scaled inverse DCT.
-func (d *decoder) emit(ci, bx, by int, zz *[64]int32) {
+// emit dequantises a block of stored values and writes its scaled inverse
+// DCT.
+func (d *decoder) emit(ci, bx, by int, vals []int16) {
 	p := &d.planes[ci]
 	c := &d.comps[ci]
 	x0, y0 := bx*c.nx, by*c.ny
@@ -158,18 +159,22 @@ func (d *decoder) emit(ci, bx, by int, zz *[64]int32) {
 		return
 	}
 	q := &d.quant[c.tq]
-	var blk [64]int32
+	dst := p.pix[y0*p.stride+x0:]
+	w, h := min(c.nx, p.w-x0), min(c.ny, p.h-y0)
 	if c.nx == 1 && c.ny == 1 {
-		blk[0] = zz[0] * int32(q[0])
-	} else {
-		// Only the top-left nx x ny coefficients reach the output.
-		for _, k := range c.used {
-			if v := zz[k]; v != 0 {
-				blk[unzig[k]] = v * int32(q[k])
-			}
-		}
+		dst[0] = clampInt((int32(vals[0])*int32(q[0]) + 1028) >> 3)
+		return
 	}
-	idct(&blk, c.nx, c.ny, p.pix[y0*p.stride+x0:], p.stride, min(c.nx, p.w-x0), min(c.ny, p.h-y0))
+	// Only the top-left nx x ny coefficients reach the output.
+	var blk [65]int32
+	for j, k := range c.used {
+		blk[unzig[k]] = int32(vals[j]) * int32(q[k])
+	}
+	if c.nx <= 2 && c.ny <= 2 {
+		idct2(&blk, dst, p.stride, w, h)
+		return
+	}
+	idct((*[64]int32)(blk[:64]), c.nx, c.ny, dst, p.stride, w, h)
 }
 
 // render turns the stored coefficients into pixels after the last scan.
@@ -179,14 +184,10 @@ func (d *decoder) render() error {
 		if !d.haveQuant[c.tq] {
 			return corrupt("undefined quantisation table %d", c.tq)
 		}
-		var zz [64]int32
+		n := len(c.used)
 		for by := 0; by < c.bh; by++ {
 			for bx := 0; bx < c.bw; bx++ {
-				vals := c.vals[(by*c.bw+bx)*len(c.used):][:len(c.used)]
-				for j, k := range c.used {
-					zz[k] = int32(vals[j])
-				}
-				d.emit(ci, bx, by, &zz)
+				d.emit(ci, bx, by, c.vals[(by*c.bw+bx)*n:][:n])
 			}
 		}
 	}

@@ -1,5 +1,7 @@
 package jpegscale
 
+import "math/bits"
+
 // acFirst decodes the first pass over a spectral band (T.81 G.1.2.2).
 func (d *decoder) acFirst(st *scanState, blk coefBlock, h *huffTable) {
 	if st.eobrun > 0 {
@@ -8,7 +10,7 @@ func (d *decoder) acFirst(st *scanState, blk coefBlock, h *huffTable) {
 	}
 	sc := &d.cur
 	for k := int(sc.ss); k <= int(sc.se); {
-		rs := d.bits.decode(h)
+		rs, v := d.bits.symbol(h)
 		r, s := int(rs>>4), rs&15
 		if s == 0 {
 			if r < 15 {
@@ -27,7 +29,7 @@ func (d *decoder) acFirst(st *scanState, blk coefBlock, h *huffTable) {
 			d.fail("AC run past the spectral band")
 			return
 		}
-		blk.set(k, int16(d.bits.receiveExtend(s)<<sc.al))
+		blk.set(k, int16(v<<sc.al))
 		k++
 	}
 }
@@ -103,9 +105,16 @@ func (d *decoder) acRefine(st *scanState, blk coefBlock, h *huffTable) {
 		}
 	}
 	if st.eobrun > 0 {
-		for ; k <= se; k++ {
-			if blk.nonzero(k) {
-				refine(k)
+		// Inside an EOB run only the coefficients already non-zero take
+		// a bit: visit just those, lowest index first. In a smooth photo
+		// most blocks have none.
+		if k <= se {
+			m := *blk.mask &^ (1<<uint(k) - 1)
+			if se < 63 {
+				m &= 1<<uint(se+1) - 1
+			}
+			for ; m != 0; m &= m - 1 {
+				refine(bits.TrailingZeros64(m))
 			}
 		}
 		st.eobrun--

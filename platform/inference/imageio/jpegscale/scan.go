@@ -162,6 +162,10 @@ func (d *decoder) endScan() error {
 // into the coefficient store.
 func (d *decoder) block(st *scanState, i, bx, by int) {
 	sc := &d.cur
+	if st.eobrun > 0 && sc.ss > 0 && sc.ah == 0 {
+		st.eobrun-- // inside an EOB run a first AC pass reads nothing
+		return
+	}
 	ci := sc.comps[i]
 	c := &d.comps[ci]
 	bi := by*c.bw + bx
@@ -175,12 +179,12 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 			blk.vals[j] = int16(vals[j])
 		}
 	case sc.ss == 0 && sc.ah == 0:
-		s := d.bits.decode(d.dc[sc.td[i]])
+		s, diff := d.bits.symbol(d.dc[sc.td[i]])
 		if s > 15 {
 			d.fail("DC magnitude category %d", s)
 			return
 		}
-		st.pred[ci] += d.bits.receiveExtend(s)
+		st.pred[ci] += diff
 		blk.vals[0] = int16(st.pred[ci] << sc.al) // DC is always used
 	case sc.ss == 0:
 		if d.bits.bit() {
