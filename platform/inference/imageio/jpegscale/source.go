@@ -75,18 +75,16 @@ func noFF(w uint64) bool {
 	return (^w-0x0101010101010101)&w&0x8080808080808080 == 0
 }
 
-// The entropy decoder's refill: whole bytes from one 8-byte load when none
-// of the eight is 0xFF, so stuffing and markers only ever meet the
-// byte-by-byte fill. The hot loop (seqBlock) writes this fast path out in
-// place to keep its accumulator in registers.
+// word returns the next eight buffered bytes, big-endian, if there are
+// eight and none is 0xFF. It is the entropy decoder's fast refill (fill,
+// and seqBlock, which writes it out in place to keep its accumulator in
+// registers): whole bytes from one load, so stuffing and markers only ever
+// meet the byte-by-byte path.
 //
 // The load is ORed in whole, so the bits below the last whole byte taken
 // (fewer than 8) already hold the top of the next unread byte. Whichever
 // path reads that byte next ORs the same bits at the same place, so they
 // are never wrong, and nothing reads below n.
-
-// word returns the next eight buffered bytes, big-endian, if there are
-// eight and none is 0xFF.
 func (s *source) word() (uint64, bool) {
 	if s.i+8 > s.j {
 		return 0, false
