@@ -23,6 +23,7 @@ func (a *App) mount() error {
 	accounts, err := auth.New(auth.Deps{
 		DB: a.DB.DB, Redis: a.Redis.Client, Auth: a.cfg.Auth,
 		APIRatePerMinute: a.cfg.RateLimitPerMinute, Logger: a.log,
+		PhotoReads: classification.PhotoReads(a.cfg.API.V1Prefix),
 	})
 	if err != nil {
 		return err

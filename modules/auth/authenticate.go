@@ -61,6 +61,15 @@ type charge struct {
 	ok bool
 }
 
+// budget is what a request is counted against: rate requests a minute
+// (0: not counted) in the caller's bucket named with suffix. scale
+// multiplies an API key's own rate in the same way rate was scaled.
+type budget struct {
+	rate   int
+	scale  int
+	suffix string
+}
+
 // authenticate checks a credential and returns the caller. For tokens it
 // also returns the claims (logout and password change need the session).
 // Session and account state are checked on every call (in the Redis cache,
@@ -68,18 +77,18 @@ type charge struct {
 // on the next request. When neither Redis nor the database can answer,
 // the credential is refused with errAuthUnavailable, never accepted.
 //
-// With rate > 0 it also counts the request against the caller's API
+// With b.rate > 0 it also counts the request against the caller's API
 // budget (per user, or per key) and returns that count, even when the
 // credential then fails; the caller takes such a count back.
-func (s *service) authenticate(ctx context.Context, cred credential, rate int) (principal.Principal, *Claims, *charge, error) {
+func (s *service) authenticate(ctx context.Context, cred credential, b budget) (principal.Principal, *Claims, *charge, error) {
 	switch {
 	case cred.apiKey != "":
-		p, ch, err := s.authenticateKey(ctx, cred.apiKey, rate)
+		p, ch, err := s.authenticateKey(ctx, cred.apiKey, b)
 		return p, nil, ch, err
 	case cred.token != "":
-		return s.authenticateToken(ctx, cred.token, rate)
+		return s.authenticateToken(ctx, cred.token, b)
 	case cred.stream != "":
-		p, ch, err := s.authenticateStream(ctx, cred, rate)
+		p, ch, err := s.authenticateStream(ctx, cred, b)
 		return p, nil, ch, err
 	}
 	return principal.Principal{}, nil, nil, errInvalidToken
@@ -87,11 +96,11 @@ func (s *service) authenticate(ctx context.Context, cred credential, rate int) (
 
 // newCharge prepares the count for bucket: nil when rate limits are off,
 // and no commands (a charge that stays !ok) while Redis is unusable.
-func (s *service) newCharge(bucket string, rate int) (*charge, rueidis.Commands) {
-	if rate <= 0 {
+func (s *service) newCharge(bucket string, b budget) (*charge, rueidis.Commands) {
+	if b.rate <= 0 {
 		return nil, nil
 	}
-	ct := s.limiter.begin(bucket, rate)
+	ct := s.limiter.begin(bucket+b.suffix, b.rate)
 	if !s.state.usable() {
 		return &charge{ct: ct}, nil
 	}
@@ -104,21 +113,21 @@ func (ch *charge) read(l *limiter, res []rueidis.RedisResult) {
 	}
 }
 
-func (s *service) authenticateToken(ctx context.Context, raw string, rate int) (principal.Principal, *Claims, *charge, error) {
+func (s *service) authenticateToken(ctx context.Context, raw string, b budget) (principal.Principal, *Claims, *charge, error) {
 	c, err := s.tokens.parse(raw)
 	if err != nil {
 		return principal.Principal{}, nil, nil, err
 	}
-	return s.checkSession(ctx, c, rate)
+	return s.checkSession(ctx, c, b)
 }
 
 // checkSession checks the session and account a verified token names,
 // counting the request against the user's budget on the way.
-func (s *service) checkSession(ctx context.Context, c Claims, rate int) (principal.Principal, *Claims, *charge, error) {
+func (s *service) checkSession(ctx context.Context, c Claims, b budget) (principal.Principal, *Claims, *charge, error) {
 	if c.SessionID == "" {
 		return principal.Principal{}, nil, nil, errInvalidToken // we never issue one: it cannot be revoked
 	}
-	ch, extra := s.newCharge(userBucket(c.Subject), rate)
+	ch, extra := s.newCharge(userBucket(c.Subject), b)
 	sess, acct, cached, res := s.state.tokenStateWith(ctx, c.SessionID, c.Subject, extra)
 	ch.read(s.limiter, res)
 	if !cached {
@@ -155,17 +164,17 @@ func (s *service) checkSession(ctx context.Context, c Claims, rate int) (princip
 // round trip) or, when Redis does not hold it, the database. The request
 // is counted in that same round trip, against the key's own budget once
 // the key is known.
-func (s *service) authenticateKey(ctx context.Context, key string, rate int) (principal.Principal, *charge, error) {
+func (s *service) authenticateKey(ctx context.Context, key string, b budget) (principal.Principal, *charge, error) {
 	prefix, ok := splitAPIKey(key)
 	if !ok {
 		return principal.Principal{}, nil, errInvalidAPIKey
 	}
-	ch, extra := s.newCharge(keyBucket(prefix), rate)
+	ch, extra := s.newCharge(keyBucket(prefix), b)
 	var v [1]string
 	res := s.state.get(ctx, "API key check", v[:], extra, apiKeyKey+prefix)
 	k, found, err := s.lookupKey(ctx, prefix, v[0])
 	if ch != nil && found {
-		ch.ct.limit = s.keyRate(k.RateLimitPerMinute)
+		ch.ct.limit = s.keyRate(k.RateLimitPerMinute) * max(1, b.scale)
 	}
 	ch.read(s.limiter, res)
 	if err != nil {

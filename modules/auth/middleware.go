@@ -45,7 +45,7 @@ func (m *Module) identify(c echo.Context) {
 		return
 	}
 	req := c.Request()
-	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.apiLimit)
+	p, claims, ch, err := m.svc.authenticate(req.Context(), cred, m.budgetOf(req))
 	if err == nil && fromCookie {
 		err = checkCSRF(req)
 	}

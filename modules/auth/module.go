@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,6 +33,11 @@ type Deps struct {
 	Auth  config.Auth
 	// APIRatePerMinute limits API requests per caller; 0 turns it off.
 	APIRatePerMinute int
+	// PhotoReads picks the requests that fetch a caller's own stored
+	// photos (a history page's thumbnails). They are counted in a budget
+	// of their own, PhotoReadScale times the API's, so browsing the
+	// history does not use up the budget for classifying. Nil: none.
+	PhotoReads func(*http.Request) bool
 	// Issuer and Audience go into and are required from every access
 	// token; they default to DefaultIssuer and DefaultAudience.
 	Issuer, Audience string
@@ -45,6 +51,7 @@ type Module struct {
 	svc      *service
 	limiter  *limiter
 	apiLimit int
+	photos   func(*http.Request) bool
 	cfg      config.Auth
 	log      *slog.Logger
 }
@@ -79,7 +86,7 @@ func New(deps Deps) (*Module, error) {
 		refreshTTL: deps.Auth.RefreshTokenExpire, keyDefault: max(DefaultKeyRatePerMinute, deps.APIRatePerMinute),
 		log: log, now: now,
 	}
-	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, cfg: deps.Auth, log: log}, nil
+	return &Module{svc: svc, limiter: lim, apiLimit: deps.APIRatePerMinute, photos: deps.PhotoReads, cfg: deps.Auth, log: log}, nil
 }
 
 // Routes mounts the endpoints on the versioned API group, which must run

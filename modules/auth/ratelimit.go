@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -194,4 +195,16 @@ func (m *Module) RateLimit() echo.MiddlewareFunc {
 
 func ceilSeconds(d time.Duration) int {
 	return int((d + time.Second - 1) / time.Second)
+}
+
+// PhotoReadScale is how many times the API budget a caller may spend on
+// fetching their own stored photos: a history page shows 20 of them.
+const PhotoReadScale = 10
+
+// budgetOf is the budget a request is counted against.
+func (m *Module) budgetOf(r *http.Request) budget {
+	if m.photos != nil && m.photos(r) {
+		return budget{rate: m.apiLimit * PhotoReadScale, scale: PhotoReadScale, suffix: ":photos"}
+	}
+	return budget{rate: m.apiLimit, scale: 1}
 }

@@ -117,7 +117,7 @@ func streamOf(r *http.Request) credential {
 
 // authenticateStream checks a stream token for the request it came with,
 // then its session and account as for the access token that made it.
-func (s *service) authenticateStream(ctx context.Context, cred credential, rate int) (principal.Principal, *charge, error) {
+func (s *service) authenticateStream(ctx context.Context, cred credential, b budget) (principal.Principal, *charge, error) {
 	c, err := s.tokens.parseStream(cred.stream)
 	if err != nil {
 		return principal.Principal{}, nil, err
@@ -125,7 +125,7 @@ func (s *service) authenticateStream(ctx context.Context, cred credential, rate 
 	if c.Scope != cred.scope {
 		return principal.Principal{}, nil, errInvalidStream
 	}
-	p, _, ch, err := s.checkSession(ctx, Claims{SessionID: c.SessionID, RegisteredClaims: c.RegisteredClaims}, rate)
+	p, _, ch, err := s.checkSession(ctx, Claims{SessionID: c.SessionID, RegisteredClaims: c.RegisteredClaims}, b)
 	return p, ch, err
 }
 

@@ -106,3 +106,27 @@ func TestHistoryByModel(t *testing.T) {
 		t.Errorf("an unknown model id matches %d predictions", page.Total)
 	}
 }
+
+// A history page's thumbnails are counted apart from the API budget:
+// browsing them does not stop the owner classifying, and they have a
+// bound of their own.
+func TestStoredPhotosHaveTheirOwnBudget(t *testing.T) {
+	const perMinute = 3
+	ta := apptest.New(t, func(c *config.Config) { c.Classify.StoreImages, c.RateLimitPerMinute = true, perMinute })
+	alice := ta.NewUser("alice")
+	var got classification
+	classify(t, ta, alice, apptest.Photo(t, 7, 40, 30, "png"), nil).Want(http.StatusOK).JSON(&got)
+	photo := ta.API("/predictions/" + got.PredictionID + "/image")
+	for i := range perMinute * 10 {
+		res := ta.Do("GET", photo, nil, alice.Auth())
+		if res.Status != http.StatusOK {
+			t.Fatalf("photo read %d: %d %s", i+1, res.Status, res.Body)
+		}
+	}
+	if code := ta.Do("GET", photo, nil, alice.Auth()).Want(http.StatusTooManyRequests).Error().Code; code != "rate_limited" {
+		t.Errorf("a photo read past its budget: %s", code)
+	}
+	// One classification and one listing were counted: the API budget
+	// still holds the rest.
+	classify(t, ta, alice, apptest.Photo(t, 8, 40, 30, "png"), nil).Want(http.StatusOK)
+}
