@@ -34,6 +34,10 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "checkpoint")); err != nil {
 		t.Fatalf("no checkpoint after an epoch: %v", err)
 	}
+	// The curves so far are plotted, and not to be kept: more epochs come.
+	if _, _, res := getPNG(t, ta, admin, "/training-jobs/"+job.ID+"/curves.png"); !strings.Contains(res.Header.Get("Cache-Control"), "no-cache") {
+		t.Errorf("a running job's curves go out with Cache-Control %q, want no-cache", res.Header.Get("Cache-Control"))
+	}
 
 	var cancelled jobView
 	ta.Do("POST", ta.API("/training-jobs/"+job.ID+"/cancel"), nil, admin.Auth()).Want(http.StatusOK).JSON(&cancelled)

@@ -130,6 +130,8 @@ func (m *Module) Routes(g *echo.Group) {
 	g.GET("/training-jobs", m.list, user)
 	g.GET("/training-jobs/:id", m.get, user)
 	g.GET("/training-jobs/:id/report", m.report, user)
+	g.GET("/training-jobs/:id/curves.png", m.curves, user)
+	g.GET("/training-jobs/:id/confusion.png", m.confusion, user)
 	g.GET("/training-jobs/:id/events", m.events, user)
 	g.POST("/training-jobs/:id/cancel", m.cancel, user)
 }

@@ -58,10 +58,12 @@ type jobView struct {
 }
 
 type links struct {
-	Self   string `json:"self"`
-	Events string `json:"events"`
-	Report string `json:"report"`
-	Cancel string `json:"cancel"`
+	Self      string `json:"self"`
+	Events    string `json:"events"`
+	Report    string `json:"report"`
+	Curves    string `json:"curves"`
+	Confusion string `json:"confusion"`
+	Cancel    string `json:"cancel"`
 }
 
 func (m *Module) view(j jobRow, detail bool) jobView {
@@ -74,7 +76,8 @@ func (m *Module) view(j jobRow, detail bool) jobView {
 		},
 		Attempts: j.Attempts, ModelID: j.ModelID, ErrorCode: j.ErrorCode, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
-		Links: links{Self: self, Events: self + "/events", Report: self + "/report", Cancel: self + "/cancel"},
+		Links: links{Self: self, Events: self + "/events", Report: self + "/report", Curves: self + "/curves.png",
+			Confusion: self + "/confusion.png", Cancel: self + "/cancel"},
 	}
 	if detail {
 		var req jobRequest
