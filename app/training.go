@@ -6,6 +6,8 @@ import (
 
 	"github.com/aquaml/aquaml/modules/training"
 	"github.com/aquaml/aquaml/platform/apperr"
+	"github.com/aquaml/aquaml/platform/inference"
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 )
 
 // dedicatedQueues are consumed apart from the others: each worker
@@ -70,6 +72,10 @@ func (a *App) mountTraining() error {
 		a.UseDatasets(datasetVersions{a.datasets})
 	}
 	if a.mode.Worker {
+		// A job's kernels (bounded by TRAINING_THREADS) wait between
+		// chunks while this process classifies, so requests and batches
+		// here keep their latency while a job trains.
+		kernels.SetGiveWay(inference.GiveWay)
 		m.Tasks(a.Queue.Mux)
 		a.startHooks = append(a.startHooks, m.Start)
 	}

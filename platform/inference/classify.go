@@ -27,6 +27,8 @@ func (e *Engine) Classify(ctx context.Context, data []byte, topK int) (Result, e
 		return Result{}, ErrOverloaded
 	}
 	defer e.inflight.Add(-1)
+	serving.Add(1)
+	defer serving.Add(-1)
 	e.coming.Add(1)
 	bp := e.bufs.Get().(*[]float32)
 	info, err := e.preprocess(ctx, data, *bp)
@@ -56,6 +58,8 @@ func (e *Engine) ClassifyTensor(ctx context.Context, x []float32, topK int) (Res
 		return Result{}, ErrOverloaded
 	}
 	defer e.inflight.Add(-1)
+	serving.Add(1)
+	defer serving.Add(-1)
 	e.coming.Add(1)
 	probs, err := e.submit(ctx, x)
 	if err != nil {

@@ -151,7 +151,7 @@ func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y
 		f.perChunk = min(f.perChunk, ceilDiv(f.panels, ceilDiv(2*parts, batch)))
 	}
 	f.chunksImg = ceilDiv(f.panels, f.perChunk)
-	parallelFor(f, batch*f.chunksImg, parts)
+	p.parallelFor(f, batch*f.chunksImg, parts)
 	*f = convFwd{offs: f.offs[:0], partImg: f.partImg[:0], starts: f.starts[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
 	convFwds.put(f)
 }

@@ -76,7 +76,7 @@ func (p Par) ConvBackward(c Conv, batch int, x, w, dy []float32, dx, dw, db, ws 
 	for range parts {
 		bw.usedPart = append(bw.usedPart, false)
 	}
-	parallelRanges(bw, batch, parts)
+	p.parallelRanges(bw, batch, parts)
 	if bw.doDW {
 		sumParts(dw[:m*k], bw.ws, c.partLen(), bw.usedPart)
 	}

@@ -124,7 +124,7 @@ func (c Conv) weightGradDirect(p Par, batch int, x, dy, dw, ws []float32, kern *
 		t.usedPart = append(t.usedPart, false)
 		t.blocks = append(t.blocks, dotBlock{})
 	}
-	parallelRanges(t, ceilDiv(batch, group), parts)
+	p.parallelRanges(t, ceilDiv(batch, group), parts)
 	sumParts(dw[:m*k], ws, partLen, t.usedPart)
 	*t = convDW{offs: t.offs[:0], usedPart: t.usedPart[:0], blocks: t.blocks[:0]}
 	convDWs.put(t)

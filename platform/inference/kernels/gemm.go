@@ -86,17 +86,17 @@ func (p Par) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: beta != 0, blocks: g.blocks[:0]}
 	parts := p.parts()
 	if useDot(g, kernel()) {
-		g.runDot(parts)
+		g.runDot(p, parts)
 	} else if parts > 1 && 2*m*n*k >= parallelMinFlops {
 		nr, mr := kernel().nr, kernel().mr
 		// Split the larger dimension; the other operand is then packed by every
 		// participant, which is cheap next to the product.
 		if n >= m {
 			g.splitN, g.step = true, roundUp(ceilDiv(n, parts), nr)
-			parallelFor(g, ceilDiv(n, g.step), parts)
+			p.parallelFor(g, ceilDiv(n, g.step), parts)
 		} else {
 			g.step = roundUp(ceilDiv(m, parts), mr)
-			parallelFor(g, ceilDiv(m, g.step), parts)
+			p.parallelFor(g, ceilDiv(m, g.step), parts)
 		}
 	} else {
 		g.run(0, 0)

@@ -20,7 +20,7 @@ func useDot(g *gemmArgs, kern *microKernel) bool {
 
 // runDot computes the product on the dot path, splitting rows of C across up to
 // parts goroutines when it is large enough to pay for them.
-func (g *gemmArgs) runDot(parts int) {
+func (g *gemmArgs) runDot(p Par, parts int) {
 	g.dot = true
 	if 2*g.m*g.n*g.k < parallelMinFlops || g.m < 8 {
 		parts = 1
@@ -29,7 +29,7 @@ func (g *gemmArgs) runDot(parts int) {
 		g.blocks = append(g.blocks, dotBlock{})
 	}
 	g.step = roundUp(ceilDiv(g.m, 2*parts), 4)
-	parallelFor(g, ceilDiv(g.m, g.step), parts)
+	p.parallelFor(g, ceilDiv(g.m, g.step), parts)
 }
 
 // dotRows computes rows [i0, i1) of C.

@@ -118,3 +118,24 @@ func TestParTwoStaysWithinTwo(t *testing.T) {
 		}
 	}
 }
+
+// A bounded call gives way between its chunks through SetGiveWay's
+// function; an unbounded one (serving) never calls it. A matrix product on
+// one goroutine is one chunk (the networks' dense layers are small), so
+// only the layer kernels are asked to give way.
+func TestBoundedCallsGiveWay(t *testing.T) {
+	calls := 0
+	SetGiveWay(func() { calls++ })
+	defer SetGiveWay(nil)
+	for name, call := range parCalls(t) {
+		calls = 0
+		call(Par(0))
+		if calls != 0 {
+			t.Errorf("%s unbounded gave way %d times", name, calls)
+		}
+		call(Par(1))
+		if calls == 0 && name != "Sgemm" && name != "Dense" {
+			t.Errorf("%s under Par(1) never gave way", name)
+		}
+	}
+}

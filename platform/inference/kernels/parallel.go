@@ -16,6 +16,7 @@ type task interface {
 // the helper goroutines allocates nothing.
 type job struct {
 	t      task
+	yield  bool // give way between chunks: see Par
 	chunks int64
 	next   atomic.Int64
 	parts  atomic.Int32
@@ -50,6 +51,9 @@ func (j *job) work(part int) {
 			return
 		}
 		j.t.run(part, int(i))
+		if j.yield {
+			giveWay()
+		}
 	}
 }
 
@@ -59,7 +63,35 @@ func (j *job) work(part int) {
 // kernels under a Par below the core count so that requests served by the
 // same process keep cores of their own; serving runs unbounded, and one
 // caller's bound never slows another's calls.
+//
+// A bounded call also gives way between its chunks (a few milliseconds of
+// work at most each): runtime.Gosched, or what SetGiveWay set. Without
+// that, a goroutine the scheduler queued behind it (a serving kernel's
+// helper, a request's handler) waits for the 10 ms time slice to end, once
+// per layer of the served network.
 type Par int
+
+var giveWayFunc atomic.Pointer[func()]
+
+// SetGiveWay sets what every bounded call (Par > 0) does between its
+// chunks; nil restores runtime.Gosched. A process that serves requests
+// beside a training job sets a function that waits while requests are in
+// flight, so that the training maths runs in the gaps they leave.
+func SetGiveWay(f func()) {
+	if f == nil {
+		giveWayFunc.Store(nil)
+		return
+	}
+	giveWayFunc.Store(&f)
+}
+
+func giveWay() {
+	if f := giveWayFunc.Load(); f != nil {
+		(*f)()
+		return
+	}
+	runtime.Gosched()
+}
 
 // parts is how many goroutines may run one parallelFor of a call under p.
 func (p Par) parts() int {
@@ -76,12 +108,16 @@ var observeParts func(parts int)
 
 // parallelFor runs t.run for chunks 0..chunks-1 on the caller and up to parts-1
 // idle helper goroutines, and returns when all are done. Participant numbers stay
-// below parts. It allocates nothing in steady state.
-func parallelFor(t task, chunks, parts int) {
+// below parts. Under a bound it gives way between chunks. It allocates nothing
+// in steady state.
+func (p Par) parallelFor(t task, chunks, parts int) {
 	parts = min(parts, chunks)
 	if parts <= 1 {
 		for i := range chunks {
 			t.run(0, i)
+			if p > 0 {
+				giveWay()
+			}
 		}
 		if observeParts != nil {
 			observeParts(1)
@@ -90,7 +126,7 @@ func parallelFor(t task, chunks, parts int) {
 	}
 	helpersOnce.Do(startHelpers)
 	j := jobs.get()
-	j.t, j.chunks = t, int64(chunks)
+	j.t, j.chunks, j.yield = t, int64(chunks), p > 0
 	j.next.Store(0)
 	j.parts.Store(1)
 	for range parts - 1 {
@@ -125,6 +161,7 @@ type ranges struct {
 	t      task
 	chunks int
 	n      int
+	yield  bool
 }
 
 var rangeTasks = newFreeList(freeListSize, func() *ranges { return new(ranges) })
@@ -133,23 +170,29 @@ func (r *ranges) run(_, rng int) {
 	lo, hi := rng*r.chunks/r.n, (rng+1)*r.chunks/r.n
 	for i := lo; i < hi; i++ {
 		r.t.run(rng, i)
+		if r.yield {
+			giveWay()
+		}
 	}
 }
 
 // parallelRanges is parallelFor for reductions: chunks are split into
 // min(parts, chunks) fixed ranges, and participant numbers are range
 // numbers, so per-participant partial results are deterministic.
-func parallelRanges(t task, chunks, parts int) {
+func (p Par) parallelRanges(t task, chunks, parts int) {
 	n := min(parts, chunks)
 	if n <= 1 {
 		for i := range chunks {
 			t.run(0, i)
+			if p > 0 {
+				giveWay()
+			}
 		}
 		return
 	}
 	r := rangeTasks.get()
-	*r = ranges{t: t, chunks: chunks, n: n}
-	parallelFor(r, n, n)
+	*r = ranges{t: t, chunks: chunks, n: n, yield: p > 0}
+	p.parallelFor(r, n, n)
 	*r = ranges{}
 	rangeTasks.put(r)
 }

@@ -39,7 +39,7 @@ func runPool(par Par, args *poolTask) {
 	*t = *args
 	p := t.p
 	t.perChunk = max(1, poolChunkLen/(p.H*p.W))
-	parallelFor(t, ceilDiv(t.planes, t.perChunk), min(par.parts(), ceilDiv(t.planes*p.H*p.W, poolChunkLen)))
+	par.parallelFor(t, ceilDiv(t.planes, t.perChunk), min(par.parts(), ceilDiv(t.planes*p.H*p.W, poolChunkLen)))
 	*t = poolTask{}
 	poolTasks.put(t)
 }

@@ -106,7 +106,7 @@ var elemTasks = newFreeList(freeListSize, func() *elemTask { return new(elemTask
 func runElem(p Par, args *elemTask, chunks, values int) {
 	t := elemTasks.get()
 	*t = *args
-	parallelFor(t, chunks, min(p.parts(), ceilDiv(values, elemChunk)))
+	p.parallelFor(t, chunks, min(p.parts(), ceilDiv(values, elemChunk)))
 	*t = elemTask{}
 	elemTasks.put(t)
 }
