@@ -34,15 +34,7 @@ func dotAVX512(n int, a *float32, aOffs *[4]int, b *float32, bOffs *[6]int, out 
 //go:noescape
 func maxPool2x2AVX512(r0, r1 *float32, n int, dst *float32, arg *int32, base, w int)
 
-// sgemmAVX2 computes a full 6 x 16 tile.
-//
-//go:noescape
-func sgemmAVX2(kc int, a, b, c *float32, ldc, flags int, bias *float32)
-
-var (
-	avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: kernelAVX512, direct: directAVX512, dot: dot4x6AVX512}
-	avx2Kernel   = &microKernel{name: "avx2", mr: 6, nr: 16, fn: kernelAVX2}
-)
+var avx512Kernel = &microKernel{name: "avx512", mr: 8, nr: 32, fn: kernelAVX512, direct: directAVX512, dot: dot4x6AVX512}
 
 func hasAVX512() bool { return cpu.X86.HasAVX512F && cpu.X86.HasBMI2 }
 
@@ -55,7 +47,7 @@ func kernels() []*microKernel {
 		ks = append(ks, avx512Kernel)
 	}
 	if hasAVX2() {
-		ks = append(ks, avx2Kernel)
+		ks = append(ks, avx2Kernels...)
 	}
 	return append(ks, goKernel)
 }
@@ -78,22 +70,6 @@ func kernelAVX512(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlag
 	var tile [8 * 32]float32
 	sgemmAVX512(kc, unsafe.SliceData(a), unsafe.SliceData(b), &tile[0], 32, 32, 0, nil)
 	storeTile(tile[:], 32, c, ldc, rows, cols, flags, bias)
-}
-
-func kernelAVX2(kc int, a, b, c []float32, ldc, rows, cols int, flags tileFlags, bias []float32) {
-	a, b = a[:kc*6], b[:kc*16]
-	if rows == 6 && cols == 16 {
-		c = c[:5*ldc+16]
-		var bp *float32
-		if flags&tileBias != 0 {
-			bp = &bias[:6][0]
-		}
-		sgemmAVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &c[0], ldc, int(flags), bp)
-		return
-	}
-	var tile [6 * 16]float32
-	sgemmAVX2(kc, unsafe.SliceData(a), unsafe.SliceData(b), &tile[0], 16, 0, nil)
-	storeTile(tile[:], 16, c, ldc, rows, cols, flags, bias)
 }
 
 func directAVX512(k int, a, b []float32, span int, offs []int, half int, c []float32, ldc, rows int, mask uint32, flags tileFlags, bias []float32) {

@@ -81,6 +81,16 @@ var wideNet = []Conv{
 	{InC: 128, InH: 8, InW: 8, OutC: 256, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
+// fishNet is the bundled model's network at 64 pixels (batch norm folded).
+var fishNet = []Conv{
+	{InC: 3, InH: 64, InW: 64, OutC: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 16, InH: 32, InW: 32, OutC: 32, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 32, InH: 16, InW: 16, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 64, InH: 16, InW: 16, OutC: 64, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 64, InH: 8, InW: 8, OutC: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	{InC: 128, InH: 8, InW: 8, OutC: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
+}
+
 // benchLayers lists the convolutions the layer benchmarks time.
 func benchLayers() (names []string, convs []Conv) {
 	for i, c := range smallCNN {
@@ -88,6 +98,9 @@ func benchLayers() (names []string, convs []Conv) {
 	}
 	for i, c := range wideNet {
 		names, convs = append(names, fmt.Sprintf("wide%d", i+1)), append(convs, c)
+	}
+	for i, c := range fishNet {
+		names, convs = append(names, fmt.Sprintf("fish%d", i+1)), append(convs, c)
 	}
 	return names, convs
 }

@@ -33,7 +33,7 @@ func main() {
 	dotAVX512()
 	maxPoolAVX512()
 	elementwiseAVX512()
-	packedAVX2()
+	avx2()
 	if err := os.WriteFile(*path, []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
