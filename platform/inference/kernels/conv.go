@@ -112,6 +112,37 @@ func ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []f
 
 // ConvForward is the package-level ConvForward on at most p goroutines.
 func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32) {
+	p.convForward(kernel(), c, batch, x, w, b, act, y, ws, nil)
+}
+
+// ConvForwardCached is ConvForward for weights that stay the same from one call
+// to the next, as in inference: wc keeps them packed for the micro-kernel
+// between calls instead of repacking them every time, which for one image on a
+// small map costs a third of the convolution itself. wc belongs to one weight
+// tensor; call wc.Reset when w changes (a change of geometry or of micro-kernel
+// is noticed). A WeightCache is not safe for concurrent use.
+func ConvForwardCached(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
+	Par(0).ConvForwardCached(c, batch, x, w, b, act, y, ws, wc)
+}
+
+// ConvForwardCached is the package-level ConvForwardCached on at most p goroutines.
+func (p Par) ConvForwardCached(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
+	p.convForward(kernel(), c, batch, x, w, b, act, y, ws, wc)
+}
+
+// WeightCache holds a convolution's weights packed for a micro-kernel; the
+// zero value is empty.
+type WeightCache struct {
+	kern *microKernel // nil when empty
+	c    Conv
+	wp   []float32
+	offs []int
+}
+
+// Reset empties the cache: the next call packs the weights again.
+func (wc *WeightCache) Reset() { wc.kern = nil }
+
+func (p Par) convForward(kern *microKernel, c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
 	mustValidate(c.Validate())
 	m, n, k := c.dims()
 	if batch <= 0 {
@@ -124,17 +155,36 @@ func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y
 	}
 	mustLen("y", y, batch*m*n)
 	parts := c.parts(ws, p)
-	kern := kernel()
 	fixed := c.packedWeightsLen()
 
 	f := convFwds.get()
 	*f = convFwd{c: c, x: x, b: b, y: y, act: act, wp: ws[:fixed], ws: ws[fixed:], kern: kern,
 		offs: f.offs[:0], partImg: f.partImg[:0], starts: f.starts[:0], masks: f.masks[:0], firsts: f.firsts[:0]}
-	if c.useDirect(kern) {
+	direct := c.useDirect(kern)
+	switch {
+	case wc != nil && wc.kern == kern && wc.c == c:
+		f.wp = wc.wp
+		f.offs = append(f.offs, wc.offs...)
+	default:
+		if wc != nil {
+			// Pack straight into the cache, which then outlives the call.
+			wc.kern, wc.c = kern, c
+			wc.wp = append(wc.wp[:0], make([]float32, roundUp(m, kern.mr)*k)...)
+			f.wp = wc.wp
+		}
+		if direct {
+			packA(f.wp, kern.mr, w, k, false, 0, m, 0, k, 1)
+			f.offs = append(f.offs, make([]int, k)...)
+			c.tapOffsets(c.directGeom(), f.offs)
+		} else {
+			packWeights(f.wp, kern.mr, w, m, k)
+		}
+		if wc != nil {
+			wc.offs = append(wc.offs[:0], f.offs...)
+		}
+	}
+	if direct {
 		f.direct, f.dg = true, c.directGeom()
-		packA(f.wp, kern.mr, w, k, false, 0, m, 0, k, 1)
-		f.offs = append(f.offs, make([]int, k)...)
-		c.tapOffsets(f.dg, f.offs)
 		for range parts {
 			f.partImg = append(f.partImg, -1)
 		}
@@ -142,7 +192,6 @@ func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y
 		f.panels = len(f.starts) // tiles
 		f.perChunk = f.panels
 	} else {
-		packWeights(f.wp, kern.mr, w, m, k)
 		f.panels = ceilDiv(n, kern.nr)
 		f.perChunk = max(1, convPackLen/(min(k, convKC)*kern.nr))
 	}

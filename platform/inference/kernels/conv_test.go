@@ -181,3 +181,33 @@ func TestConvValidate(t *testing.T) {
 		}()
 	}
 }
+
+// TestConvForwardCached checks that cached packed weights give the reference
+// result on every kernel, are repacked when the kernel changes, and are
+// replaced after Reset.
+func TestConvForwardCached(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var wc WeightCache
+	for _, tc := range []struct {
+		c     Conv
+		batch int
+	}{convCases[0], convCases[1], convCases[11]} {
+		c := tc.c
+		wc.Reset()
+		x := randSlice(r, tc.batch*c.InC*c.InH*c.InW)
+		w, b := randSlice(r, c.OutC*c.InC*c.KH*c.KW), randSlice(r, c.OutC)
+		ws := make([]float32, c.WorkspaceLen(tc.batch))
+		y := make([]float32, tc.batch*c.OutC*c.OutH()*c.OutW())
+		want := refConvForward(c, tc.batch, x, w, b, ActReLU)
+		forEachKernel(t, func(t *testing.T) {
+			for i := range 2 { // packing, then from the cache
+				ConvForwardCached(c, tc.batch, x, w, b, ActReLU, y, ws, &wc)
+				checkClose(t, fmt.Sprintf("%+v/call %d", c, i), y, want)
+			}
+		})
+		w2 := randSlice(r, len(w))
+		wc.Reset()
+		ConvForwardCached(c, tc.batch, x, w2, b, ActReLU, y, ws, &wc)
+		checkClose(t, fmt.Sprintf("%+v/after Reset", c), y, refConvForward(c, tc.batch, x, w2, b, ActReLU))
+	}
+}

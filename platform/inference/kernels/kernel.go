@@ -43,11 +43,9 @@ type microKernel struct {
 	dot    func(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int, out *[24]float32, count, aStride, bStride int)
 }
 
-// active is the kernel used by every entry point, chosen at init from the CPU's
-// features; benchmarks switch it to compare implementations.
+// active is the kernel used by every entry point, chosen at init (see
+// select.go); benchmarks switch it to compare implementations.
 var active atomic.Pointer[microKernel]
-
-func init() { active.Store(bestKernel()) }
 
 func kernel() *microKernel { return active.Load() }
 

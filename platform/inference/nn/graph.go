@@ -5,6 +5,8 @@ import (
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 )
 
 // netGraph is a network laid out as a Gorgonia graph for a fixed batch.
@@ -20,6 +22,9 @@ type netGraph struct {
 	logits  *G.Node
 	weights map[string]*G.Node // parameter nodes by name
 	drops   []*dropoutOp       // whose masks tests read
+	// packed are the inference convolutions' packed weights, emptied when
+	// the weights are replaced (Predictor.setWeights).
+	packed []*kernels.WeightCache
 	// out makes the output buffer of the next forward op.
 	out func(shape ...int) buffer
 }

@@ -97,6 +97,10 @@ func (c convLayer) build(g *netGraph, u unit, x *G.Node) (*G.Node, error) {
 	op := newConvOp(opName(u.at, Conv), geom, g.batch, act, len(children) == 3, g.needsDX(x), g.ws,
 		g.out(g.batch, geom.OutC, geom.OutH(), geom.OutW()))
 	op.reluByPool = u.reluToNext
+	if !g.train {
+		op.packed = new(kernels.WeightCache)
+		g.packed = append(g.packed, op.packed)
+	}
 	return G.ApplyOp(op, children...)
 }
 

@@ -21,6 +21,7 @@ type convOp struct {
 	reluByPool bool
 	y          buffer
 	ws         *arena
+	packed     *kernels.WeightCache // inference only: weights that do not change between runs
 	in         [3][]float32
 }
 
@@ -57,7 +58,11 @@ func (o *convOp) Do(vs ...G.Value) (G.Value, error) {
 	if o.hasBias {
 		b = in[2]
 	}
-	o.par.ConvForward(o.geom, o.batch, in[0], in[1], b, o.act, o.y.data, o.ws.buf)
+	if o.packed != nil {
+		o.par.ConvForwardCached(o.geom, o.batch, in[0], in[1], b, o.act, o.y.data, o.ws.buf, o.packed)
+	} else {
+		o.par.ConvForward(o.geom, o.batch, in[0], in[1], b, o.act, o.y.data, o.ws.buf)
+	}
 	return o.y.t, nil
 }
 

@@ -136,4 +136,7 @@ func (p *Predictor) setWeights(ws weightSet) {
 			copy(dst, data)
 		}
 	}
+	for _, wc := range p.graph.packed {
+		wc.Reset()
+	}
 }

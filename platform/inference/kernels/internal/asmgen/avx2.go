@@ -10,7 +10,7 @@ import "fmt"
 type avx2Tile struct{ mr, nr int }
 
 // avx2Tiles are the shapes generated.
-var avx2Tiles = []avx2Tile{{6, 16}, {4, 16}, {8, 8}}
+var avx2Tiles = []avx2Tile{{6, 16}, {4, 16}}
 
 func (t avx2Tile) name() string { return fmt.Sprintf("%dx%d", t.mr, t.nr) }
 

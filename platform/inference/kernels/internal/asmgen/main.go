@@ -34,6 +34,7 @@ func main() {
 	maxPoolAVX512()
 	elementwiseAVX512()
 	avx2()
+	cpuid()
 	if err := os.WriteFile(*path, []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -105,4 +106,20 @@ func hsum(z int) {
 	w("\tVADDPS X30, X%d, X%d", z, z)
 	w("\tVPERMILPS $0xB1, X%d, X30", z)
 	w("\tVADDSS X30, X%d, X%d", z, z)
+}
+
+// cpuid emits cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32), which the
+// kernel choice reads the CPU's vendor, family and model from.
+func cpuid() {
+	w("// func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)")
+	w("TEXT ·cpuid(SB), NOSPLIT, $0-24")
+	w("\tMOVL leaf+0(FP), AX")
+	w("\tMOVL sub+4(FP), CX")
+	w("\tCPUID")
+	w("\tMOVL AX, eax+8(FP)")
+	w("\tMOVL BX, ebx+12(FP)")
+	w("\tMOVL CX, ecx+16(FP)")
+	w("\tMOVL DX, edx+20(FP)")
+	w("\tRET")
+	w("")
 }
