@@ -21,6 +21,7 @@ import (
 	"github.com/aquaml/aquaml/platform/config"
 	"github.com/aquaml/aquaml/platform/database"
 	"github.com/aquaml/aquaml/platform/httpserver"
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/metrics"
 	"github.com/aquaml/aquaml/platform/queue"
 	"github.com/aquaml/aquaml/platform/redis"
@@ -164,6 +165,8 @@ func (a *App) Config() config.Config { return a.cfg }
 // requests get the grace period, then the worker stops taking tasks.
 func (a *App) Run(ctx context.Context) error {
 	a.log.Info("starting", "version", Version(), "config", a.cfg, "api", a.mode.API, "worker", a.mode.Worker)
+	k := kernels.Chosen()
+	a.log.Info("inference kernel", "kernel", k.Kernel, "reason", k.Reason, "cpu", k.CPU, "available", k.Available, "gflops", k.GFLOPS)
 	errc := make(chan error, 2)
 	go func() { errc <- a.HTTP.Serve(a.ln) }()
 	if a.metricsSrv != nil {
