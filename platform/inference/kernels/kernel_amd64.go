@@ -156,22 +156,38 @@ func dot4x6AVX512(n int, a []float32, aOffs *[4]int, b []float32, bOffs *[6]int,
 // the second row starting w after the first). It reports false if this CPU has no
 // vector version, leaving the work to the caller.
 func maxPoolRow2x2(r0, r1, dst []float32, arg []int32, base, w int) bool {
-	if !useVector {
-		return false
-	}
 	n := len(dst)
-	r0, r1 = r0[:2*n], r1[:2*n]
-	var ap *int32
-	if arg != nil {
-		ap = &arg[:n][0]
+	switch {
+	case useVector:
+		r0, r1 = r0[:2*n], r1[:2*n]
+		var ap *int32
+		if arg != nil {
+			ap = &arg[:n][0]
+		}
+		maxPool2x2AVX512(&r0[0], &r1[0], n, &dst[0], ap, base, w)
+		return true
+	case usePoolAVX2 && arg == nil && n >= 8:
+		// Inference: no argmax. Eight outputs at a time, the rest here.
+		r0, r1 = r0[:2*n], r1[:2*n]
+		maxPool2x2AVX2(&r0[0], &r1[0], n, &dst[0])
+		for j := n &^ 7; j < n; j++ {
+			dst[j] = max(r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1])
+		}
+		return true
 	}
-	maxPool2x2AVX512(&r0[0], &r1[0], n, &dst[0], ap, base, w)
-	return true
+	return false
 }
 
-// useVector selects the AVX-512 versions of pooling and element-wise loops;
-// tests switch it off to check the portable ones.
-var useVector = hasAVX512()
+// useVector selects the AVX-512 versions of pooling and element-wise loops, and
+// usePoolAVX2 the AVX2 pooling without argmax where there is no AVX-512; tests
+// switch them off to check the portable ones.
+var (
+	useVector   = hasAVX512()
+	usePoolAVX2 = hasAVX2() && !hasAVX512()
+)
+
+//go:noescape
+func maxPool2x2AVX2(r0, r1 *float32, n int, dst *float32)
 
 //go:noescape
 func sumAVX512(x *float32, n int, mean float32, squares bool) float32

@@ -1748,6 +1748,52 @@ d4x16_done:
 	VZEROUPPER
 	RET
 
+// func maxPool2x2AVX2(r0, r1 *float32, n int, dst *float32)
+//
+// dst[j] = max(r0[2j], r0[2j+1], r1[2j], r1[2j+1]) (NaN if any is NaN) for
+// the first n&^7 outputs.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32
+	MOVQ r0+0(FP), SI
+	MOVQ r1+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ dst+24(FP), DX
+	SHRQ $3, CX
+	JZ pool2_done
+
+pool2_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DI), Y2
+	VMOVUPS 32(DI), Y3
+	// Down the rows: pairs (j, j+1) of outputs 0-3 in Y4, 4-7 in Y5.
+	VCMPPS $3, Y2, Y0, Y7
+	VADDPS Y2, Y0, Y6
+	VMAXPS Y2, Y0, Y4
+	VBLENDVPS Y7, Y6, Y4, Y4
+	VCMPPS $3, Y3, Y1, Y7
+	VADDPS Y3, Y1, Y6
+	VMAXPS Y3, Y1, Y5
+	VBLENDVPS Y7, Y6, Y5, Y5
+	// Even and odd lanes, which come out as outputs 0 1 4 5 | 2 3 6 7;
+	// both are put back in order after the max.
+	VSHUFPS $0x88, Y5, Y4, Y0
+	VSHUFPS $0xDD, Y5, Y4, Y1
+	VCMPPS $3, Y1, Y0, Y7
+	VADDPS Y1, Y0, Y6
+	VMAXPS Y1, Y0, Y2
+	VBLENDVPS Y7, Y6, Y2, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VMOVUPS Y2, (DX)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ pool2_loop
+
+pool2_done:
+	VZEROUPPER
+	RET
+
 // func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL leaf+0(FP), AX

@@ -9,8 +9,8 @@ func (c cpuInfo) order(ks []*microKernel) []*microKernel { return ks }
 // kernels lists the micro-kernels this build can run, fastest first.
 func kernels() []*microKernel { return []*microKernel{goKernel} }
 
-// useVector is always false here: this build has no vector loops.
-var useVector = false
+// useVector and usePoolAVX2 are always false here: this build has no vector loops.
+var useVector, usePoolAVX2 = false, false
 
 func vsum(x []float32) float32                             { return sumGo(x) }
 func vsumSqDev(x []float32, mean float32) float32          { return sumSqDevGo(x, mean) }

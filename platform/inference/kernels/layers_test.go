@@ -34,13 +34,13 @@ func refMaxPool(p Pool, batch int, x []float32) (y []float64, arg []int) {
 // forEachVectorPath runs f with the vector pooling and element-wise loops, where
 // this CPU has them, and with the portable ones.
 func forEachVectorPath(t *testing.T, f func(t *testing.T)) {
-	prev := useVector
-	defer func() { useVector = prev }()
+	prev, prevPool := useVector, usePoolAVX2
+	defer func() { useVector, usePoolAVX2 = prev, prevPool }()
 	for _, vec := range []bool{true, false} {
-		if vec && !prev {
+		if vec && !prev && !prevPool {
 			continue
 		}
-		useVector = vec
+		useVector, usePoolAVX2 = vec && prev, vec && prevPool
 		t.Run(fmt.Sprintf("vector=%v", vec), f)
 	}
 }
@@ -63,6 +63,12 @@ func TestMaxPoolNaN(t *testing.T) {
 		}
 		if arg[1] != 3 {
 			t.Errorf("argmax of the window holding one NaN = %d, want 3", arg[1])
+		}
+		MaxPoolForward(p, 1, x, y, nil) // inference has a vector path of its own
+		for j, v := range y {
+			if isNaN := v != v; isNaN != (j <= 1) {
+				t.Errorf("without argmax: y[%d] = %g", j, v)
+			}
 		}
 	})
 }

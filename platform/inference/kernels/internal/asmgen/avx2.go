@@ -217,3 +217,55 @@ func avx2() {
 		t.direct()
 	}
 }
+
+// nanMax emits dst = max(a, b) lane by lane, NaN where either is (VMAXPS alone
+// would return b), using tmp and mask as scratch.
+func nanMax(a, b, dst, tmp, mask int) {
+	w("\tVCMPPS $3, Y%d, Y%d, Y%d", b, a, mask)
+	w("\tVADDPS Y%d, Y%d, Y%d", b, a, tmp)
+	w("\tVMAXPS Y%d, Y%d, Y%d", b, a, dst)
+	w("\tVBLENDVPS Y%d, Y%d, Y%d, Y%d", mask, tmp, dst, dst)
+}
+
+// maxPoolAVX2 emits maxPool2x2AVX2(r0, r1 *float32, n int, dst *float32):
+// dst[j] = max(r0[2j], r0[2j+1], r1[2j], r1[2j+1]) for j < n&^7, eight at a
+// time; the caller does the rest.
+func maxPoolAVX2() {
+	w("// func maxPool2x2AVX2(r0, r1 *float32, n int, dst *float32)")
+	w("//")
+	w("// dst[j] = max(r0[2j], r0[2j+1], r1[2j], r1[2j+1]) (NaN if any is NaN) for")
+	w("// the first n&^7 outputs.")
+	w("TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-32")
+	w("\tMOVQ r0+0(FP), SI")
+	w("\tMOVQ r1+8(FP), DI")
+	w("\tMOVQ n+16(FP), CX")
+	w("\tMOVQ dst+24(FP), DX")
+	w("\tSHRQ $3, CX")
+	w("\tJZ pool2_done")
+	w("")
+	w("pool2_loop:")
+	w("\tVMOVUPS (SI), Y0")
+	w("\tVMOVUPS 32(SI), Y1")
+	w("\tVMOVUPS (DI), Y2")
+	w("\tVMOVUPS 32(DI), Y3")
+	w("\t// Down the rows: pairs (j, j+1) of outputs 0-3 in Y4, 4-7 in Y5.")
+	nanMax(0, 2, 4, 6, 7)
+	nanMax(1, 3, 5, 6, 7)
+	w("\t// Even and odd lanes, which come out as outputs 0 1 4 5 | 2 3 6 7;")
+	w("\t// both are put back in order after the max.")
+	w("\tVSHUFPS $0x88, Y5, Y4, Y0")
+	w("\tVSHUFPS $0xDD, Y5, Y4, Y1")
+	nanMax(0, 1, 2, 6, 7)
+	w("\tVPERMPD $0xD8, Y2, Y2")
+	w("\tVMOVUPS Y2, (DX)")
+	w("\tADDQ $64, SI")
+	w("\tADDQ $64, DI")
+	w("\tADDQ $32, DX")
+	w("\tDECQ CX")
+	w("\tJNZ pool2_loop")
+	w("")
+	w("pool2_done:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+	w("")
+}

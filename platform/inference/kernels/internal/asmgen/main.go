@@ -34,6 +34,7 @@ func main() {
 	maxPoolAVX512()
 	elementwiseAVX512()
 	avx2()
+	maxPoolAVX2()
 	cpuid()
 	if err := os.WriteFile(*path, []byte(out.String()), 0o644); err != nil {
 		log.Fatal(err)
