@@ -23,6 +23,10 @@ func BenchmarkPredictor(b *testing.B) {
 				}
 				x := randomImages(batch, a.Input(), 1)
 				probs := make([]float32, batch*a.Classes())
+				// The first run packs the weights, once per predictor.
+				if err := p.Run(x, probs); err != nil {
+					b.Fatal(err)
+				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				cpu0 := cpuSeconds()
