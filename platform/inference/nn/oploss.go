@@ -25,9 +25,9 @@ type lossOp struct {
 	// training.
 	partners []int32
 	lam      float64
-	probs     []float32
-	loss      G.F32
-	in        [1][]float32
+	probs    []float32
+	loss     G.F32
+	in       [1][]float32
 }
 
 func newLossOp(batch, classes int, weights []float32, smoothing float64) *lossOp {
