@@ -18,20 +18,22 @@ func (t *Trainer) StepMix(x []float32, labels, partners []int, lam float64) (flo
 // Average moves avg, tensors in Export's order, towards the current
 // weights: avg = decay*avg + (1-decay)*weights, batchnorm running
 // statistics included, so the averaged model has statistics of the same
-// age as its weights (as timm's ModelEmaV2). decay 0 copies the weights.
+// age as its weights (as timm's ModelEmaV2). decay 0 takes the weights.
 func (t *Trainer) Average(avg []modelfile.Tensor, decay float64) error {
 	ps := t.arch.Params()
 	if len(avg) != len(ps) || !(decay >= 0 && decay < 1) {
 		return fmt.Errorf("%w: averaging %d tensors with decay %v, want %d and 0 <= decay < 1", ErrInput, len(avg), decay, len(ps))
 	}
-	d, keep := float32(1-decay), float32(decay)
+	d := float32(1 - decay)
 	for i, p := range ps {
 		w, a := t.weights[p.Name], avg[i].Data
 		if avg[i].Name != p.Name || len(a) != len(w) {
 			return fmt.Errorf("%w: averaged tensor %d is %q of %d values, want %q of %d", ErrInput, i, avg[i].Name, len(a), p.Name, len(w))
 		}
 		for j, v := range w {
-			a[j] = keep*a[j] + d*v
+			// Written as a step towards v so that a frozen weight, equal
+			// in both, stays bit for bit what it was.
+			a[j] += d * (v - a[j])
 		}
 	}
 	return nil
