@@ -34,10 +34,13 @@ fine-tuning recipes on the other labels of --train only, so it never saw a targe
 --summary prints the table of WORK/results.jsonl without training.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p.Labels = strings.Split(labels, ",")
 			if err := os.MkdirAll(p.Work, 0o755); err != nil {
 				return err
 			}
+			if !summary && (p.Train == "" || p.Val == "" || labels == "") {
+				return fmt.Errorf("--train, --val and --labels are required (except with --summary)")
+			}
+			p.Labels = strings.Split(labels, ",")
 			if summary {
 				runs, err := smalldata.ReadRuns(filepath.Join(p.Work, "results.jsonl"))
 				if err != nil {
@@ -96,8 +99,6 @@ fine-tuning recipes on the other labels of --train only, so it never saw a targe
 	f.IntVar(&basePer, "base-per-label", 600, "--make-base: photos per label at most")
 	f.IntVar(&baseEpochs, "base-epochs", 8, "--make-base: epochs")
 	f.BoolVar(&summary, "summary", false, "print the table of WORK/results.jsonl and stop")
-	for _, name := range []string{"train", "val", "labels", "work"} {
-		cmd.MarkFlagRequired(name)
-	}
+	cmd.MarkFlagRequired("work")
 	return cmd
 }
