@@ -193,11 +193,13 @@ func TestStoppedWorkerHandsItsJobBack(t *testing.T) {
 }
 
 // slowJob trains long enough (seconds) for a test to stop its worker part
-// way through.
+// way through. Early stopping is off: the easy test data stops improving
+// within a few epochs, and the test needs every epoch run.
 const epochs = 150
 
 func slowJob(version string) map[string]any {
-	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3}
+	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3,
+		"recipe": map[string]any{"patience": 0}}
 }
 
 // everyEpoch reports whether the job's curves hold each epoch once, in
