@@ -9,10 +9,10 @@ import (
 
 // The small-data recipe a job gets unless its request says otherwise: the
 // winner of the small-data protocol (BENCHMARKS.md, "Small-data recipe").
-// Freezing applies only when fine-tuning a base.
+// Freezing, which can apply only when fine-tuning a base, lost there.
 const (
-	defaultFreeze        = 2
-	defaultMixup         = 0.0
+	defaultFreeze        = 0
+	defaultMixup         = 0.4
 	defaultAverageEpochs = 3.0
 	defaultFlipTTA       = true
 	defaultPatience      = 8
