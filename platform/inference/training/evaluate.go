@@ -37,7 +37,7 @@ func Score(ctx context.Context, m *modelfile.Model, dir string, flipTTA bool) (*
 		return nil, fmt.Errorf("training: %w", err)
 	}
 	in := arch.Input()
-	l, err := dataset.NewLoader(f, dataset.Config{Size: in.Height, BatchSize: batch, Mean: m.Meta.Mean, Std: m.Meta.Std})
+	l, err := dataset.NewLoader(f, dataset.Config{Size: in.Width, Height: in.Height, BatchSize: batch, Mean: m.Meta.Mean, Std: m.Meta.Std})
 	if err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
