@@ -108,7 +108,8 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 	if rep.ModelID != j.ModelID || len(r.Labels) != 3 || len(r.Confusion) != 3 || len(r.PerClass) != 3 || len(r.History) != 2 || r.BestEpoch < 1 {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
-	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision"} {
+	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision",
+		"Recipe: augmentation standard", "flip TTA true", "--flip-tta", "--patience 8"} {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}
