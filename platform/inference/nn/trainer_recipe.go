@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 )
 
@@ -57,4 +58,11 @@ func (a *Arch) FrozenBefore(n int) (int, error) {
 		return 0, nil
 	}
 	return weighted[n], nil
+}
+
+// Predictor builds an inference graph for other weights of the trainer's
+// architecture (an average kept by Average), for batches of up to Batch()
+// images, whose kernels run on the trainer's threads as Evaluate's do.
+func (t *Trainer) Predictor(weights []modelfile.Tensor) (*Predictor, error) {
+	return newPredictor(t.arch, weights, t.batch, kernels.Par(t.opts.Threads))
 }

@@ -48,7 +48,7 @@ func (r *run) kept() []modelfile.Tensor {
 func (r *run) evaluator() (func(x, probs []float32) error, error) {
 	run := r.trainer.Evaluate
 	if r.avg != nil {
-		p, err := nn.NewPredictor(r.arch, r.avg, r.trainer.Batch())
+		p, err := r.trainer.Predictor(r.avg)
 		if err != nil {
 			return nil, fmt.Errorf("training: the averaged weights: %w", err)
 		}
