@@ -58,7 +58,7 @@ type run struct {
 	// avg is the moving average of the weights when Recipe.AverageEpochs
 	// asks for one: what is validated and kept.
 	avg     []modelfile.Tensor
-	scratch []float32 // mixup's and flip TTA's copy of a batch
+	scratch []float32 // mixup's copy of a batch
 }
 
 // checkpoint saves the run after epoch, when Options.Checkpoint asks.
