@@ -67,6 +67,7 @@ func (c *cli) commands() []*cobra.Command {
 		c.evalCmd(),
 		c.predictCmd(),
 		c.modelCmd(),
+		c.smalldataCmd(),
 		// Tools.
 		c.loadtestCmd(),
 		c.versionCmd(),

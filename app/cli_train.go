@@ -20,6 +20,7 @@ func (c *cli) trainCmd() *cobra.Command {
 		noCache         bool
 		cacheMB         int64
 		warmup          float64
+		base            string
 	)
 	cmd := &cobra.Command{
 		Use:   "train --data DIR [--val DIR | --val-split 0.15 --group-by REGEX] --out FILE",
@@ -46,6 +47,12 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 			}
 			if o.References, err = parseReferences(refs); err != nil {
 				return err
+			}
+			if o.Base, err = readBase(base); err != nil {
+				return err
+			}
+			if o.Base != nil && !cmd.Flags().Changed("arch") {
+				o.Arch = "" // the base's own
 			}
 			o.CacheBytes = cacheMB << 20
 			if noCache {
@@ -100,7 +107,8 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	f.Float64Var(&o.WeightDecay, "weight-decay", 1e-4, "decoupled weight decay")
 	f.Float64Var(&o.LabelSmoothing, "label-smoothing", 0.05, "label smoothing")
 	f.StringVar(&o.Balance, "balance", training.BalanceWeights, "class imbalance: weights, sampler or none")
-	f.BoolVar(&o.NoAugment, "no-augment", false, "turn off flips, crops and colour jitter")
+	f.BoolVar(&o.NoAugment, "no-augment", false, "turn off flips, crops and colour jitter (--augment none)")
+	recipeFlags(f, &o.Recipe, &base)
 	f.Float64Var(&o.UnknownQuantile, "unknown-quantile", 0.05, "open-set threshold: this quantile of correct validation confidences")
 	f.Int64Var(&o.Seed, "seed", 1, "random seed (same seed, same model)")
 	f.StringVar(&o.Out, "out", "", "model file to write (required)")

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aquaml/aquaml/modules/training"
 	"github.com/aquaml/aquaml/platform/config"
 )
 
@@ -107,7 +108,8 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 	if rep.ModelID != j.ModelID || len(r.Labels) != 3 || len(r.Confusion) != 3 || len(r.PerClass) != 3 || len(r.History) != 2 || r.BestEpoch < 1 {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
-	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision"} {
+	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision",
+		"Recipe: augmentation standard", "flip TTA true", "--flip-tta", "--patience 8"} {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}
@@ -139,6 +141,12 @@ func TestJobRequestsRejected(t *testing.T) {
 		{"tiny input", `{"dataset_version": "v-ok", "input": "4x4"}`, 422, "validation_error", "input"},
 		{"too flat an input", `{"dataset_version": "v-ok", "input": "128x4"}`, 422, "validation_error", "input"},
 		{"augmentation", `{"dataset_version": "v-ok", "augmentation": "extreme"}`, 422, "validation_error", "augmentation"},
+		{"freeze from scratch", `{"dataset_version": "v-ok", "recipe": {"freeze": 2}}`, 422, "validation_error", "recipe.freeze"},
+		{"negative mixup", `{"dataset_version": "v-ok", "recipe": {"mixup": -0.2}}`, 422, "validation_error", "recipe.mixup"},
+		{"negative average", `{"dataset_version": "v-ok", "recipe": {"average_epochs": -1}}`, 422, "validation_error", "recipe.average_epochs"},
+		{"negative patience", `{"dataset_version": "v-ok", "recipe": {"patience": -1}}`, 422, "validation_error", "recipe.patience"},
+		{"flip as text", `{"dataset_version": "v-ok", "recipe": {"flip_tta": "yes"}}`, 422, "validation_error", "recipe.flip_tta"},
+		{"unknown recipe field", `{"dataset_version": "v-ok", "recipe": {"cutmix": 1}}`, 400, "invalid_json", ""},
 		{"bad regex", `{"dataset_version": "v-ok", "validation": {"group_by": "(cam"}}`, 422, "validation_error", "validation.group_by"},
 		{"regex without group", `{"dataset_version": "v-ok", "validation": {"group_by": "cam"}}`, 422, "validation_error", "validation.group_by"},
 		{"fraction", `{"dataset_version": "v-ok", "validation": {"fraction": 1.5}}`, 422, "validation_error", "validation.fraction"},
@@ -187,7 +195,14 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 			Base, Architecture, Input, Augmentation string
 			Epochs                                  int
 			Seed                                    int64
-			Validation                              struct {
+			Recipe                                  struct {
+				Freeze        *int     `json:"freeze"`
+				Mixup         *float64 `json:"mixup"`
+				AverageEpochs *float64 `json:"average_epochs"`
+				FlipTTA       *bool    `json:"flip_tta"`
+				Patience      *int     `json:"patience"`
+			} `json:"recipe"`
+			Validation struct {
 				GroupBy  string  `json:"group_by"`
 				Fraction float64 `json:"fraction"`
 			}
@@ -198,6 +213,12 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 	if r.Base != "scratch" || r.Architecture != "fishnet" || r.Input != "64x64" || r.Epochs != 20 || r.Seed != 1 ||
 		r.Augmentation != "standard" || r.Validation.Fraction != 0.2 {
 		t.Errorf("defaults %+v", r)
+	}
+	// The small-data recipe is filled in; freezing is for fine-tuning only.
+	if rr := r.Recipe; rr.Freeze == nil || *rr.Freeze != 0 || rr.Mixup == nil || *rr.Mixup != training.DefaultMixup ||
+		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || *rr.FlipTTA != training.DefaultFlipTTA ||
+		rr.Patience == nil || *rr.Patience != training.DefaultPatience {
+		t.Errorf("recipe defaults %+v", rr)
 	}
 }
 

@@ -22,12 +22,10 @@ func reproduce(j jobRow, req jobRequest, batch int) string {
 	if req.Architecture != "" {
 		args = append(args, "--arch", req.Architecture)
 	}
-	if req.Augmentation == "none" {
-		args = append(args, "--no-augment")
-	}
+	args = append(args, req.recipeArgs()...)
 	line := "POST /api/v1/training-jobs " + string(body)
 	if req.Base != defaultBase {
-		return line + " (fine-tuned from model " + req.Base + ", which `aquaml train` does not do)"
+		return line + " ; or: " + strings.Join(args, " ") + " --base <model " + req.Base + " as a file>"
 	}
 	return line + " ; or: " + strings.Join(args, " ")
 }
@@ -52,6 +50,7 @@ func modelCard(j jobRow, req jobRequest, res *training.Result) string {
 	}
 	p("- Base: %s\n", base)
 	p("- Architecture: %s, input %s, %d epochs (best: %d), augmentation %s\n", archName(res), req.Input, len(res.History), res.BestEpoch, req.Augmentation)
+	p("- Recipe: %s\n", req.recipeLine())
 	p("- Seed: %d\n\n", *req.Seed)
 	if meta.Training != nil {
 		names := map[string]string{}

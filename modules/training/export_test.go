@@ -11,3 +11,11 @@ func Materialise(ctx context.Context, ds Datasets, jobDir, versionID string) (st
 	m := &Module{deps: Deps{Datasets: ds}, log: slog.Default()}
 	return m.materialise(ctx, jobDir, versionID)
 }
+
+// The recipe's defaults, for the tests that check they are filled in.
+const (
+	DefaultMixup         = defaultMixup
+	DefaultAverageEpochs = defaultAverageEpochs
+	DefaultFlipTTA       = defaultFlipTTA
+	DefaultPatience      = defaultPatience
+)

@@ -21,7 +21,9 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	ta := start(t, ds, true, nil)
 	admin := ta.Admin()
 	ds.add(t, "v-long", admin.UserID, 3, 24)
-	job := submit(t, ta, admin, quickJob("v-long", 200))
+	long := quickJob("v-long", 200)
+	long["recipe"] = map[string]any{"patience": 0} // early stopping would end it within a few epochs
+	job := submit(t, ta, admin, long)
 	var running jobView
 	waitFor(t, time.Minute, "the first epoch", func() bool {
 		running = getJob(t, ta, admin, job.ID)

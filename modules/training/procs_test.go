@@ -193,11 +193,14 @@ func TestStoppedWorkerHandsItsJobBack(t *testing.T) {
 }
 
 // slowJob trains long enough (seconds) for a test to stop its worker part
-// way through.
+// way through. The recipe is off, as the plain run it was sized for:
+// early stopping would end it within a few epochs on the easy test data,
+// and the test needs every epoch run.
 const epochs = 150
 
 func slowJob(version string) map[string]any {
-	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3}
+	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3,
+		"recipe": map[string]any{"patience": 0, "flip_tta": false, "mixup": 0, "average_epochs": 0}}
 }
 
 // everyEpoch reports whether the job's curves hold each epoch once, in

@@ -38,7 +38,8 @@ type jobRequest struct {
 	Input          string          `json:"input"`
 	Epochs         int             `json:"epochs"`
 	Seed           *int64          `json:"seed"`
-	Augmentation   string          `json:"augmentation"`
+	Augmentation   string          `json:"augmentation"` // standard, strong or none
+	Recipe         recipeRequest   `json:"recipe"`
 	Validation     validationSplit `json:"validation"`
 }
 
@@ -139,9 +140,10 @@ func (r *jobRequest) normalise(maxEpochs int) (inputSize, map[string]string) {
 	if r.Augmentation == "" {
 		r.Augmentation = defaultAugmentation
 	}
-	if r.Augmentation != "standard" && r.Augmentation != "none" {
-		fields["augmentation"] = "must be standard or none"
+	if r.Augmentation != "standard" && r.Augmentation != "strong" && r.Augmentation != "none" {
+		fields["augmentation"] = "must be standard, strong or none"
 	}
+	r.normaliseRecipe(fields)
 	if r.Validation.Fraction == 0 {
 		r.Validation.Fraction = defaultFraction
 	}

@@ -37,7 +37,9 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		if r.DatasetVersion == "" || r.Epochs < 1 || r.Epochs > 200 || size.width < 8 || size.width > 1024 || size.height < 8 || size.height > 1024 ||
 			!(r.Validation.Fraction > 0 && r.Validation.Fraction < 1) || r.Seed == nil ||
-			(r.Augmentation != "standard" && r.Augmentation != "none") {
+			(r.Augmentation != "standard" && r.Augmentation != "strong" && r.Augmentation != "none") ||
+			r.Recipe.Freeze == nil || r.Recipe.Mixup == nil || r.Recipe.AverageEpochs == nil || r.Recipe.FlipTTA == nil || r.Recipe.Patience == nil ||
+			*r.Recipe.Freeze > 0 && r.Base == defaultBase || *r.Recipe.Mixup < 0 || *r.Recipe.Patience < 0 {
 			t.Fatalf("body %q accepted as %+v (size %v)", body, r, size)
 		}
 		if _, err := regexp.Compile(groupRegex(r)); err != nil {

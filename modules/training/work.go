@@ -199,7 +199,7 @@ func (m *Module) options(ctx context.Context, j jobRow, req jobRequest, labels [
 		TrainDir: data, ValFraction: req.Validation.Fraction, GroupRegex: groupRegex(req),
 		Arch: req.Architecture, Size: size.width, Height: size.height, Epochs: req.Epochs, BatchSize: batch,
 		LearningRate: learningRate, WeightDecay: weightDecay, LabelSmoothing: labelSmoothing,
-		NoAugment: req.Augmentation == "none", Seed: *req.Seed,
+		Recipe: req.trainingRecipe(), Seed: *req.Seed,
 		Name: "trained-" + j.ID[:8], Version: "1", Command: reproduce(j, req, batch),
 		Labels: map[string]modelfile.Label{}, Workers: m.cfg.Threads, Threads: m.cfg.Threads, CacheBytes: cacheBytes,
 		Checkpoint: filepath.Join(m.jobDir(j.ID), "checkpoint"),

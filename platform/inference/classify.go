@@ -37,7 +37,7 @@ func (e *Engine) Classify(ctx context.Context, data []byte, topK int) (Result, e
 		e.bufs.Put(bp)
 		return Result{}, err
 	}
-	probs, err := e.submit(ctx, *bp)
+	probs, err := e.predict(ctx, *bp)
 	if err != nil {
 		return Result{}, err
 	}
@@ -61,7 +61,7 @@ func (e *Engine) ClassifyTensor(ctx context.Context, x []float32, topK int) (Res
 	serving.Add(1)
 	defer serving.Add(-1)
 	e.coming.Add(1)
-	probs, err := e.submit(ctx, x)
+	probs, err := e.predict(ctx, x)
 	if err != nil {
 		return Result{}, err
 	}

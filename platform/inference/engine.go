@@ -78,6 +78,7 @@ type Engine struct {
 	width   int // input, in pixels
 	height  int
 	classes int
+	flip    bool // served with flip test-time augmentation (flip.go)
 
 	queue    chan *request
 	inflight atomic.Int64 // callers between entry and result
@@ -109,7 +110,7 @@ func New(m *modelfile.Model, opts Options) (*Engine, error) {
 	}
 	e := &Engine{
 		meta: m.Meta, arch: arch, tensors: m.Tensors, opts: opts,
-		width: in.Width, height: in.Height, classes: arch.Classes(),
+		width: in.Width, height: in.Height, classes: arch.Classes(), flip: servesFlipped(m.Meta),
 		queue: make(chan *request, opts.QueueSize),
 	}
 	per := arch.Input().Len()

@@ -74,6 +74,7 @@ func WriteModelCard(w io.Writer, c Card) error {
 			p(", batch size %d", t.BatchSize)
 		}
 		p(", seed %d\n", t.Seed)
+		writeRecipe(p, t.Hyperparameters)
 		p("- Wall time: %s\n", (time.Duration(t.WallTimeSeconds * float64(time.Second))).Round(time.Second))
 	}
 

@@ -41,7 +41,7 @@ func TestTrainingLossMatchesReference(t *testing.T) {
 			tr := trainerFor(t, a, ws, batch, cw, TrainerOptions{LabelSmoothing: 0.1})
 			x := randomImages(batch, a.Input(), 9)
 			labels := labelsFor(batch, k)
-			got, err := tr.forwardBackward(x, labels)
+			got, err := tr.forwardBackward(x, labels, labels, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestGradients(t *testing.T) {
 			tr := trainerFor(t, a, ws, batch, cw, TrainerOptions{LabelSmoothing: smoothing})
 			x := randomImages(batch, a.Input(), 13)
 			labels := labelsFor(batch, k)
-			if _, err := tr.forwardBackward(x, labels); err != nil {
+			if _, err := tr.forwardBackward(x, labels, labels, 1); err != nil {
 				t.Fatal(err)
 			}
 			masks := map[int][]bool{}

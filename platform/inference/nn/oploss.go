@@ -20,15 +20,21 @@ type lossOp struct {
 	weights   []float32 // per class
 	smoothing float64
 	labels    []int32 // set by the trainer before each run
-	probs     []float32
-	loss      G.F32
-	in        [1][]float32
+	// Mixup: every image is a blend of its own (weight lam) and a
+	// partner's (1-lam), whose label is in partners. lam = 1 is plain
+	// training.
+	partners []int32
+	lam      float64
+	probs    []float32
+	loss     G.F32
+	in       [1][]float32
 }
 
 func newLossOp(batch, classes int, weights []float32, smoothing float64) *lossOp {
 	return &lossOp{
 		opBase: newOpBase("loss"), n: batch, k: classes, weights: weights, smoothing: smoothing,
 		labels: make([]int32, batch), probs: make([]float32, batch*classes),
+		partners: make([]int32, batch), lam: 1,
 	}
 }
 
@@ -49,19 +55,28 @@ func (o *lossOp) Do(vs ...G.Value) (G.Value, error) {
 		row := z[i*o.k : (i+1)*o.k]
 		p := o.probs[i*o.k : (i+1)*o.k]
 		lse := softmaxRow(row, p)
-		y := o.labels[i]
-		w := float64(o.weights[y])
-		l := -(1 - o.smoothing) * (float64(row[y]) - lse)
+		var spread float64 // the smoothing part, the same for both targets
 		if uniform != 0 {
 			for _, v := range row {
-				l -= uniform * (float64(v) - lse)
+				spread -= uniform * (float64(v) - lse)
 			}
 		}
-		total += w * l
-		wsum += w
+		w1, w2 := o.targetWeights(i)
+		y1, y2 := o.labels[i], o.partners[i]
+		l1 := -(1-o.smoothing)*(float64(row[y1])-lse) + spread
+		l2 := -(1-o.smoothing)*(float64(row[y2])-lse) + spread
+		total += w1*l1 + w2*l2
+		wsum += w1 + w2
 	}
 	o.loss = G.F32(total / wsum)
 	return &o.loss, nil
+}
+
+// targetWeights are image i's class weights scaled by its mixup shares:
+// lam for its own label, 1-lam for its partner's. With lam = 1 the second
+// is exactly zero, so plain training computes what it did before mixup.
+func (o *lossOp) targetWeights(i int) (float64, float64) {
+	return o.lam * float64(o.weights[o.labels[i]]), (1 - o.lam) * float64(o.weights[o.partners[i]])
 }
 
 func (o *lossOp) DiffWRT(int) []bool { return []bool{true} }
@@ -112,19 +127,21 @@ func (o *lossGradOp) Do(vs ...G.Value) (G.Value, error) {
 		g = float64(*s)
 	}
 	var wsum float64
-	for _, y := range f.labels {
-		wsum += float64(f.weights[y])
+	for i := range f.n {
+		w1, w2 := f.targetWeights(i)
+		wsum += w1 + w2
 	}
 	uniform := float32(f.smoothing / float64(f.k))
 	for i := range f.n {
-		y := f.labels[i]
-		scale := float32(g * float64(f.weights[y]) / wsum)
+		w1, w2 := f.targetWeights(i)
+		scale1, scale2 := float32(g*w1/wsum), float32(g*w2/wsum)
 		p := f.probs[i*f.k : (i+1)*f.k]
 		d := o.dz.data[i*f.k : (i+1)*f.k]
 		for j, pj := range p {
-			d[j] = (pj - uniform) * scale
+			d[j] = (pj - uniform) * (scale1 + scale2)
 		}
-		d[y] -= float32(1-f.smoothing) * scale
+		d[f.labels[i]] -= float32(1-f.smoothing) * scale1
+		d[f.partners[i]] -= float32(1-f.smoothing) * scale2
 	}
 	return o.dz.t, nil
 }

@@ -27,6 +27,11 @@ type TrainerOptions struct {
 	// Evaluate runs on, the caller included (0: GOMAXPROCS), so that a
 	// process serving requests beside the training keeps cores for them.
 	Threads int
+	// FrozenLayers keeps the weights of the layers before this index as
+	// they started (fine-tuning a base's early features); their batchnorm
+	// statistics still follow the new data. No gradient is computed for
+	// them, which also saves their backward pass.
+	FrozenLayers int
 }
 
 func (o *TrainerOptions) defaults() error {
@@ -41,7 +46,7 @@ func (o *TrainerOptions) defaults() error {
 	def(&o.Epsilon, 1e-8)
 	ok := func(v, lo, hi float64) bool { return v >= lo && v < hi }
 	if !ok(o.LearningRate, 1e-12, 10) || !ok(o.Beta1, 0, 1) || !ok(o.Beta2, 0, 1) || !ok(o.Epsilon, 1e-30, 1) ||
-		!ok(o.WeightDecay, 0, 1) || !ok(o.LabelSmoothing, 0, 1) || o.Threads < 0 {
+		!ok(o.WeightDecay, 0, 1) || !ok(o.LabelSmoothing, 0, 1) || o.Threads < 0 || o.FrozenLayers < 0 {
 		return fmt.Errorf("%w: trainer options out of range: %+v", ErrInput, *o)
 	}
 	return nil
@@ -117,13 +122,16 @@ func NewTrainer(a *Arch, init []modelfile.Tensor, batch int, classWeights []floa
 	var wrt G.Nodes
 	var lens []int
 	for _, p := range a.Params() {
-		if !p.Trainable {
+		if !p.Trainable || p.Layer < opts.FrozenLayers {
 			continue
 		}
 		wrt = append(wrt, t.graph.weights[p.Name])
 		t.params = append(t.params, t.weights[p.Name])
 		t.decayed = append(t.decayed, p.decay)
 		lens = append(lens, p.Len())
+	}
+	if len(wrt) == 0 {
+		return nil, fmt.Errorf("%w: the first %d layers are frozen, which leaves nothing to train", ErrInput, opts.FrozenLayers)
 	}
 	if t.grads, err = G.Grad(cost, wrt...); err != nil {
 		return nil, fmt.Errorf("nn: differentiating the training graph: %w", err)
@@ -162,7 +170,13 @@ func (t *Trainer) Steps() int { return t.steps }
 // are read straight from the backward ops' outputs, which every run
 // overwrites, so nothing accumulates across steps.
 func (t *Trainer) Step(x []float32, labels []int) (float32, error) {
-	loss, err := t.forwardBackward(x, labels)
+	return t.step(x, labels, labels, 1)
+}
+
+// step is Step on images blended from two: lam of the image labelled
+// labels[i] and 1-lam of one labelled partners[i].
+func (t *Trainer) step(x []float32, labels, partners []int, lam float64) (float32, error) {
+	loss, err := t.forwardBackward(x, labels, partners, lam)
 	if err != nil {
 		return loss, err
 	}
@@ -179,19 +193,23 @@ func (t *Trainer) Step(x []float32, labels []int) (float32, error) {
 }
 
 // forwardBackward runs the training graph once: loss and gradients.
-func (t *Trainer) forwardBackward(x []float32, labels []int) (float32, error) {
+func (t *Trainer) forwardBackward(x []float32, labels, partners []int, lam float64) (float32, error) {
 	per := t.arch.input.Len()
-	if len(x) != t.batch*per || len(labels) != t.batch {
+	if len(x) != t.batch*per || len(labels) != t.batch || len(partners) != t.batch {
 		return 0, fmt.Errorf("%w: %d values and %d labels, want %d images of %v and their labels",
 			ErrInput, len(x), len(labels), t.batch, t.arch.input)
 	}
+	if !(lam >= 0 && lam <= 1) {
+		return 0, fmt.Errorf("%w: mixup share %v, want 0..1", ErrInput, lam)
+	}
 	k := t.arch.Classes()
 	for i, y := range labels {
-		if y < 0 || y >= k {
-			return 0, fmt.Errorf("%w: label %d of image %d, want 0..%d", ErrInput, y, i, k-1)
+		if y < 0 || y >= k || partners[i] < 0 || partners[i] >= k {
+			return 0, fmt.Errorf("%w: labels %d and %d of image %d, want 0..%d", ErrInput, y, partners[i], i, k-1)
 		}
-		t.loss.labels[i] = int32(y)
+		t.loss.labels[i], t.loss.partners[i] = int32(y), int32(partners[i])
 	}
+	t.loss.lam = lam
 	copy(t.graph.x.data, x)
 	t.vm.Reset()
 	if err := t.vm.RunAll(); err != nil {

@@ -29,6 +29,7 @@ type checkpoint struct {
 	BestEpoch   int
 	BestWeights []modelfile.Tensor
 	Best        savedScores
+	Average     []modelfile.Tensor // Recipe.AverageEpochs' moving average
 }
 
 // savedScores is scores with exported fields, for gob.
@@ -60,6 +61,10 @@ func (r *run) runKey() string {
 	if o.height() != o.Size {
 		// Only then: a square run keeps the key its checkpoint was written with.
 		fmt.Fprintln(h, "height", o.height())
+	}
+	if rc := o.Recipe; rc != (Recipe{Augment: AugmentDefault}) && rc != (Recipe{Augment: AugmentNone}) {
+		// Likewise: a run without the recipe keeps its key.
+		fmt.Fprintf(h, "recipe %+v\n", rc)
 	}
 	fmt.Fprintln(h, r.train.Classes)
 	// Paths relative to the data's root: a job materialises its data in a

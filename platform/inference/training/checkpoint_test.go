@@ -20,8 +20,17 @@ func sameWeights(a, b []modelfile.Tensor) bool {
 // of a run that never stopped.
 func TestResumedRunEndsAsAnUninterruptedOne(t *testing.T) {
 	dir := writeSynthetic(t, 3, 6, 3, 20)
-	o := quick(dir)
-	o.Epochs = 3
+	plain := quick(dir)
+	plain.Epochs = 3
+	// Mixup draws and the moving average must survive the stop too.
+	recipe := plain
+	recipe.Recipe = Recipe{Augment: AugmentStrong, Mixup: 0.4, AverageEpochs: 1, FlipTTA: true}
+	for name, o := range map[string]Options{"plain": plain, "recipe": recipe} {
+		t.Run(name, func(t *testing.T) { resumeMatches(t, o) })
+	}
+}
+
+func resumeMatches(t *testing.T, o Options) {
 	straight, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

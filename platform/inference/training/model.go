@@ -11,20 +11,28 @@ import (
 
 // hyperparameters is what the metadata records of the options.
 type hyperparameters struct {
-	Arch            string     `json:"arch"`
-	Size            int        `json:"size"`
-	Height          int        `json:"height,omitempty"` // when not Size
-	Epochs          int        `json:"epochs"`
-	BatchSize       int        `json:"batch_size"`
-	LearningRate    float64    `json:"learning_rate"`
-	Schedule        string     `json:"schedule"`
-	WarmupEpochs    float64    `json:"warmup_epochs"`
-	StepEvery       int        `json:"step_every,omitempty"`
-	StepGamma       float64    `json:"step_gamma,omitempty"`
-	WeightDecay     float64    `json:"weight_decay"`
-	LabelSmoothing  float64    `json:"label_smoothing"`
-	Balance         string     `json:"balance"`
-	Augment         bool       `json:"augment"`
+	Arch           string  `json:"arch"`
+	Size           int     `json:"size"`
+	Height         int     `json:"height,omitempty"` // when not Size
+	Epochs         int     `json:"epochs"`
+	BatchSize      int     `json:"batch_size"`
+	LearningRate   float64 `json:"learning_rate"`
+	Schedule       string  `json:"schedule"`
+	WarmupEpochs   float64 `json:"warmup_epochs"`
+	StepEvery      int     `json:"step_every,omitempty"`
+	StepGamma      float64 `json:"step_gamma,omitempty"`
+	WeightDecay    float64 `json:"weight_decay"`
+	LabelSmoothing float64 `json:"label_smoothing"`
+	Balance        string  `json:"balance"`
+	Augment        bool    `json:"augment"`
+	Augmentation   string  `json:"augmentation"`
+	FreezeLayers   int     `json:"freeze_layers,omitempty"`
+	Mixup          float64 `json:"mixup,omitempty"`
+	AverageEpochs  float64 `json:"average_epochs,omitempty"`
+	// FlipTTA: the scores were measured, and the model is meant to be
+	// served, on the mean of each photo's and its mirror's probabilities.
+	FlipTTA         bool       `json:"flip_tta,omitempty"`
+	Patience        int        `json:"patience,omitempty"`
 	ValFraction     float64    `json:"val_fraction,omitempty"`
 	GroupRegex      string     `json:"group_regex,omitempty"`
 	UnknownQuantile float64    `json:"unknown_quantile"`
@@ -45,6 +53,8 @@ func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration)
 		Arch: o.Arch, Size: o.Size, Epochs: o.Epochs, BatchSize: o.BatchSize, LearningRate: o.LearningRate,
 		Schedule: o.Schedule, WarmupEpochs: o.WarmupEpochs, WeightDecay: o.WeightDecay,
 		LabelSmoothing: o.LabelSmoothing, Balance: o.Balance, Augment: !o.NoAugment,
+		Augmentation: o.Augment, FreezeLayers: o.FreezeLayers, Mixup: o.Mixup, AverageEpochs: o.AverageEpochs,
+		FlipTTA: o.FlipTTA, Patience: o.Patience,
 		UnknownQuantile: o.UnknownQuantile, Optimizer: "adam", BestEpoch: res.BestEpoch, Mean: o.Mean, Std: o.Std,
 	}
 	if o.height() != o.Size {

@@ -56,7 +56,10 @@ type Options struct {
 	LabelSmoothing float64 // default 0
 
 	Balance   string // BalanceWeights (default), BalanceSampler or BalanceNone
-	NoAugment bool   // turn off flips, crops and colour jitter
+	NoAugment bool   // turn off flips, crops and colour jitter (Recipe.Augment "none")
+	// Recipe: augmentation preset, frozen layers, mixup, weight averaging,
+	// flip test-time augmentation and early stopping (recipe.go).
+	Recipe
 
 	// Mean and Std normalise RGB values in [0,1]: (v-Mean)/Std
 	// (default 0.5 and 0.25, as the PyTorch reference).
@@ -153,6 +156,9 @@ func (o *Options) defaults() error {
 	}
 	o.CacheBytes = max(o.CacheBytes, 0)
 
+	if err := o.recipeDefaults(); err != nil {
+		return err
+	}
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrOptions}, args...)...)
 	}

@@ -39,6 +39,9 @@ type Result struct {
 	// Interrupted reports that the context was cancelled: training stopped
 	// early and Model is the best epoch finished before.
 	Interrupted bool
+	// StoppedEarly reports that Recipe.Patience ended the run before its
+	// last epoch.
+	StoppedEarly bool
 }
 
 // run is the state of one training run.
@@ -52,6 +55,10 @@ type run struct {
 	progress   *progress
 	key        string      // runKey, once the data is split
 	resumed    *checkpoint // the checkpoint this run goes on from, if any
+	// avg is the moving average of the weights when Recipe.AverageEpochs
+	// asks for one: what is validated and kept.
+	avg     []modelfile.Tensor
+	scratch []float32 // mixup's copy of a batch
 }
 
 // checkpoint saves the run after epoch, when Options.Checkpoint asks.
@@ -65,7 +72,7 @@ func (r *run) checkpoint(epoch int, res *Result, best *scores, bestWeights []mod
 	}
 	return writeCheckpoint(r.o.Checkpoint, &checkpoint{
 		Key: r.key, Epoch: epoch, Weights: r.trainer.Export(), State: state, History: res.History,
-		BestEpoch: res.BestEpoch, BestWeights: bestWeights, Best: best.save(),
+		BestEpoch: res.BestEpoch, BestWeights: bestWeights, Best: best.save(), Average: r.avg,
 	})
 }
 
@@ -115,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.History = append(res.History, stats)
 		mark := ""
 		if best == nil || stats.ValMacroF1 > res.History[res.BestEpoch-1].ValMacroF1 {
-			best, bestWeights, res.BestEpoch = s, r.trainer.Export(), epoch
+			best, bestWeights, res.BestEpoch = s, r.kept(), epoch
 			mark = " *"
 		}
 		if err := r.checkpoint(epoch, res, best, bestWeights); err != nil {
@@ -126,6 +133,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			stats.ImagesPerSec, stats.Seconds, mark))
 		if o.OnEpoch != nil {
 			o.OnEpoch(append([]EpochStats(nil), res.History...))
+		}
+		if o.Patience > 0 && epoch-res.BestEpoch >= o.Patience && epoch < o.Epochs {
+			res.StoppedEarly = true
+			r.progress.line(fmt.Sprintf("stopping early: no better validation macro-F1 for %d epochs", o.Patience))
+			break
 		}
 	}
 	if best == nil {
@@ -186,6 +198,10 @@ func prepare(o Options) (*run, error) {
 		sampling = dataset.Sampling{Balanced: true, Alpha: 0.5}
 	}
 	var init []modelfile.Tensor
+	frozen := 0
+	if frozen, err = r.arch.FrozenBefore(o.FreezeLayers); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOptions, err)
+	}
 	if o.Base != nil {
 		if init, _, err = fineTuneWeights(r.arch, o.Base, uint64(o.Seed)); err != nil {
 			return nil, err
@@ -205,7 +221,7 @@ func prepare(o Options) (*run, error) {
 	}
 	r.trainer, err = nn.NewTrainer(r.arch, init, o.BatchSize, classWeights, nn.TrainerOptions{
 		LearningRate: o.LearningRate, WeightDecay: o.WeightDecay, LabelSmoothing: o.LabelSmoothing, Seed: uint64(o.Seed),
-		Threads: o.Threads,
+		Threads: o.Threads, FrozenLayers: frozen,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("training: %w", err)
@@ -215,14 +231,17 @@ func prepare(o Options) (*run, error) {
 			return nil, fmt.Errorf("training: resuming from %s: %w", o.Checkpoint, err)
 		}
 	}
+	if o.AverageEpochs > 0 {
+		r.avg = r.trainer.Export()
+		if r.resumed != nil && r.resumed.Average != nil {
+			r.avg = r.resumed.Average
+		}
+	}
 	cfg := dataset.Config{
 		Size: o.Size, Height: o.height(), BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,
 		Sampling: sampling, DropLast: true, Seed: o.Seed, Workers: o.Workers, CacheBytes: o.CacheBytes,
 	}
-	if !o.NoAugment {
-		aug := dataset.DefaultAugment()
-		cfg.Augment = &aug
-	}
+	cfg.Augment = o.augment()
 	if r.trainData, err = dataset.NewLoader(r.train, cfg); err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
@@ -263,7 +282,7 @@ func (r *run) trainEpoch(ctx context.Context, epoch int) (EpochStats, error) {
 		if err := r.trainer.SetLearningRate(learningRate(o, step, perEpoch, total)); err != nil {
 			return EpochStats{}, err
 		}
-		loss, err := r.trainer.Step(x, labels)
+		loss, err := r.step(x, labels, epoch, batches)
 		if err != nil {
 			return EpochStats{}, fmt.Errorf("training: epoch %d batch %d: %w", epoch, batches+1, err)
 		}
@@ -291,6 +310,10 @@ func (r *run) validate(ctx context.Context) (*scores, error) {
 	labels := make([]int, batch)
 	probs := make([]float32, batch*k)
 	s := newScores(r.train.Classes)
+	eval, err := r.evaluator()
+	if err != nil {
+		return nil, err
+	}
 	it := r.valData.Epoch(ctx, 0)
 	defer it.Close()
 	for {
@@ -301,7 +324,7 @@ func (r *run) validate(ctx context.Context) (*scores, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := r.trainer.Evaluate(x[:n*per], probs); err != nil {
+		if err := eval(x[:n*per], probs[:n*k]); err != nil {
 			return nil, fmt.Errorf("training: validation: %w", err)
 		}
 		for i := range n {
