@@ -29,16 +29,16 @@ func (a *App) mountDatasets() error {
 // classification service.
 type fieldPhotos struct{ s *classification.Service }
 
-func (f fieldPhotos) Corrections(ctx context.Context, userID, after string, limit int) ([]datasets.Correction, error) {
-	rows, err := f.s.CorrectedPhotos(ctx, userID, after, limit)
+func (f fieldPhotos) Corrections(ctx context.Context, userID, after string, limit int) ([]datasets.Correction, string, error) {
+	rows, next, err := f.s.CorrectedPhotos(ctx, userID, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	out := make([]datasets.Correction, len(rows))
 	for i, r := range rows {
 		out[i] = datasets.Correction{PredictionID: r.PredictionID, SHA256: r.SHA256, Label: r.Label}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 func (f fieldPhotos) StoredPhoto(ctx context.Context, sha256 string) ([]byte, error) {

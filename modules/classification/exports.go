@@ -46,11 +46,17 @@ type CorrectedPhoto struct {
 
 // CorrectedPhotos lists a user's predictions whose feedback gave a label
 // and whose photo is kept (STORE_IMAGES), oldest first after the
-// prediction id after (empty from the start), at most limit.
-func (s *Service) CorrectedPhotos(ctx context.Context, userID, after string, limit int) ([]CorrectedPhoto, error) {
+// prediction id after (empty from the start), reading at most limit of
+// the corrections. next is where the following page starts, empty when
+// none is left: a page may hold fewer photos than it read, none even,
+// when photos were not kept.
+func (s *Service) CorrectedPhotos(ctx context.Context, userID, after string, limit int) (photos []CorrectedPhoto, next string, err error) {
 	rows, err := s.store.corrections(ctx, userID, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if len(rows) == limit {
+		next = rows[len(rows)-1].PredictionID
 	}
 	out := make([]CorrectedPhoto, 0, len(rows))
 	for _, r := range rows {
@@ -59,7 +65,7 @@ func (s *Service) CorrectedPhotos(ctx context.Context, userID, after string, lim
 		}
 		out = append(out, CorrectedPhoto{PredictionID: r.PredictionID, SHA256: r.ImageSHA256, Label: r.CorrectLabel, CreatedAt: r.CreatedAt})
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // StoredPhoto reads a photo kept by STORE_IMAGES.

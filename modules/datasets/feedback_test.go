@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
+	"github.com/aquaml/aquaml/modules/datasets"
 	"github.com/aquaml/aquaml/platform/config"
 )
 
@@ -85,5 +86,28 @@ func TestFromFeedbackWithoutStoredPhotos(t *testing.T) {
 	ta.Do("POST", ta.API("/datasets/"+d.ID+"/items/from-feedback"), nil, alice.Auth()).Want(http.StatusCreated).JSON(&res)
 	if res.Added != 0 || res.Dataset.Photos != 0 {
 		t.Errorf("without stored photos: %+v", res)
+	}
+}
+
+// TestFromFeedbackReadsPastPagesWithoutPhotos: corrections that give no
+// photo ("unknown") can fill whole pages of the reading; the photos
+// corrected after them are still taken.
+func TestFromFeedbackReadsPastPagesWithoutPhotos(t *testing.T) {
+	defer datasets.SetFeedbackPage(2)()
+	ta := apptest.New(t, func(c *config.Config) { c.Classify.StoreImages = true })
+	alice := ta.NewUser("alice")
+	for i := range 3 {
+		classifyAndCorrect(t, ta, alice, photo(t, 10+i), "unknown")
+	}
+	p, label := classifyAndCorrect(t, ta, alice, photo(t, 20), "#0")
+	d := createDataset(t, ta, alice, "late corrections")
+	var res added
+	ta.Do("POST", ta.API("/datasets/"+d.ID+"/items/from-feedback"), nil, alice.Auth()).Want(http.StatusCreated).JSON(&res)
+	if res.Added != 1 {
+		t.Fatalf("from feedback after two pages without photos: %+v, want the one correction added", res)
+	}
+	items := listItems(t, ta, alice, d.ID, "")
+	if len(items) != 1 || items[0].PredictionID != p.PredictionID || items[0].Label != label {
+		t.Errorf("items %+v, want prediction %s as %s", items, p.PredictionID, label)
 	}
 }

@@ -38,9 +38,11 @@ type Correction struct {
 // adapted by app/).
 type Feedback interface {
 	// Corrections lists userID's corrected predictions with a stored
-	// photo, in prediction id order after the prediction id after, at
-	// most limit.
-	Corrections(ctx context.Context, userID, after string, limit int) ([]Correction, error)
+	// photo, in prediction id order after the prediction id after, from
+	// at most limit corrections read; next is where the following page
+	// starts (empty: none left), since a page can be short or empty
+	// while more follow.
+	Corrections(ctx context.Context, userID, after string, limit int) (page []Correction, next string, err error)
 	// StoredPhoto reads a photo kept by STORE_IMAGES.
 	StoredPhoto(ctx context.Context, sha256 string) ([]byte, error)
 }

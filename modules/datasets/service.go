@@ -11,8 +11,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// feedbackPage is how many corrections are read at a time.
-const feedbackPage = 500
+// feedbackPage is how many corrections one read takes (a variable for the
+// tests of paging).
+var feedbackPage = 500
 
 // probe checks that data is a photo the classifier can decode, from its
 // header, and reports its format and size.
@@ -143,14 +144,11 @@ func (m *Module) fromField(ctx context.Context, d datasetRow) (feedbackResult, e
 	seen := map[string]bool{}
 	err := func() error {
 		for after := ""; ; {
-			page, err := m.deps.Feedback.Corrections(ctx, d.UserID, after, feedbackPage)
+			page, next, err := m.deps.Feedback.Corrections(ctx, d.UserID, after, feedbackPage)
 			if err != nil {
 				return err
 			}
-			if len(page) == 0 {
-				return nil
-			}
-			after = page[len(page)-1].PredictionID
+			after = next
 			shas := make([]string, len(page))
 			for i, c := range page {
 				shas[i] = c.SHA256
@@ -191,6 +189,9 @@ func (m *Module) fromField(ctx context.Context, d datasetRow) (feedbackResult, e
 				written = append(written, c.SHA256)
 				seen[c.SHA256] = true
 				items = append(items, newItem(d, name, c.Label, "", c.SHA256, int64(len(data)), info, sourceFeedback, c.PredictionID))
+			}
+			if next == "" {
+				return nil
 			}
 		}
 	}()
