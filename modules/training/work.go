@@ -229,12 +229,12 @@ func groupRegex(req jobRequest) string {
 
 // finish registers the model and ends the job.
 func (m *Module) finish(ctx context.Context, j jobRow, token string, req jobRequest, labels []DatasetLabel, res *training.Result) error {
-	var buf bytes.Buffer
-	if err := modelfile.Write(&buf, res.Model); err != nil {
-		return m.failJob(ctx, j, token, "training_failed", "writing the model: "+err.Error())
+	data, err := finalModel(m.jobDir(j.ID), res.Model)
+	if err != nil {
+		return m.failJob(ctx, j, token, "training_failed", err.Error())
 	}
 	card := modelCard(j, req, res)
-	ref, err := m.deps.Models.RegisterModel(ctx, buf.Bytes(), j.UserID, card)
+	ref, err := m.deps.Models.RegisterModel(ctx, data, j.UserID, card)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // retried: the checkpoint holds the last epoch
