@@ -13,7 +13,7 @@ import (
 func (a *App) mountDatasets() error {
 	m, err := datasets.New(datasets.Deps{
 		DB: a.DB.DB, RequireUser: a.RequireUser, Logger: a.log,
-		Feedback: fieldPhotos{a.classifier.Service()},
+		Feedback: fieldPhotos{a.classifier.Service()}, Jobs: trainingJobs{a},
 		Config: datasets.Config{
 			Datasets: a.cfg.Datasets, MaxFileBytes: a.cfg.HTTP.BodyLimit, MaxPixels: a.cfg.Model.MaxPixels,
 		},
@@ -43,4 +43,16 @@ func (f fieldPhotos) Corrections(ctx context.Context, userID, after string, limi
 
 func (f fieldPhotos) StoredPhoto(ctx context.Context, sha256 string) ([]byte, error) {
 	return f.s.StoredPhoto(ctx, sha256)
+}
+
+// trainingJobs tells datasets which versions training jobs still need.
+// The training module is built after datasets (it reads versions from
+// it), so it is looked up when asked.
+type trainingJobs struct{ a *App }
+
+func (t trainingJobs) Waiting(ctx context.Context, versionIDs []string) (int, error) {
+	if t.a.training == nil {
+		return 0, nil
+	}
+	return t.a.training.Waiting(ctx, versionIDs)
 }

@@ -171,6 +171,9 @@ func (m *Module) remove(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := m.notInTraining(ctx, d.ID); err != nil {
+		return err
+	}
 	shas, err := m.store.remove(ctx, d.ID)
 	if err != nil {
 		return err

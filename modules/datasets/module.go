@@ -47,6 +47,13 @@ type Feedback interface {
 	StoredPhoto(ctx context.Context, sha256 string) ([]byte, error)
 }
 
+// Jobs tells how many training jobs are queued or running on any of
+// the versions (adapted by app/ from the training module): a dataset is
+// not deleted from under them.
+type Jobs interface {
+	Waiting(ctx context.Context, versionIDs []string) (int, error)
+}
+
 // Deps is what the module needs from the application.
 type Deps struct {
 	DB *gorm.DB
@@ -54,8 +61,11 @@ type Deps struct {
 	RequireUser echo.MiddlewareFunc
 	// Feedback may be nil: adding photos from the field then answers 503.
 	Feedback Feedback
-	Logger   *slog.Logger
-	Config   Config
+	// Jobs may be nil: no training job then holds a dataset back from
+	// deletion.
+	Jobs   Jobs
+	Logger *slog.Logger
+	Config Config
 }
 
 // Module is the datasets feature.

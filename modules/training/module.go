@@ -180,3 +180,9 @@ func newToken() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Waiting counts the jobs queued or running on any of the dataset
+// versions, so datasets keeps their photos until those jobs end.
+func (m *Module) Waiting(ctx context.Context, versionIDs []string) (int, error) {
+	return m.store.waiting(ctx, versionIDs)
+}

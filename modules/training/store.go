@@ -122,3 +122,11 @@ func (s *store) staleQueued(ctx context.Context, cutoff time.Time, limit int) ([
 		Where("status = 'queued' AND enqueued_at < ?", unixMS(cutoff)).Order("created_at").Limit(limit).Find(&rows).Error
 	return rows, err
 }
+
+// waiting counts the jobs queued or running on any of the versions.
+func (s *store) waiting(ctx context.Context, versionIDs []string) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&jobRow{}).
+		Where("dataset_version IN ? AND status IN ?", versionIDs, []string{"queued", "running"}).Count(&n).Error
+	return int(n), err
+}
