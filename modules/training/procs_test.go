@@ -143,7 +143,7 @@ func TestKilledWorkerIsResumedFromItsCheckpoint(t *testing.T) {
 	}
 
 	second := startWorker(t, ta.Config(), nil)
-	end := waitStatus(t, ta, admin, job.ID, 3*time.Minute, "completed", "failed", "cancelled")
+	end := waitStatus(t, ta, admin, job.ID, 5*time.Minute, "completed", "failed", "cancelled")
 	if end.Status != "completed" || end.ModelID == "" || !everyEpoch(end) || end.Attempts < 2 {
 		t.Fatalf("after the kill the job ended %+v; want completed by a second attempt with every epoch's curves", end)
 	}
@@ -183,7 +183,7 @@ func TestStoppedWorkerHandsItsJobBack(t *testing.T) {
 		t.Fatalf("after a clean stop the job is %+v; want it queued part way through", j)
 	}
 	second := startWorker(t, ta.Config(), nil)
-	end := waitStatus(t, ta, admin, job.ID, 3*time.Minute, "completed", "failed", "cancelled")
+	end := waitStatus(t, ta, admin, job.ID, 5*time.Minute, "completed", "failed", "cancelled")
 	if end.Status != "completed" || !everyEpoch(end) {
 		t.Fatalf("ended %+v", end)
 	}
@@ -195,8 +195,11 @@ func TestStoppedWorkerHandsItsJobBack(t *testing.T) {
 // slowJob trains long enough (seconds) for a test to stop its worker part
 // way through. The recipe is off, as the plain run it was sized for:
 // early stopping would end it within a few epochs on the easy test data,
-// and the test needs every epoch run.
-const epochs = 150
+// and the test needs every epoch run. Under the race detector a worker
+// trains several times slower (where the CPU has no assembly for a
+// training kernel, the Go fallback runs instrumented), so the job is
+// shorter there.
+const epochs = 150 - 110*raceOn
 
 func slowJob(version string) map[string]any {
 	return map[string]any{"dataset_version": version, "architecture": "fishnet", "input": "32x32", "epochs": epochs, "seed": 3,
