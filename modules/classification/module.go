@@ -30,7 +30,7 @@ type Config struct {
 // engineOptions is how every engine of this process runs.
 func (c Config) engineOptions() inference.Options {
 	return inference.Options{
-		MaxBatch: c.Model.BatchSize, BatchWait: c.Model.BatchWait, QueueSize: c.Model.QueueSize,
+		MaxBatch: c.Model.BatchSize, BatchWait: c.Model.BatchWait, QueueSize: c.Model.QueueSize, Workers: c.Model.Workers,
 		Limits: imageio.Limits{MaxPixels: c.Model.MaxPixels, MaxBytes: c.MaxBytes}, DecodeMemory: c.Model.DecodeMemory, HeavyDecodes: c.Model.HeavyDecodes,
 	}
 }
