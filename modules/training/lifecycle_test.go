@@ -70,6 +70,41 @@ func TestCancelStopsARunningJob(t *testing.T) {
 	}
 }
 
+// TestCancelledJobThatEndsRegistersNothing: a job cancelled a few epochs
+// before its end stops there, even with a long lease (the worker used to
+// learn of a cancel only when it renewed, a third of the lease later, and
+// by then a short job had registered its model and left its folder).
+func TestCancelledJobThatEndsRegistersNothing(t *testing.T) {
+	ds := newDatasets()
+	ta := start(t, ds, true, func(c *config.Config) { c.Training.Lease = time.Minute })
+	admin := ta.Admin()
+	ds.add(t, "v-short", admin.UserID, 3, 24)
+	short := quickJob("v-short", 150) // about 10 s here, well inside the lease
+	short["recipe"] = map[string]any{"patience": 0}
+	job := submit(t, ta, admin, short)
+	waitFor(t, time.Minute, "the first epoch", func() bool { return getJob(t, ta, admin, job.ID).Progress.Epoch >= 1 })
+	ta.Do("POST", ta.API("/training-jobs/"+job.ID+"/cancel"), nil, admin.Auth()).Want(http.StatusOK)
+	dir := filepath.Join(ta.Config().Training.Dir, job.ID)
+	waitFor(t, 15*time.Second, "the worker to stop and clean up", func() bool {
+		_, err := os.Stat(dir)
+		return errors.Is(err, fs.ErrNotExist)
+	})
+	if j := getJob(t, ta, admin, job.ID); j.Status != "cancelled" || j.ModelID != "" {
+		t.Errorf("after the worker stopped: %+v", j)
+	}
+	var models struct {
+		Items []struct {
+			Source string `json:"source"`
+		} `json:"items"`
+	}
+	ta.Do("GET", ta.API("/models"), nil, admin.Auth()).Want(200).JSON(&models)
+	for _, m := range models.Items {
+		if m.Source == "upload" {
+			t.Errorf("a cancelled job registered a model: %+v", models.Items)
+		}
+	}
+}
+
 // TestFailedJobSaysWhy trains on a version whose photos are not images.
 func TestFailedJobSaysWhy(t *testing.T) {
 	ds := newDatasets()

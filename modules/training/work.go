@@ -68,11 +68,7 @@ func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 	res, err := m.run(jobCtx, j, token, req, labels)
 	switch {
 	case lost.Load():
-		log.Info("training job stopped: cancelled or taken over")
-		if now, err := m.store.get(context.WithoutCancel(ctx), j.ID); err == nil && now.Status == StatusCancelled {
-			m.cleanup(j.ID)
-		}
-		return nil
+		return m.letGo(ctx, j.ID)
 	case ctx.Err() != nil || stopping.Load():
 		// This worker is stopping: hand the job back at once, the next
 		// worker resumes from the last checkpoint. Asynq does not wait
@@ -102,11 +98,18 @@ func (m *Module) train(ctx context.Context, j jobRow, token string) error {
 	return m.finish(ctx, j, token, req, labels, res)
 }
 
+// leaseCheck is the longest a worker goes without looking at its job.
+const leaseCheck = 2 * time.Second
+
 // keepLease renews the lease a third of the way through it until ctx
 // ends, calls lost once the job is no longer this token's, and stopping
 // once the process drains.
+//
+// It renews at least every two seconds, more often than the lease needs:
+// a renewal is also how the worker learns that the job was cancelled, and
+// a cancelled job must stop using the CPU (and must not finish) promptly.
 func (m *Module) keepLease(ctx context.Context, id, token string, lost, stopping func()) {
-	t := time.NewTicker(m.cfg.Lease / 3)
+	t := time.NewTicker(min(m.cfg.Lease/3, leaseCheck))
 	defer t.Stop()
 	drain := time.NewTicker(200 * time.Millisecond)
 	defer drain.Stop()
@@ -227,8 +230,13 @@ func groupRegex(req jobRequest) string {
 	return `^([^~]+)~`
 }
 
-// finish registers the model and ends the job.
+// finish registers the model and ends the job, unless the job was
+// cancelled (or taken over) while its last epochs ran: its owner asked for
+// no model.
 func (m *Module) finish(ctx context.Context, j jobRow, token string, req jobRequest, labels []DatasetLabel, res *training.Result) error {
+	if ok, err := m.store.renew(ctx, j.ID, token, time.Now().UTC().Add(m.cfg.Lease)); err == nil && !ok {
+		return m.letGo(ctx, j.ID)
+	}
 	data, err := finalModel(m.jobDir(j.ID), res.Model)
 	if err != nil {
 		return m.failJob(ctx, j, token, "training_failed", err.Error())
@@ -246,9 +254,22 @@ func (m *Module) finish(ctx context.Context, j jobRow, token string, req jobRequ
 	if err != nil {
 		return fmt.Errorf("training job %s: complete: %w", j.ID, err)
 	}
-	if ok {
-		m.log.Info("training job completed", "job", j.ID, "model", ref.ID, "macro_f1", res.Validation.MacroF1)
-		m.cleanup(j.ID)
+	if !ok {
+		// Cancelled in the milliseconds the registration took.
+		m.log.Warn("training job ended while its model was registered; the model stays, not loaded", "job", j.ID, "model", ref.ID)
+		return m.letGo(ctx, j.ID)
+	}
+	m.log.Info("training job completed", "job", j.ID, "model", ref.ID, "macro_f1", res.Validation.MacroF1)
+	m.cleanup(j.ID)
+	return nil
+}
+
+// letGo ends this worker's part in a job that is no longer its own: a
+// cancelled job's folder goes, a taken-over one's stays for its new worker.
+func (m *Module) letGo(ctx context.Context, id string) error {
+	m.log.Info("training job stopped: cancelled or taken over", "job", id)
+	if now, err := m.store.get(context.WithoutCancel(ctx), id); err == nil && now.Status == StatusCancelled {
+		m.cleanup(id)
 	}
 	return nil
 }
