@@ -15,6 +15,7 @@ func FuzzDecode(f *testing.F) {
 	MaxPixels = 1 << 20
 	f.Cleanup(func() { MaxPixels = old })
 	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeBoth(t, "input", data, 1)
 		cfg, cfgErr := DecodeConfig(bytes.NewReader(data))
 		for _, min := range []int{1, 1 << 16} {
 			img, scale, err := DecodeScaled(bytes.NewReader(data), min, min)

@@ -22,10 +22,12 @@ type huffTable struct {
 	maxCode [17]int32 // largest code of each length, -1 if none
 	valPtr  [17]int32 // index into vals of the first code of each length, minus its code
 	vals    []uint8
+	counts  [16]uint8
+	skip    *skipTable // built when a scan first skips with this table
 }
 
 func buildHuffman(counts [16]uint8, vals []uint8) (*huffTable, error) {
-	h := &huffTable{vals: vals}
+	h := &huffTable{vals: vals, counts: counts}
 	code, k := int32(0), int32(0)
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])

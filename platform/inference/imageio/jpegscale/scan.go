@@ -173,7 +173,7 @@ func (d *decoder) block(st *scanState, i, bx, by int) {
 	switch {
 	case !d.progressive:
 		var vals [65]int32
-		t := newSeqCoder(d.dc[sc.td[i]], d.ac[sc.ta[i]], c, nil, true)
+		t := newSeqCoder(d.dc[sc.td[i]], d.ac[sc.ta[i]], c, nil, true, false)
 		d.bits.seqBlock(&t, &st.pred[ci], &vals)
 		for j := range blk.vals {
 			blk.vals[j] = int16(vals[j])

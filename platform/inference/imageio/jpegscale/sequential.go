@@ -14,6 +14,7 @@ var ones = func() (m [64]int32) {
 // keep has idx 64, a slot nobody reads; last is the highest kept index.
 type seqCoder struct {
 	dc, ac *huffTable
+	skip   *skipTable // nil when every coefficient is kept
 	idx    *[64]uint8
 	mul    *[64]int32
 	last   int
@@ -21,7 +22,8 @@ type seqCoder struct {
 
 // newSeqCoder describes component c of a sequential scan, streaming
 // (dequantised natural order) or storing (raw values in c.vals order).
-func newSeqCoder(dc, ac *huffTable, c *component, mul *[64]int32, store bool) seqCoder {
+// skip asks for the skip table, worth its 8 KB on scans of many blocks.
+func newSeqCoder(dc, ac *huffTable, c *component, mul *[64]int32, store, skip bool) seqCoder {
 	t := seqCoder{dc: dc, ac: ac, idx: &c.natIdx, mul: mul}
 	if store {
 		t.idx, t.mul = &c.storeIdx, &ones
@@ -30,6 +32,9 @@ func newSeqCoder(dc, ac *huffTable, c *component, mul *[64]int32, store bool) se
 		if i < 64 {
 			t.last = k
 		}
+	}
+	if skip && t.last < 63 {
+		t.skip = ac.skipTable()
 	}
 	return t
 }
@@ -120,6 +125,7 @@ func (b *bitReader) seqBlock(t *seqCoder, pred *int32, dst *[65]int32) {
 		dst[idx[k&63]] = v * mul[k&63]
 		k++
 	}
+	skip := t.skip
 	for k < 64 {
 		if n < 32 {
 			if w, ok := b.src.word(); ok && b.marker == 0 {
@@ -129,6 +135,20 @@ func (b *bitReader) seqBlock(t *seqCoder, pred *int32, dst *[65]int32) {
 				n += 8 * k
 			} else {
 				acc, n = b.refillSlow(acc, n)
+			}
+		}
+		// Several whole codes at once, unless they could reach past the
+		// block's end (there the next bits belong to the next block).
+		if skip != nil {
+			if e := skip[acc>>(64-skipBits)]; e != 0 && k+int(e>>8)&0x7F < 64 {
+				l := uint(e & 0xFF)
+				acc <<= l
+				n -= l
+				k += int(e>>8) & 0x7F
+				if e&0x8000 != 0 {
+					break // EOB
+				}
+				continue
 			}
 		}
 		var rs uint8

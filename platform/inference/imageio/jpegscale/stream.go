@@ -32,7 +32,7 @@ func (d *decoder) streamScan() error {
 		for k, q := range d.quant[c.tq] {
 			s.mul[k] = int32(q)
 		}
-		s.seq = newSeqCoder(d.dc[sc.td[i]], d.ac[sc.ta[i]], c, &s.mul, false)
+		s.seq = newSeqCoder(d.dc[sc.td[i]], d.ac[sc.ta[i]], c, &s.mul, false, c.bw*c.bh >= skipMinBlocks)
 		for v := 0; v < c.v; v++ {
 			for h := 0; h < c.h; h++ {
 				blocks = append(blocks, mcuBlock{s, h * c.nx, v * c.ny})
