@@ -275,7 +275,7 @@ func TestLoadsReachEveryProcess(t *testing.T) {
 
 	// A process that cannot serve a model makes its load fail, naming why;
 	// the model is then not ready anywhere.
-	small := replica(func(c *config.Config) { c.Model.MemoryMB = 120 })
+	small := replica(func(c *config.Config) { c.Model.MemoryMB = 240 }) // the bundled model and bream fit, sturgeon does not
 	var big modelView
 	upload(t, a, a.Admin(), modelFile(t, "sturgeon", "1", 82, labelsN(3), 160)).Want(201).JSON(&big)
 	res := a.Do("POST", a.API("/models/"+big.ID+"/load"), nil, a.Admin().Auth())

@@ -51,7 +51,7 @@ func (r *registry) register(ctx context.Context, data []byte, source string, upl
 			r.engine.MaxBatch, mb(need), mb(r.budget)))
 	}
 	// Building an engine proves the architecture and weights fit together.
-	eng, err := inference.New(m, inference.Options{MaxBatch: 1, QueueSize: 1})
+	eng, err := inference.New(m, inference.Options{MaxBatch: 1, QueueSize: 1, Workers: 1})
 	if err != nil {
 		return modelRecord{}, false, apperr.Wrap(apperr.Invalid, "invalid_model", "the model cannot be served: "+err.Error(), err)
 	}

@@ -136,7 +136,7 @@ type Model struct {
 	BatchSize    int           `env:"BATCH_SIZE" default:"32" min:"1" max:"256" help:"Largest inference batch the engine forms"`
 	BatchWait    time.Duration `env:"BATCH_WAIT_MS" default:"3" unit:"ms" min:"0" help:"How long the engine waits to fill a batch, in milliseconds"`
 	QueueSize    int           `env:"INFERENCE_QUEUE_SIZE" default:"256" min:"1" help:"Images that may wait for inference before 503"`
-	Workers      int           `env:"INFERENCE_WORKERS" default:"1" min:"1" max:"16" help:"Batches each served model runs at once; each holds its own activations (counted in the model's memory). 2 keeps both cores busy with small batches on a 2-core AMD EPYC (BENCHMARKS.md)"`
+	Workers      int           `env:"INFERENCE_WORKERS" default:"0" min:"0" max:"16" help:"Batches each served model runs at once; each holds its own activations (counted in the model's memory). 0 means 2 (1 on a one-core machine): a second keeps both cores busy with the small batches of light traffic (BENCHMARKS.md)"`
 	MaxPixels    int64         `env:"MAX_IMAGE_PIXELS" default:"40000000" min:"1" help:"Largest accepted image in pixels (413 beyond)"`
 	DecodeMemory int64         `env:"DECODE_MEMORY_MB" default:"384" unit:"MB" min:"16" help:"Memory all image decodes at once may take in each process, estimated from each header, in MB; a photo waits briefly for room (503 with Retry-After beyond), and one that alone needs more is refused with 413"`
 	HeavyDecodes int           `env:"DECODE_HEAVY_CONCURRENCY" default:"0" min:"0" help:"Large photos (16 megapixels and up, weighted by format) decoded at once in each process; 0 means half the cores, at least one, so ordinary photos always have a core"`
