@@ -120,6 +120,9 @@ func (l *Loader) produce(ctx context.Context, epoch int, order []int, it *Iterat
 				j.b.labels[j.slot] = l.folder.Samples[j.idx].Label
 				j.errs[j.slot] = l.fill(epoch, j.pos, j.idx, j.b.x[j.slot*sample:(j.slot+1)*sample])
 				j.wg.Done()
+				if c.Yield != nil {
+					c.Yield()
+				}
 			}
 		})
 	}

@@ -34,6 +34,10 @@ type Config struct {
 	CacheBytes int64
 	// Limits bounds each decoded file; zero value means imageio.DefaultLimits.
 	Limits imageio.Limits
+	// Yield, when set, is called by a worker after each sample: a training
+	// job bounded beside serving passes the kernels' give-way, so decoding
+	// for it waits while requests are classified, as its maths does.
+	Yield func()
 }
 
 func (c *Config) height() int {

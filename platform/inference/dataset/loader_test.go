@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,5 +295,30 @@ func TestLoaderNonSquareMatchesServingPath(t *testing.T) {
 		if !reflect.DeepEqual(xs[0][:per], want) {
 			t.Fatal("the first 12x6 sample differs from imageio.Preprocess at 12x6")
 		}
+	}
+}
+
+// A job bounded beside serving gives way after every sample it prepares,
+// and the batches are the same as without.
+func TestLoaderYieldsAfterEverySample(t *testing.T) {
+	f := imageFolder(t, 5, 3, 2)
+	cfg := Config{Size: 12, BatchSize: 4, Mean: testMean, Std: testStd, Seed: 3, Workers: 2}
+	plain, err := NewLoader(f, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var yields atomic.Int64
+	cfg.Yield = func() { yields.Add(1) }
+	yielding, err := NewLoader(f, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x1, y1 := collect(t, plain, 1)
+	x2, y2 := collect(t, yielding, 1)
+	if !reflect.DeepEqual(x1, x2) || !reflect.DeepEqual(y1, y2) {
+		t.Error("giving way changed the batches")
+	}
+	if n := yields.Load(); n != 10 {
+		t.Errorf("gave way %d times over 10 samples", n)
 	}
 }

@@ -85,6 +85,10 @@ func SetGiveWay(f func()) {
 	giveWayFunc.Store(&f)
 }
 
+// GiveWay is what a bounded call does between its chunks, for other
+// background work of the same job (its data loading) to do the same.
+func GiveWay() { giveWay() }
+
 func giveWay() {
 	if f := giveWayFunc.Load(); f != nil {
 		(*f)()

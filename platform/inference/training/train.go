@@ -9,6 +9,7 @@ import (
 
 	"github.com/aquaml/aquaml/platform/inference/dataset"
 	"github.com/aquaml/aquaml/platform/inference/evaluation"
+	"github.com/aquaml/aquaml/platform/inference/kernels"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
 	"github.com/aquaml/aquaml/platform/inference/nn"
 )
@@ -240,6 +241,9 @@ func prepare(o Options) (*run, error) {
 	cfg := dataset.Config{
 		Size: o.Size, Height: o.height(), BatchSize: o.BatchSize, Mean: o.Mean, Std: o.Std,
 		Sampling: sampling, DropLast: true, Seed: o.Seed, Workers: o.Workers, CacheBytes: o.CacheBytes,
+	}
+	if o.Threads > 0 {
+		cfg.Yield = kernels.GiveWay // bounded: a job beside serving
 	}
 	cfg.Augment = o.augment()
 	if r.trainData, err = dataset.NewLoader(r.train, cfg); err != nil {
