@@ -20,8 +20,9 @@ func labelCount(tb *tab, label string) int {
 
 // workshop teaches the platform a farm's species from the pages: a
 // dataset from a zip of folders and from photos of one label, its counts
-// and warnings, a frozen version, a training job of 2 epochs followed
-// live to its report, and the corrected predictions added afterwards.
+// and warnings, a frozen version, a training job of 2 epochs with strong
+// augmentation and a recipe of its own followed live to its report, and
+// the corrected predictions added afterwards.
 // It returns the job's id and the trained model's.
 func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe string) (jobID, modelID string) {
 	folders := labelled(t, []string{"dascyllus_reticulatus", "chromis_chrysura"}, 5)
@@ -61,6 +62,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 	if got := tb.text("#freeze-status"); !strings.HasSuffix(got, ": 14 photos in 3 labels.") {
 		t.Errorf("after freezing: %q", got)
 	}
+	tb.do("open the recipe", chromedp.Click(chromedp.CSS("#t-recipe summary")))
 	tb.checkAccessible("dataset", axe)
 	tb.do("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	tb.screenshot("dataset")
@@ -68,10 +70,18 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 
 	tb.do("start a training job", chromedp.SetValue(chromedp.CSS("#t-arch"), "smallcnn-shallow"),
 		chromedp.SetValue(chromedp.CSS("#t-input"), "16x16"), chromedp.SetValue(chromedp.CSS("#t-epochs"), "2"),
-		chromedp.SetValue(chromedp.CSS("#t-fraction"), "0.3"), chromedp.Click(chromedp.CSS("#train-submit")),
+		chromedp.SetValue(chromedp.CSS("#t-fraction"), "0.3"), chromedp.SetValue(chromedp.CSS("#t-augmentation"), "strong"),
+		chromedp.SetValue(chromedp.CSS("#t-mixup"), "0.2"), chromedp.SetValue(chromedp.CSS("#t-average"), "1"),
+		chromedp.Click(chromedp.CSS("#t-flip")), chromedp.Click(chromedp.CSS("#train-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#job-detail")))
 	loc, _ = chromedp.Run(tb.ctx, chromedp.Location())
 	jobID = loc[strings.LastIndex(loc, "/")+1:]
+	if req := jobRequestOf(t, ta, s, jobID); req.Augmentation != "strong" || req.Recipe.Mixup != 0.2 || req.Recipe.AverageEpochs != 1 || req.Recipe.FlipTTA {
+		t.Errorf("the job was stored with %+v, want strong augmentation, mixup 0.2, weight averaging over 1 epoch, no flip TTA", req)
+	}
+	if got := recipeShown(tb); got["augmentation"] != "strong" || got["mixup"] != "0.2" || got["flip_tta"] != "off" {
+		t.Errorf("the job page shows the recipe %v", got)
+	}
 	tb.waitFor("the job to end", `document.getElementById('job-detail').getAttribute('aria-busy') === 'false'`)
 	if s := tb.text("#job-state"); s != "completed" {
 		t.Fatalf("the job ended %s: %s", s, tb.text("#job-error"))
@@ -91,8 +101,9 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 	if n := eval[int](tb, `document.querySelectorAll('#confusion tbody tr td.cell').length`); n != 9 {
 		t.Errorf("a 3-label confusion matrix with %d cells", n)
 	}
-	if card := tb.text("#model-card"); !strings.Contains(card, "amphiprion_clarkii") {
-		t.Errorf("the model card does not name the labels:\n%s", card)
+	if card := tb.text("#model-card"); !strings.Contains(card, "amphiprion_clarkii") ||
+		!strings.Contains(card, "augmentation strong, frozen conv layers 0, mixup 0.2, weight average over 1 epochs, flip TTA false") {
+		t.Errorf("the model card does not name the labels or the recipe chosen:\n%s", card)
 	}
 	if got := tb.text("#model-state"); !strings.HasSuffix(got, "stored, not served.") {
 		t.Errorf("the trained model: %q", got)
@@ -198,19 +209,11 @@ func adminServesTheTrainedModel(t *testing.T, tb *tab, ta *apptest.TestApp, jobI
 // label, and a user's training job where only admins train.
 func TestDatasetPageSaysWhatIsWrong(t *testing.T) {
 	ta := apptest.New(t, nil) // TRAINING_ALLOW_USERS is off
-	nemo := ta.NewUser("nemo")
-	var ds struct{ ID string }
-	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "pond"}, nemo.Auth()).Want(http.StatusCreated).JSON(&ds)
-	raw, err := os.ReadFile(zipOfFolders(t, labelled(t, []string{"dascyllus_reticulatus", "chromis_chrysura"}, 4)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/items"), raw, apptest.With(nemo.Auth(), "Content-Type", "application/zip")).Want(http.StatusCreated)
-	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/versions"), nil, nemo.Auth()).Want(http.StatusCreated)
+	datasetID, _ := frozenPond(t, ta, ta.NewUser("nemo"))
 
 	tb := newTab(t, ta)
 	signInTab(tb, "nemo", apptest.Password)
-	tb.open("/app/datasets/" + ds.ID)
+	tb.open("/app/datasets/" + datasetID)
 	tb.waitFor("the version", `document.querySelectorAll('#t-version option').length === 1 && !document.getElementById('train-submit').disabled`)
 	loose := labelled(t, []string{"amphiprion_clarkii"}, 1)["amphiprion_clarkii"]
 	tb.do("upload a photo with no label", chromedp.SetUploadFiles(chromedp.CSS("#items-files"), loose), chromedp.Click(chromedp.CSS("#items-submit")))
@@ -226,7 +229,7 @@ func TestDatasetPageSaysWhatIsWrong(t *testing.T) {
 	if got := tb.text("#train-status"); !strings.Contains(got, "only admins train models") {
 		t.Errorf("a user's training job where only admins train: %q", got)
 	}
-	if loc, _ := chromedp.Run(tb.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/app/datasets/"+ds.ID) {
+	if loc, _ := chromedp.Run(tb.ctx, chromedp.Location()); !strings.HasSuffix(loc, "/app/datasets/"+datasetID) {
 		t.Errorf("a refused job went on to %s", loc)
 	}
 	if errs := tb.consoleErrors(); len(errs) > 0 {
@@ -239,17 +242,9 @@ func TestDatasetPageSaysWhatIsWrong(t *testing.T) {
 func TestCancelATrainingJob(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Training.AllowUsers = true })
 	nemo := ta.NewUser("nemo")
-	var ds struct{ ID string }
-	ta.Do("POST", ta.API("/datasets"), map[string]any{"name": "pond"}, nemo.Auth()).Want(http.StatusCreated).JSON(&ds)
-	raw, err := os.ReadFile(zipOfFolders(t, labelled(t, []string{"dascyllus_reticulatus", "chromis_chrysura"}, 4)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/items"), raw, apptest.With(nemo.Auth(), "Content-Type", "application/zip")).Want(http.StatusCreated)
-	var v struct{ ID string }
-	ta.Do("POST", ta.API("/datasets/"+ds.ID+"/versions"), nil, nemo.Auth()).Want(http.StatusCreated).JSON(&v)
+	_, version := frozenPond(t, ta, nemo)
 	var job struct{ ID string }
-	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "epochs": 3}, nemo.Auth()).Want(http.StatusAccepted).JSON(&job)
+	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": version, "epochs": 3}, nemo.Auth()).Want(http.StatusAccepted).JSON(&job)
 
 	tb := newTab(t, ta)
 	signInTab(tb, "nemo", apptest.Password)

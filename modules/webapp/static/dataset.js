@@ -103,6 +103,14 @@
     set(job, "seed", f.seed.value, true);
     set(job.validation, "group_by", f.group_by.value);
     set(job.validation, "fraction", f.fraction.value, true);
+    set(job, "augmentation", f.augmentation.value);
+    // Blank freeze leaves the API to pick it: its default depends on the base.
+    job.recipe = { flip_tta: f.flip_tta.checked };
+    set(job.recipe, "freeze", f.freeze.value, true);
+    set(job.recipe, "mixup", f.mixup.value, true);
+    set(job.recipe, "average_epochs", f.average_epochs.value, true);
+    set(job.recipe, "patience", f.patience.value, true);
+    for (const n of e.target.querySelectorAll("[aria-invalid]")) n.removeAttribute("aria-invalid");
     const button = document.getElementById("train-submit");
     button.disabled = true;
     try {
@@ -110,9 +118,23 @@
       location.assign(`/app/training/${encodeURIComponent(j.id)}`);
     } catch (err) {
       say("train-status", problem(err), true);
+      invalid(f, err);
       button.disabled = false;
     }
   });
+
+  // invalid marks the fields a 422 names ("recipe.mixup" is the field
+  // named mixup) and opens the recipe when one of them is in it, so the
+  // message points at something the user can see.
+  function invalid(f, err) {
+    const fields = (err.body && err.body.error && err.body.error.fields) || {};
+    for (const key of Object.keys(fields)) {
+      const input = f[key.split(".").pop()];
+      if (!(input instanceof Element)) continue;
+      input.setAttribute("aria-invalid", "true");
+      if (input.closest("details")) input.closest("details").open = true;
+    }
+  }
 
   load().catch((err) => say("dataset-status", err.message, true));
 })();

@@ -72,6 +72,23 @@
     document.getElementById("job-cancel").hidden = finished(j.status);
   }
 
+  // recipe lists what the job trains with, as the API stored it: its
+  // request after the defaults were filled in.
+  function recipe(req) {
+    const r = req.recipe || {};
+    const off = (v, on) => (v ? on(v) : "off");
+    const items = [
+      ["augmentation", "Augmentation", req.augmentation],
+      ["freeze", "Frozen conv layers", off(r.freeze, (n) => `the base's first ${n}`)],
+      ["mixup", "Mixup alpha", off(r.mixup, String)],
+      ["average_epochs", "Weight averaging", off(r.average_epochs, (n) => `over about ${n} epochs`)],
+      ["flip_tta", "Flip TTA", r.flip_tta ? "on" : "off"],
+      ["patience", "Patience", off(r.patience, (n) => `stops after ${n} epochs without a better macro F1`)],
+    ];
+    document.getElementById("job-recipe").replaceChildren(...items.flatMap(([key, name, value]) =>
+      [el("dt", { text: name }), el("dd", { "data-key": key, text: value == null ? "" : String(value) })]));
+  }
+
   // refresh reads the job with its history when an epoch has passed.
   async function refresh(force) {
     const j = await api(path);
@@ -171,6 +188,7 @@
     } catch (err) {
       return say("job-status", err.status === 404 ? "Training job not found." : err.message, true);
     }
+    if (j.request) recipe(j.request);
     detail.hidden = false;
     detail.setAttribute("aria-busy", "true");
     if (finished(j.status)) return ended();
