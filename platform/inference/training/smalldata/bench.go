@@ -73,6 +73,9 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	"finetune-lowlr": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch, o.LearningRate = b, "", 5e-4
 	},
+	// The reference's network (three convs, no batch norm), from scratch:
+	// PyTorch's own SmallCNN scored above FishNet on these draws.
+	"smallcnn": func(o *training.Options, _ *modelfile.Model) { o.Arch = "smallcnn" },
 	"combined": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
 		o.Recipe = training.Recipe{Augment: training.AugmentStrong, FreezeLayers: 2, Mixup: 0.4, AverageEpochs: 3, FlipTTA: true, Patience: 8}
