@@ -166,7 +166,7 @@ func (a *App) Config() config.Config { return a.cfg }
 func (a *App) Run(ctx context.Context) error {
 	a.log.Info("starting", "version", Version(), "config", a.cfg, "api", a.mode.API, "worker", a.mode.Worker)
 	k := kernels.Chosen()
-	a.log.Info("inference kernel", "kernel", k.Kernel, "reason", k.Reason, "cpu", k.CPU, "available", k.Available, "gflops", k.GFLOPS)
+	a.log.Info("inference kernel", "kernel", k.Kernel, "reason", k.Reason, "cpu", k.CPU, "available", k.Available, "gflops", k.GFLOPS, "winograd", k.Winograd)
 	errc := make(chan error, 2)
 	go func() { errc <- a.HTTP.Serve(a.ln) }()
 	if a.metricsSrv != nil {

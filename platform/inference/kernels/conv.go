@@ -63,6 +63,13 @@ func (c Conv) workspaceLen(parts, batch int) int {
 			n = max(n, c.transposedWSLen(parts))
 		}
 	}
+	if c.winoShape() {
+		for _, k := range kernels() {
+			if winoMinBatch(k) > 0 {
+				n = max(n, c.winoWorkspaceLen(k, batch, parts))
+			}
+		}
+	}
 	return n
 }
 
@@ -120,7 +127,11 @@ func (p Par) ConvForward(c Conv, batch int, x, w, b []float32, act Activation, y
 // between calls instead of repacking them every time, which for one image on a
 // small map costs a third of the convolution itself. wc belongs to one weight
 // tensor; call wc.Reset when w changes (a change of geometry or of micro-kernel
-// is noticed). A WeightCache is not safe for concurrent use.
+// is noticed). A WeightCache is not safe for concurrent use. On the layers
+// and batches where it was measured faster than the direct tiles (small maps
+// with many channels, see winograd.go), it computes the convolution by
+// Winograd F(2x2,3x3), whose rounding differs slightly (within the same
+// bounds) from ConvForward's.
 func ConvForwardCached(c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
 	Par(0).ConvForwardCached(c, batch, x, w, b, act, y, ws, wc)
 }
@@ -137,10 +148,11 @@ type WeightCache struct {
 	c    Conv
 	wp   []float32
 	offs []int
+	wino winoCache // the weights transformed, where Winograd runs
 }
 
 // Reset empties the cache: the next call packs the weights again.
-func (wc *WeightCache) Reset() { wc.kern = nil }
+func (wc *WeightCache) Reset() { wc.kern = nil; wc.wino.reset() }
 
 func (p Par) convForward(kern *microKernel, c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
 	mustValidate(c.Validate())
@@ -154,6 +166,17 @@ func (p Par) convForward(kern *microKernel, c Conv, batch int, x, w, b []float32
 		mustLen("b", b, m)
 	}
 	mustLen("y", y, batch*m*n)
+	if wc != nil && c.winoUse(kern, batch) {
+		p.winoForward(kern, c, batch, x, w, b, act, y, ws, &wc.wino)
+		return
+	}
+	p.convForwardDirect(kern, c, batch, x, w, b, act, y, ws, wc)
+}
+
+// convForwardDirect is convForward on the direct convolution (in place or
+// packed), never Winograd.
+func (p Par) convForwardDirect(kern *microKernel, c Conv, batch int, x, w, b []float32, act Activation, y, ws []float32, wc *WeightCache) {
+	m, n, k := c.dims()
 	parts := c.parts(ws, p)
 	fixed := c.packedWeightsLen()
 

@@ -33,7 +33,8 @@
 // AVX-512 as two 256-bit halves; the best AVX2 shape differs between Intel and
 // Zen); near-ties and an unusable clock fall back to an order of preference by
 // CPU vendor. The environment variable AQUAML_KERNEL (avx512, avx2, avx2-4x16,
-// go) forces one; Chosen says which runs and why.
+// go) forces one, and "direct" keeps every convolution off Winograd; Chosen
+// says which runs and why.
 //
 // Sgemm blocks for the caches (KC = 256 deep, MC = 192 rows of A, NC = 2048
 // columns of B) and splits the larger of m and n across goroutines.
@@ -52,6 +53,13 @@
 //     writes each tile row straight into y (on AVX2, which has none, the rare
 //     partial tiles go through a scratch tile). See conv_direct.go.
 //     ConvForwardCached keeps the packed weights between calls for inference.
+//   - Inference (ConvForwardCached) on stride-1, pad-1 3x3 layers of maps up to
+//     8x8 with 64 or more channels in and out runs Winograd F(2x2,3x3) instead
+//     (winograd.go): 16 products on the micro-kernel, 2.25x fewer
+//     multiplications, transforms in Go; only with the vector kernels, where it
+//     was measured faster, and only if a timing at start confirms it.
+//     AQUAML_KERNEL=direct (or avx2,direct) turns it off; Chosen().Winograd
+//     says where it runs.
 //   - Otherwise each nr-column panel of col is gathered from the image into packed
 //     form (contiguous copies for stride 1) and every weight panel is multiplied
 //     against it while it is in L1.

@@ -10,7 +10,8 @@ import (
 
 // KernelEnv names the environment variable that forces a micro-kernel by name
 // (Selection.Available lists them); empty or "auto" lets the start-up
-// measurement choose.
+// measurement choose. "direct", alone or after a comma ("avx2,direct"), keeps
+// every convolution on the direct path (no Winograd).
 const KernelEnv = "AQUAML_KERNEL"
 
 // Selection says which micro-kernel is active and why, for the start-up log.
@@ -20,6 +21,7 @@ type Selection struct {
 	CPU       string             // vendor, family and model
 	Available []string           // kernels this build and CPU can run, in order of preference
 	GFLOPS    map[string]float64 // the start-up measurement, when one was made
+	Winograd  string             // where Winograd convolutions run, or why nowhere
 }
 
 var selection Selection
@@ -37,13 +39,115 @@ func Use(name string) error {
 	}
 	active.Store(k)
 	selection.Kernel, selection.Reason = k.name, "set by Use"
+	if w := winoFor.Load(); w != nil && w != k {
+		selection.Winograd = "off: measured at start for " + w.name
+	}
 	return nil
 }
 
 func init() {
-	k, s := choose(kernels(), os.Getenv(KernelEnv), cpuModel(), newProbe())
+	name, direct := parseKernelEnv(os.Getenv(KernelEnv))
+	k, s := choose(kernels(), name, cpuModel(), newProbe())
+	on, why := winoChoose(k, direct, newWinoProbe())
+	if on {
+		winoFor.Store(k)
+	}
+	s.Winograd = why
 	active.Store(k)
 	selection = s
+}
+
+// parseKernelEnv splits KernelEnv's value into a kernel name and the request
+// for the direct path.
+func parseKernelEnv(v string) (name string, direct bool) {
+	for f := range strings.SplitSeq(v, ",") {
+		switch f = strings.TrimSpace(f); f {
+		case "direct":
+			direct = true
+		case "":
+		default:
+			name = f
+		}
+	}
+	return name, direct
+}
+
+// winoChoose decides whether inference runs Winograd on the shapes winoShape
+// accepts with kernel k: only where it was measured faster with k, and only if
+// a timing at start (measure: GFLOPS of the direct path and of Winograd on one
+// such layer, 0 if timing failed) confirms it on this CPU by more than
+// probeTie.
+func winoChoose(k *microKernel, direct bool, measure func(*microKernel) (direct, wino float64)) (bool, string) {
+	switch {
+	case direct:
+		return false, "off: " + KernelEnv + " asks for the direct path"
+	case winoMinBatch(k) == 0:
+		return false, "off: not measured faster with the " + k.name + " kernel"
+	}
+	var d, w float64
+	for range probeRounds {
+		dr, wr := measure(k)
+		d, w = max(d, dr), max(w, wr)
+	}
+	switch {
+	case d <= 0 || w <= 0:
+		return false, "off: timing unusable"
+	case w <= (1+probeTie)*d:
+		return false, fmt.Sprintf("off: not faster at start (%.0f against %.0f GFLOPS)", w, d)
+	}
+	return true, fmt.Sprintf("3x3 convolutions of maps up to 8x8 with 64+ channels, from batch %d (%.0f against %.0f GFLOPS at start)",
+		winoMinBatch(k), w, d)
+}
+
+// winoProbeCache is the probe's packed weights for one kernel.
+type winoProbeCache struct {
+	dc WeightCache
+	wc winoCache
+}
+
+// newWinoProbe returns the measurement winoChoose makes: two images through a
+// 128 -> 128 channel 3x3 convolution at 8 x 8 (FishNet's last), on the direct
+// tiles and on Winograd, on the calling goroutine, weights packed beforehand
+// (a warm-up run of each).
+func newWinoProbe() func(*microKernel) (float64, float64) {
+	c := Conv{InC: 128, InH: 8, InW: 8, OutC: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	const batch = 2
+	var x, w, b, y, ws []float32
+	caches := map[*microKernel]*winoProbeCache{}
+	return func(k *microKernel) (float64, float64) {
+		if x == nil {
+			m, n, kk := c.dims()
+			x, w, b, y = make([]float32, batch*c.InC*c.InH*c.InW), make([]float32, m*kk), make([]float32, m), make([]float32, batch*m*n)
+			for i := range x {
+				x[i] = float32(i%7) * 0.25
+			}
+			for i := range w {
+				w[i] = float32(i%5)*0.1 - 0.2
+			}
+		}
+		if n := max(c.workspaceLen(1, batch), c.winoWorkspaceLen(k, batch, 1)); len(ws) < n {
+			ws = make([]float32, n)
+		}
+		pc := caches[k]
+		if pc == nil {
+			pc = new(winoProbeCache)
+			caches[k] = pc
+			Par(1).convForwardDirect(k, c, batch, x, w, b, ActReLU, y, ws, &pc.dc)
+			Par(1).winoForward(k, c, batch, x, w, b, ActReLU, y, ws, &pc.wc)
+		}
+		rate := func(run func()) float64 {
+			start := time.Now()
+			run()
+			d := time.Since(start)
+			if d < 20*time.Microsecond { // no usable clock: this is 38 MFLOP
+				return 0
+			}
+			return batch * convFlopsOf(c) / d.Seconds() / 1e9
+		}
+		direct := rate(func() { Par(1).convForwardDirect(k, c, batch, x, w, b, ActReLU, y, ws, &pc.dc) })
+		wino := rate(func() { Par(1).winoForward(k, c, batch, x, w, b, ActReLU, y, ws, &pc.wc) })
+		return direct, wino
+	}
 }
 
 // Where several vector kernels can run (AVX-512 and AVX2 on a CPU whose AVX-512

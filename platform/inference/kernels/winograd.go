@@ -1,5 +1,7 @@
 package kernels
 
+import "sync/atomic"
+
 // Winograd F(2x2,3x3) forward for stride-1, pad-1 3x3 convolutions (inference
 // only). Every 2x2 block of outputs ("tile") is computed from the 4x4 input patch
 // d around it as Y = A^T [(G g G^T) .* (B^T d B)] A: the 16 element-wise products
@@ -14,10 +16,42 @@ package kernels
 // into the micro-kernel's packed B panels, multiplied on the micro-kernel into a
 // scratch M, and transformed back with bias and ReLU fused.
 //
-// Measured, not used: on the Intel Xeon this package is tuned on it loses to
-// the in-place direct tiles for every FishNet layer (BENCHMARKS.md, "Winograd
-// F(2x2,3x3), measured"), so no entry point calls it. BenchmarkWinograd
-// reproduces the figures.
+// Where it runs: the transforms are plain Go and cost about as much as the
+// products, so it only pays where the direct tiles are least efficient and the
+// products are deepest: maps of up to 8x8 with 64 or more channels in and out
+// (FishNet's last two layers), on the vector micro-kernels, at the batches where
+// it was measured faster on the Intel Xeon this package is tuned on
+// (BENCHMARKS.md, "Winograd F(2x2,3x3), measured"; BenchmarkWinograd
+// reproduces the figures). At start a timing on the chosen micro-kernel
+// confirms it (select.go); AQUAML_KERNEL=direct turns it off. Everywhere else,
+// and in training, the direct path runs.
+
+// winoFor is the micro-kernel with which Winograd was measured faster at
+// start, nil if none: a kernel switched to later by Use runs the direct path.
+var winoFor atomic.Pointer[microKernel]
+
+// winoMinBatch is the smallest batch at which Winograd beat the direct tiles of
+// kern on the shapes winoShape accepts, 0 where it was not measured faster
+// (the portable kernel: not measured on the CPUs it serves).
+func winoMinBatch(kern *microKernel) int {
+	switch kern.name {
+	case "avx512":
+		return 2 // even at batch 1, 1.4x faster from 2
+	case "avx2", "avx2-4x16":
+		return 1
+	}
+	return 0
+}
+
+// winoShape reports whether c is a layer Winograd runs for inference.
+func (c Conv) winoShape() bool {
+	return c.winoOK() && c.InH*c.InW <= 64 && c.InC >= 64 && c.OutC >= 64
+}
+
+// winoUse reports whether ConvForwardCached runs c on Winograd.
+func (c Conv) winoUse(kern *microKernel, batch int) bool {
+	return winoFor.Load() == kern && winoMinBatch(kern) > 0 && c.winoShape() && batch >= winoMinBatch(kern)
+}
 
 // winoOK reports whether c has the geometry winoForward computes.
 func (c Conv) winoOK() bool {
@@ -63,9 +97,14 @@ func (c Conv) winoPartLen(nt int) int {
 	return c.InC*g.ph*g.pw + 16*(winoSpread(c.InC*nt)+winoSpread(c.OutC*nt))
 }
 
-// winoWorkspaceLen is the scratch of winoForward on up to parts goroutines.
+// winoWorkspaceLen is the scratch of winoForward on up to parts goroutines,
+// whichever number of them it then runs on.
 func (c Conv) winoWorkspaceLen(kern *microKernel, batch, parts int) int {
-	return parts * c.winoPartLen(c.winoTiles(kern.nr, batch, parts))
+	n := 0
+	for q := 1; q <= parts; q++ {
+		n = max(n, q*c.winoPartLen(c.winoTiles(kern.nr, batch, q)))
+	}
+	return n
 }
 
 // winoCache holds the 16 transformed filter matrices packed as A panels, block
@@ -124,7 +163,14 @@ type winoFwd struct {
 	nt      int // tiles per chunk
 	total   int // tiles of the batch
 	partImg []int
+
+	// Split mode (see winoForward): phase 0 transforms input channels, phase 1
+	// output channels, span of them per chunk.
+	split       bool
+	phase, span int
 }
+
+var winoFwds = newFreeList(freeListSize, func() *winoFwd { return new(winoFwd) })
 
 // winoForward computes y = act(conv(x, w) + b) like ConvForwardCached, for a
 // geometry with c.winoOK(), with ws of c.winoWorkspaceLen(kern, batch, parts).
@@ -144,49 +190,106 @@ func (p Par) winoForward(kern *microKernel, c Conv, batch int, x, w, b []float32
 	if wc.kern != kern || wc.c != c {
 		wc.pack(kern, c, w)
 	}
+	// Fewer parts take longer chunks, so the workspace decides both.
 	parts := p.parts()
+	for parts > 1 && parts*c.winoPartLen(c.winoTiles(kern.nr, batch, parts)) > len(ws) {
+		parts--
+	}
 	nt := c.winoTiles(kern.nr, batch, parts)
 	mustLen("workspace", ws, c.winoPartLen(nt))
-	parts = min(parts, len(ws)/c.winoPartLen(nt))
 	g := c.winoGeom()
-	f := &winoFwd{c: c, g: g, kern: kern, x: x, b: b, y: y, act: act, u: wc.u, ws: ws,
-		nt: nt, total: batch * g.th * g.tw, partImg: make([]int, parts)}
-	for i := range f.partImg {
-		f.partImg[i] = -1
+	f := winoFwds.get()
+	defer func() {
+		*f = winoFwd{partImg: f.partImg[:0]}
+		winoFwds.put(f)
+	}()
+	*f = winoFwd{c: c, g: g, kern: kern, x: x, b: b, y: y, act: act, u: wc.u, ws: ws,
+		nt: nt, total: batch * g.th * g.tw, partImg: f.partImg[:0]}
+	for range parts {
+		f.partImg = append(f.partImg, -1)
 	}
-	p.parallelFor(f, ceilDiv(f.total, nt), parts)
+	if chunks := ceilDiv(f.total, nt); chunks >= parts {
+		p.parallelFor(f, chunks, parts)
+		return
+	}
+	// One chunk of tiles (a small batch of small maps) would run on one
+	// goroutine: split it instead, by input channels for the input transform
+	// and by output channels for the products and the output transform, all on
+	// part 0's V and M.
+	f.split = true
+	f.span = max(1, ceilDiv(c.InC, 2*parts))
+	p.parallelFor(f, ceilDiv(c.InC, f.span), parts)
+	f.phase, f.span = 1, roundUp(max(1, ceilDiv(c.OutC, 2*parts)), kern.mr)
+	p.parallelFor(f, ceilDiv(c.OutC, f.span), parts)
+}
+
+// scratch returns part's padded image, V and M.
+func (f *winoFwd) scratch(part int) (pad, v, mm []float32) {
+	c, g, nt := f.c, f.g, f.nt
+	buf := f.ws[part*c.winoPartLen(nt):][:c.winoPartLen(nt)]
+	pad = buf[:c.InC*g.ph*g.pw]
+	v = buf[len(pad):][:16*winoSpread(c.InC*nt)]
+	mm = buf[len(pad)+len(v):][:16*winoSpread(c.OutC*nt)]
+	return pad, v, mm
 }
 
 func (f *winoFwd) run(part, chunk int) {
-	c, g, kern := f.c, f.g, f.kern
-	mr, nr, nt := kern.mr, kern.nr, f.nt
-	t0 := chunk * nt
-	n := min(nt, f.total-t0)
-	buf := f.ws[part*c.winoPartLen(nt):][:c.winoPartLen(nt)]
-	pad := buf[:c.InC*g.ph*g.pw]
-	v := buf[len(pad):][:16*winoSpread(c.InC*nt)]
-	mm := buf[len(pad)+len(v):][:16*winoSpread(c.OutC*nt)]
-	if n < nt {
-		clear(v) // columns past the last tile are computed, never stored
+	c := f.c
+	if f.split {
+		_, v, mm := f.scratch(0)
+		lo := chunk * f.span
+		if f.phase == 0 {
+			pad, _, _ := f.scratch(part)
+			f.input(part, pad, v, 0, f.total, lo, min(c.InC, lo+f.span))
+		} else {
+			f.products(v, mm, f.total, lo, min(c.OutC, lo+f.span))
+			f.output(mm, 0, f.total, lo, min(c.OutC, lo+f.span))
+		}
+		return
 	}
+	t0 := chunk * f.nt
+	n := min(f.nt, f.total-t0)
+	pad, v, mm := f.scratch(part)
+	f.input(part, pad, v, t0, n, 0, c.InC)
+	f.products(v, mm, n, 0, c.OutC)
+	f.output(mm, t0, n, 0, c.OutC)
+}
 
-	// Input transform, one image's run of tiles at a time.
+// input transforms input channels [ci0, ci1) of the n tiles from t0 into V,
+// one image's run of tiles at a time.
+func (f *winoFwd) input(part int, pad, v []float32, t0, n, ci0, ci1 int) {
+	c, g := f.c, f.g
+	if n < f.nt {
+		// Columns past the last tile are computed, never stored; keep them
+		// free of NaNs and denormals.
+		for e := 0; e < 16; e++ {
+			ve := v[e*winoSpread(c.InC*f.nt):]
+			for j0 := n / f.kern.nr * f.kern.nr; j0 < f.nt; j0 += f.kern.nr {
+				clear(ve[j0*c.InC+ci0*f.kern.nr : j0*c.InC+ci1*f.kern.nr])
+			}
+		}
+	}
 	per := g.th * g.tw
 	for j := 0; j < n; {
 		img, t := (t0+j)/per, (t0+j)%per
 		cnt := min(n-j, per-t)
-		if f.partImg[part] != img {
+		if f.split || f.partImg[part] != img {
 			if f.partImg[part] < 0 {
-				clear(pad)
+				clear(pad) // borders stay zero for the rest of the call
 			}
-			c.winoPad(g, f.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW], pad)
+			c.winoPad(g, f.x[img*c.InC*c.InH*c.InW:][:c.InC*c.InH*c.InW], pad, ci0, ci1)
 			f.partImg[part] = img
 		}
-		c.winoInput(g, pad, t, cnt, j, nr, nt, v)
+		c.winoInput(g, pad, t, cnt, j, f.kern.nr, f.nt, v, ci0, ci1)
 		j += cnt
 	}
+}
 
-	// The 16 products, each over convKC-deep blocks of input channels.
+// products computes rows [co0, co1) of the 16 products M[e] = U[e] V[e] for the
+// chunk's n tiles, each over convKC-deep blocks of input channels.
+func (f *winoFwd) products(v, mm []float32, n, co0, co1 int) {
+	c, kern, nt := f.c, f.kern, f.nt
+	mr, nr := kern.mr, kern.nr
 	bl := c.winoBlockLen(mr)
 	mp := roundUp(c.OutC, mr)
 	for e := 0; e < 16; e++ {
@@ -202,37 +305,42 @@ func (f *winoFwd) run(part, chunk int) {
 			ap := ue[pc*mp:]
 			for j0 := 0; j0 < n; j0 += nr {
 				bp := ve[j0*c.InC+pc*nr:][:kc*nr]
-				for ir := 0; ir < c.OutC; ir += mr {
-					kern.fn(kc, ap[ir*kc:ir*kc+mr*kc], bp, me[ir*nt+j0:], nt, min(mr, c.OutC-ir), min(nr, n-j0), flags, nil)
+				for ir := co0; ir < co1; ir += mr {
+					kern.fn(kc, ap[ir*kc:ir*kc+mr*kc], bp, me[ir*nt+j0:], nt, min(mr, co1-ir), min(nr, n-j0), flags, nil)
 				}
 			}
 		}
 	}
+}
 
-	// Output transform, bias and activation.
+// output transforms output channels [co0, co1) of the n tiles from t0 back
+// into y, one image's run of tiles at a time.
+func (f *winoFwd) output(mm []float32, t0, n, co0, co1 int) {
+	per := f.g.th * f.g.tw
 	for j := 0; j < n; {
 		img, t := (t0+j)/per, (t0+j)%per
 		cnt := min(n-j, per-t)
-		f.winoOutput(mm, img, t, cnt, j)
+		f.winoOutput(mm, img, t, cnt, j, co0, co1)
 		j += cnt
 	}
 }
 
-// winoPad copies image x into the interior of the zero-bordered planes p.
-func (c Conv) winoPad(g winoGeom, x, p []float32) {
-	for ci := 0; ci < c.InC; ci++ {
+// winoPad copies channels [ci0, ci1) of image x into the interior of the
+// zero-bordered planes p.
+func (c Conv) winoPad(g winoGeom, x, p []float32, ci0, ci1 int) {
+	for ci := ci0; ci < ci1; ci++ {
 		for ih := 0; ih < c.InH; ih++ {
 			copy(p[(ci*g.ph+ih+1)*g.pw+1:][:c.InW], x[(ci*c.InH+ih)*c.InW:][:c.InW])
 		}
 	}
 }
 
-// winoInput writes B^T d B of tiles t..t+cnt-1 of the padded image p, for every
-// input channel, as columns j.. of the chunk's packed V: element e of tile
+// winoInput writes B^T d B of tiles t..t+cnt-1 of the padded image p, for
+// input channels [ci0, ci1), as columns j.. of the chunk's packed V: element e of tile
 // column q and channel ci at v[e*winoSpread(InC*nt) + q/nr*InC*nr + ci*nr + q%nr].
-func (c Conv) winoInput(g winoGeom, p []float32, t, cnt, j, nr, nt int, v []float32) {
+func (c Conv) winoInput(g winoGeom, p []float32, t, cnt, j, nr, nt int, v []float32, ci0, ci1 int) {
 	stride := winoSpread(c.InC * nt)
-	for ci := 0; ci < c.InC; ci++ {
+	for ci := ci0; ci < ci1; ci++ {
 		plane := p[ci*g.ph*g.pw:][:g.ph*g.pw]
 		ty, tx := t/g.tw, t%g.tw
 		for q := j; q < j+cnt; q++ {
@@ -261,14 +369,15 @@ func (c Conv) winoInput(g winoGeom, p []float32, t, cnt, j, nr, nt int, v []floa
 }
 
 // winoOutput computes A^T M A (A^T = [1 1 1 0; 0 1 -1 -1]) for tiles t..t+cnt-1
-// of image img, held in columns j.. of the chunk's M, adds the bias, applies the
-// activation and stores the 2x2 blocks that lie inside the output.
-func (f *winoFwd) winoOutput(mm []float32, img, t, cnt, j int) {
+// of image img and output channels [co0, co1), held in columns j.. of the
+// chunk's M, adds the bias, applies the activation and stores the 2x2 blocks
+// that lie inside the output.
+func (f *winoFwd) winoOutput(mm []float32, img, t, cnt, j, co0, co1 int) {
 	c, g, nt := f.c, f.g, f.nt
 	h, w := c.InH, c.InW
 	stride := winoSpread(c.OutC * nt)
 	relu := f.act == ActReLU
-	for co := 0; co < c.OutC; co++ {
+	for co := co0; co < co1; co++ {
 		var bias float32
 		if f.b != nil {
 			bias = f.b[co]
