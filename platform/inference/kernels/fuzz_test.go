@@ -43,13 +43,14 @@ func FuzzSgemm(f *testing.F) {
 	})
 }
 
-// FuzzConv compares every micro-kernel's ConvForward and ConvBackward with the
-// float64 reference on random geometries; invalid ones must be rejected by
-// Validate.
+// FuzzConv compares every micro-kernel's ConvForward and ConvBackward, and
+// Winograd where the geometry allows it, with the float64 reference on random
+// geometries; invalid ones must be rejected by Validate.
 func FuzzConv(f *testing.F) {
 	f.Add(uint8(3), uint8(13), uint8(11), uint8(5), uint8(3), uint8(3), uint8(1), uint8(1), uint8(2), uint64(1))
 	f.Add(uint8(4), uint8(9), uint8(10), uint8(3), uint8(1), uint8(1), uint8(2), uint8(1), uint8(1), uint64(2))
 	f.Add(uint8(2), uint8(15), uint8(17), uint8(9), uint8(5), uint8(7), uint8(2), uint8(2), uint8(3), uint64(3))
+	f.Add(uint8(7), uint8(5), uint8(9), uint8(11), uint8(3), uint8(3), uint8(1), uint8(1), uint8(1), uint64(4))
 	f.Fuzz(func(t *testing.T, inC, inH, inW, outC, kh, kw, stride, pad, batch8 uint8, seed uint64) {
 		c := Conv{
 			InC: int(inC) % 9, InH: int(inH) % 24, InW: int(inW) % 40, OutC: int(outC) % 20,
@@ -82,6 +83,11 @@ func FuzzConv(f *testing.F) {
 			checkCloseScaled(t, "dx", dx, wantDx, scaleDx)
 			checkCloseScaled(t, "dw", dw, wantDw, scaleDw)
 			checkCloseScaled(t, "db", db, wantDb, scaleDb)
+			if c.winoOK() {
+				ws := make([]float32, c.winoWorkspaceLen(kernel(), batch, Par(0).parts()))
+				Par(0).winoForward(kernel(), c, batch, x, w, b, act, y, ws, new(winoCache))
+				checkCloseScaled(t, "y by Winograd", y, wantY, scaleY)
+			}
 		})
 	})
 }
