@@ -111,3 +111,23 @@ func TestWinogradRepacksFilters(t *testing.T) {
 		checkClose(t, fmt.Sprintf("%+v", c), y, refConvForward(c, batch, x, w, b, ActReLU))
 	}
 }
+
+// TestWinogradAllocatesNothing checks the package's promise for steady state
+// in both ways of splitting the work (by tiles, and by channels for one
+// chunk), once the filters are cached.
+func TestWinogradAllocatesNothing(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, batch := range []int{1, 8} {
+		c := fishNet[5]
+		x := randSlice(r, batch*c.InC*c.InH*c.InW)
+		w, b := randSlice(r, c.OutC*c.InC*9), randSlice(r, c.OutC)
+		y := make([]float32, batch*c.OutC*c.InH*c.InW)
+		ws := make([]float32, c.winoWorkspaceLen(kernel(), batch, Par(0).parts()))
+		var wc winoCache
+		run := func() { Par(0).winoForward(kernel(), c, batch, x, w, b, ActReLU, y, ws, &wc) }
+		run()
+		if a := testing.AllocsPerRun(20, run); a != 0 {
+			t.Errorf("batch %d: %g allocations per call", batch, a)
+		}
+	}
+}
