@@ -118,7 +118,9 @@ type winoCache struct {
 // reset empties the cache: the next call transforms the weights again.
 func (wc *winoCache) reset() { wc.kern = nil }
 
-func (c Conv) winoBlockLen(mr int) int { return roundUp(c.OutC, mr) * c.InC }
+// winoBlockLen is the distance between the packed U[e]; spread, since pack
+// writes all 16 at once (see winoSpread).
+func (c Conv) winoBlockLen(mr int) int { return winoSpread(roundUp(c.OutC, mr) * c.InC) }
 
 // winoFwd is one winoForward call.
 type winoFwd struct {

@@ -5,10 +5,13 @@ package kernels
 // per call.
 
 // pack transforms the OIHW weights w into U[e] = (G g G^T)[e] for every output
-// and input channel pair and packs them for kern.
+// and input channel pair, written straight into kern's packed A panels (as
+// packWeights lays them out: blocks of convKC input channels, mr-row panels).
 func (wc *winoCache) pack(kern *microKernel, c Conv, w []float32) {
-	m, k := c.OutC, c.InC
-	u := make([]float32, 16*m*k)
+	m, k, mr := c.OutC, c.InC, kern.mr
+	mp, bl := roundUp(m, mr), c.winoBlockLen(mr)
+	wc.kern, wc.c = kern, c
+	wc.u = append(wc.u[:0], make([]float32, 16*bl)...) // zero rows pad the last panel
 	for co := 0; co < m; co++ {
 		for ci := 0; ci < k; ci++ {
 			g := w[(co*k+ci)*9:][:9]
@@ -18,20 +21,16 @@ func (wc *winoCache) pack(kern *microKernel, c Conv, w []float32) {
 				g0, g1, g2 := g[j], g[3+j], g[6+j]
 				t[j], t[3+j], t[6+j], t[9+j] = g0, 0.5*(g0+g1+g2), 0.5*(g0-g1+g2), g2
 			}
+			pc := ci / convKC * convKC
+			at := pc*mp + co/mr*mr*min(convKC, k-pc) + (ci-pc)*mr + co%mr
 			for i := 0; i < 4; i++ {
 				t0, t1, t2 := t[3*i], t[3*i+1], t[3*i+2]
 				row := [4]float32{t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2}
 				for j, v := range row {
-					u[(4*i+j)*m*k+co*k+ci] = v
+					wc.u[(4*i+j)*bl+at] = v
 				}
 			}
 		}
-	}
-	bl := c.winoBlockLen(kern.mr)
-	wc.kern, wc.c = kern, c
-	wc.u = append(wc.u[:0], make([]float32, 16*bl)...)
-	for e := 0; e < 16; e++ {
-		packWeights(wc.u[e*bl:], kern.mr, u[e*m*k:], m, k)
 	}
 }
 
