@@ -72,7 +72,10 @@ func Open(opts Options) (*DB, error) {
 				return nil, fmt.Errorf("database: create %s: %w", dir, err)
 			}
 		}
-		gdb, err = gorm.Open(sqlite.Open(sqliteDSN(opts.SQLitePath)), cfg)
+		var conn *sql.DB
+		if conn, err = openGatedSQLite(sqliteDSN(opts.SQLitePath), sqliteBusyTimeout); err == nil {
+			gdb, err = gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, Conn: conn}, cfg)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", dialect, err)
@@ -97,10 +100,15 @@ func Open(opts Options) (*DB, error) {
 // sqliteDSN turns on WAL (readers never block the writer), foreign keys
 // (off by default in SQLite) and a busy timeout, and takes the write lock
 // at BEGIN so two writers queue instead of failing on lock upgrade.
+// The busy timeout still governs writers of other processes; writers of
+// this one queue at the write gate (sqlitegate.go) for as long.
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		fmt.Sprintf("&_pragma=busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()) +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
+
+const sqliteBusyTimeout = 10 * time.Second
 
 // Ping measures a round trip to the database.
 func (d *DB) Ping(ctx context.Context) (time.Duration, error) {
