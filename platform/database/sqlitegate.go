@@ -80,7 +80,12 @@ func (c *gatedConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &gatedConn{conn: conn, gate: c.gate}, nil
+	sc, ok := conn.(sqliteConn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("database: the SQLite driver's connection lacks the context methods")
+	}
+	return &gatedConn{conn: sc, gate: c.gate}, nil
 }
 
 func (c *gatedConnector) Driver() driver.Driver { return c.drv }
@@ -99,16 +104,9 @@ type sqliteConn interface {
 // takes the write lock at BEGIN: _txlock=immediate) and for each write
 // statement outside one.
 type gatedConn struct {
-	conn driver.Conn
+	conn sqliteConn
 	gate *writeGate
 	inTx bool
-}
-
-func (c *gatedConn) inner() (sqliteConn, error) {
-	if s, ok := c.conn.(sqliteConn); ok {
-		return s, nil
-	}
-	return nil, fmt.Errorf("database: the SQLite driver's connection lacks the context methods")
 }
 
 // writes tells whether a statement may write: all but plain reads.
@@ -133,31 +131,10 @@ func (c *gatedConn) admit(ctx context.Context, query string) (func(), error) {
 	return c.gate.leave, nil
 }
 
-func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	s, err := c.inner()
-	if err != nil {
-		return nil, err
-	}
-	release, err := c.admit(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return s.ExecContext(ctx, query, args)
-}
-
-// QueryContext keeps the gate for a write (INSERT ... RETURNING) until its
-// rows are closed: SQLite holds the write lock that long.
-func (c *gatedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	s, err := c.inner()
-	if err != nil {
-		return nil, err
-	}
-	release, err := c.admit(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.QueryContext(ctx, query, args)
+// heldByRows hands the gate to the rows of a query that may write
+// (INSERT ... RETURNING), which let it go when closed: SQLite holds the
+// write lock that long. A query that failed lets it go at once.
+func heldByRows(rows driver.Rows, err error, release func()) (driver.Rows, error) {
 	if err != nil {
 		release()
 		return nil, err
@@ -165,16 +142,42 @@ func (c *gatedConn) QueryContext(ctx context.Context, query string, args []drive
 	return &gatedRows{Rows: rows, release: release}, nil
 }
 
+func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	release, err := c.admit(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return c.conn.ExecContext(ctx, query, args)
+}
+
+func (c *gatedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	release, err := c.admit(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.conn.QueryContext(ctx, query, args)
+	return heldByRows(rows, err, release)
+}
+
+// sqliteStmt is what the driver's prepared statements implement.
+type sqliteStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
 func (c *gatedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	s, err := c.inner()
+	st, err := c.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	ss, ok := st.(sqliteStmt)
+	if !ok {
+		st.Close()
+		return nil, fmt.Errorf("database: the SQLite driver's statement lacks the context methods")
 	}
-	return &gatedStmt{Stmt: st, conn: c, query: query}, nil
+	return &gatedStmt{sqliteStmt: ss, conn: c, query: query}, nil
 }
 
 func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
@@ -182,14 +185,10 @@ func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	s, err := c.inner()
-	if err != nil {
-		return nil, err
-	}
 	if err := c.gate.enter(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := s.BeginTx(ctx, opts)
+	tx, err := c.conn.BeginTx(ctx, opts)
 	if err != nil {
 		c.gate.leave()
 		return nil, err
@@ -202,13 +201,7 @@ func (c *gatedConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
-func (c *gatedConn) Ping(ctx context.Context) error {
-	s, err := c.inner()
-	if err != nil {
-		return err
-	}
-	return s.Ping(ctx)
-}
+func (c *gatedConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
 
 func (c *gatedConn) Close() error { return c.conn.Close() }
 
@@ -227,7 +220,7 @@ func (t *gatedTx) Commit() error   { return t.end(t.tx.Commit()) }
 func (t *gatedTx) Rollback() error { return t.end(t.tx.Rollback()) }
 
 type gatedStmt struct {
-	driver.Stmt
+	sqliteStmt
 	conn  *gatedConn
 	query string
 }
@@ -238,7 +231,7 @@ func (s *gatedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (
 		return nil, err
 	}
 	defer release()
-	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	return s.sqliteStmt.ExecContext(ctx, args)
 }
 
 func (s *gatedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -246,12 +239,8 @@ func (s *gatedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
-	if err != nil {
-		release()
-		return nil, err
-	}
-	return &gatedRows{Rows: rows, release: release}, nil
+	rows, err := s.sqliteStmt.QueryContext(ctx, args)
+	return heldByRows(rows, err, release)
 }
 
 // gatedRows lets the gate go once, at Close, and passes on the column
