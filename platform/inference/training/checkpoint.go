@@ -41,6 +41,9 @@ type savedScores struct {
 }
 
 func (s *scores) save() savedScores {
+	if s == nil {
+		return savedScores{} // a refit validates nothing
+	}
 	return savedScores{Loss: s.loss, Confusion: *s.confusion, Top1: s.top1, Correct: s.correct}
 }
 

@@ -127,6 +127,9 @@ func TestFineTuneStartsFromTheBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := r.build(); err != nil {
+		t.Fatal(err)
+	}
 	start := r.trainer.Export()
 	took, fresh := 0, 0
 	for _, w := range start {

@@ -31,8 +31,11 @@ type hyperparameters struct {
 	AverageEpochs  float64 `json:"average_epochs,omitempty"`
 	// FlipTTA: the scores were measured, and the model is meant to be
 	// served, on the mean of each photo's and its mirror's probabilities.
-	FlipTTA         bool       `json:"flip_tta,omitempty"`
-	Patience        int        `json:"patience,omitempty"`
+	FlipTTA  bool `json:"flip_tta,omitempty"`
+	Patience int  `json:"patience,omitempty"`
+	// Refit: the weights were trained again on the validation photos too,
+	// for BestEpoch epochs; the scores are the held-out run's.
+	Refit           bool       `json:"refit,omitempty"`
 	ValFraction     float64    `json:"val_fraction,omitempty"`
 	GroupRegex      string     `json:"group_regex,omitempty"`
 	UnknownQuantile float64    `json:"unknown_quantile"`
@@ -54,7 +57,7 @@ func (r *run) model(res *Result, weights []modelfile.Tensor, wall time.Duration)
 		Schedule: o.Schedule, WarmupEpochs: o.WarmupEpochs, WeightDecay: o.WeightDecay,
 		LabelSmoothing: o.LabelSmoothing, Balance: o.Balance, Augment: !o.NoAugment,
 		Augmentation: o.Augment, FreezeLayers: o.FreezeLayers, Mixup: o.Mixup, AverageEpochs: o.AverageEpochs,
-		FlipTTA: o.FlipTTA, Patience: o.Patience,
+		FlipTTA: o.FlipTTA, Patience: o.Patience, Refit: res.Refitted,
 		UnknownQuantile: o.UnknownQuantile, Optimizer: "adam", BestEpoch: res.BestEpoch, Mean: o.Mean, Std: o.Std,
 	}
 	if o.height() != o.Size {

@@ -40,6 +40,10 @@ type Recipe struct {
 	// better validation macro-F1 (0: run every epoch). The best epoch is
 	// kept either way.
 	Patience int
+	// Refit, once the held-out split has chosen the epoch, trains again
+	// on every photo for that many epochs and keeps those weights; the
+	// reported scores and the threshold stay the held-out run's.
+	Refit bool
 }
 
 // recipeDefaults fills in and checks the recipe.

@@ -43,6 +43,9 @@ type Result struct {
 	// StoppedEarly reports that Recipe.Patience ended the run before its
 	// last epoch.
 	StoppedEarly bool
+	// Refitted reports that Model's weights are Recipe.Refit's, trained on
+	// the validation photos too.
+	Refitted bool
 }
 
 // run is the state of one training run.
@@ -87,6 +90,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	r, err := prepare(o)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.build(); err != nil {
 		return nil, err
 	}
 	res := &Result{}
@@ -149,6 +155,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Validation = best.result()
 	res.Threshold = best.threshold(o.UnknownQuantile)
+	if o.Refit && !res.Interrupted {
+		weights, err := r.refit(ctx, res.BestEpoch)
+		switch {
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			res.Interrupted = true // the held-out run's best epoch stands
+		case err != nil:
+			return nil, err
+		default:
+			bestWeights, res.Refitted = weights, true
+		}
+	}
 	res.Model, err = r.model(res, bestWeights, time.Since(start))
 	if err != nil {
 		return nil, err
@@ -164,7 +181,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// prepare reads and splits the data and builds the trainer and loaders.
+// prepare reads and splits the data.
 func prepare(o Options) (*run, error) {
 	r := &run{o: o}
 	all, err := dataset.Scan(o.TrainDir)
@@ -186,9 +203,17 @@ func prepare(o Options) (*run, error) {
 		return nil, fmt.Errorf("%w: %d training and %d validation images, need at least one batch (%d) and one",
 			ErrOptions, len(r.train.Samples), len(r.val.Samples), o.BatchSize)
 	}
+	return r, nil
+}
+
+// build makes the trainer and loaders of the split data, resuming from
+// the checkpoint when it is this run's.
+func (r *run) build() error {
+	o := r.o
+	var err error
 	classes := len(r.train.Classes)
 	if r.arch, err = nn.Named(o.Arch, o.Size, o.height(), classes); err != nil {
-		return nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
 	var classWeights []float32
 	sampling := dataset.Sampling{Shuffle: true}
@@ -201,21 +226,21 @@ func prepare(o Options) (*run, error) {
 	var init []modelfile.Tensor
 	frozen := 0
 	if frozen, err = r.arch.FrozenBefore(o.FreezeLayers); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrOptions, err)
+		return fmt.Errorf("%w: %v", ErrOptions, err)
 	}
 	if o.Base != nil {
 		if init, _, err = fineTuneWeights(r.arch, o.Base, uint64(o.Seed)); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if o.Checkpoint != "" {
 		r.key = r.runKey()
 		if r.resumed, err = readCheckpoint(o.Checkpoint, r.key); err != nil {
-			return nil, err
+			return err
 		}
 		if r.resumed != nil {
 			if r.resumed.Epoch < 1 || r.resumed.Epoch > o.Epochs || len(r.resumed.History) != r.resumed.Epoch {
-				return nil, fmt.Errorf("training: the checkpoint %s is inconsistent (epoch %d of %d)", o.Checkpoint, r.resumed.Epoch, o.Epochs)
+				return fmt.Errorf("training: the checkpoint %s is inconsistent (epoch %d of %d)", o.Checkpoint, r.resumed.Epoch, o.Epochs)
 			}
 			init = r.resumed.Weights
 		}
@@ -225,11 +250,11 @@ func prepare(o Options) (*run, error) {
 		Threads: o.Threads, FrozenLayers: frozen,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
 	if r.resumed != nil {
 		if err := r.trainer.Restore(r.resumed.State); err != nil {
-			return nil, fmt.Errorf("training: resuming from %s: %w", o.Checkpoint, err)
+			return fmt.Errorf("training: resuming from %s: %w", o.Checkpoint, err)
 		}
 	}
 	if o.AverageEpochs > 0 {
@@ -247,13 +272,13 @@ func prepare(o Options) (*run, error) {
 	}
 	cfg.Augment = o.augment()
 	if r.trainData, err = dataset.NewLoader(r.train, cfg); err != nil {
-		return nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
 	cfg.Augment, cfg.Sampling, cfg.DropLast = nil, dataset.Sampling{}, false
 	if r.valData, err = dataset.NewLoader(r.val, cfg); err != nil {
-		return nil, fmt.Errorf("training: %w", err)
+		return fmt.Errorf("training: %w", err)
 	}
-	return r, nil
+	return nil
 }
 
 // trainEpoch runs one epoch of updates.

@@ -76,6 +76,11 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	// The reference's network (three convs, no batch norm), from scratch:
 	// PyTorch's own SmallCNN scored above FishNet on these draws.
 	"smallcnn": func(o *training.Options, _ *modelfile.Model) { o.Arch = "smallcnn" },
+	// Choosing the epoch holds out a fifth of ~155 photos; refitting
+	// trains on them too once the choice is made.
+	"refit":          func(o *training.Options, _ *modelfile.Model) { o.Refit = true },
+	"smallcnn-refit": func(o *training.Options, _ *modelfile.Model) { o.Arch, o.Refit = "smallcnn", true },
+	"finetune-refit": func(o *training.Options, b *modelfile.Model) { o.Base, o.Arch, o.Refit = b, "", true },
 	"combined": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
 		o.Recipe = training.Recipe{Augment: training.AugmentStrong, FreezeLayers: 2, Mixup: 0.4, AverageEpochs: 3, FlipTTA: true, Patience: 8}
