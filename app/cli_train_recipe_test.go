@@ -26,7 +26,7 @@ func TestTrainFineTunesWithTheRecipe(t *testing.T) {
 	}
 	tuned := filepath.Join(dir, "tuned.aqm")
 	args := append([]string{"train", "--base", base, "--freeze", "1", "--augment", "strong", "--mixup", "0.3",
-		"--average-epochs", "1", "--flip-tta", "--patience", "5", "--out", tuned}, common...)
+		"--average-epochs", "1", "--flip-tta", "--patience", "5", "--refit", "--out", tuned}, common...)
 	if code, stdout, stderr := runCLI(t, context.Background(), args...); code != 0 {
 		t.Fatalf("fine-tuning exited %d: %s\n%s", code, stdout, stderr)
 	}
@@ -48,7 +48,7 @@ func TestTrainFineTunesWithTheRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if hp["arch"] != "smallcnn-shallow" || hp["augmentation"] != "strong" || hp["freeze_layers"] != 1.0 || hp["mixup"] != 0.3 ||
-		hp["average_epochs"] != 1.0 || hp["flip_tta"] != true || hp["patience"] != 5.0 {
+		hp["average_epochs"] != 1.0 || hp["flip_tta"] != true || hp["patience"] != 5.0 || hp["refit"] != true {
 		t.Errorf("hyperparameters %v do not record the recipe", hp)
 	}
 

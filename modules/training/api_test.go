@@ -109,7 +109,7 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
 	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision",
-		"Recipe: augmentation standard", "flip TTA true", "--flip-tta", "--patience 8"} {
+		"Recipe: augmentation standard", "flip TTA true", "--flip-tta", "--patience 8", "refit on every photo true", "--refit"} {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}
@@ -201,6 +201,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 				AverageEpochs *float64 `json:"average_epochs"`
 				FlipTTA       *bool    `json:"flip_tta"`
 				Patience      *int     `json:"patience"`
+				Refit         *bool    `json:"refit"`
 			} `json:"recipe"`
 			Validation struct {
 				GroupBy  string  `json:"group_by"`
@@ -217,7 +218,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 	// The small-data recipe is filled in; freezing is for fine-tuning only.
 	if rr := r.Recipe; rr.Freeze == nil || *rr.Freeze != 0 || rr.Mixup == nil || *rr.Mixup != training.DefaultMixup ||
 		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || *rr.FlipTTA != training.DefaultFlipTTA ||
-		rr.Patience == nil || *rr.Patience != training.DefaultPatience {
+		rr.Patience == nil || *rr.Patience != training.DefaultPatience || rr.Refit == nil || *rr.Refit != training.DefaultRefit {
 		t.Errorf("recipe defaults %+v", rr)
 	}
 }

@@ -18,4 +18,5 @@ const (
 	DefaultAverageEpochs = defaultAverageEpochs
 	DefaultFlipTTA       = defaultFlipTTA
 	DefaultPatience      = defaultPatience
+	DefaultRefit         = defaultRefit
 )

@@ -12,13 +12,16 @@ import (
 // fine-tuning from a base (the request's base) was the one large gain;
 // freezing, mixup, weight averaging and strong augmentation did not beat
 // the plain run on average over seeds, so they stay off; flip TTA added a
-// little to runs from scratch; early stopping only saves time.
+// little to runs from scratch; early stopping only saves time. Refitting
+// on every photo once the held-out fifth has chosen the epoch added 2-5
+// points of accuracy and macro-F1 on 20 photos a species ("Refit").
 const (
 	defaultFreeze        = 0
 	defaultMixup         = 0.0
 	defaultAverageEpochs = 0.0
 	defaultFlipTTA       = true
 	defaultPatience      = 8
+	defaultRefit         = true
 )
 
 // recipeRequest holds the small-data ingredients of a job; a field left
@@ -29,6 +32,7 @@ type recipeRequest struct {
 	AverageEpochs *float64 `json:"average_epochs"` // weight moving average horizon, 0: off
 	FlipTTA       *bool    `json:"flip_tta"`       // score and serve photos with their mirror image
 	Patience      *int     `json:"patience"`       // early stopping, 0: off
+	Refit         *bool    `json:"refit"`          // train again on every photo for the chosen epochs
 }
 
 // normaliseRecipe fills in the recipe's defaults and records its problems
@@ -57,6 +61,10 @@ func (r *jobRequest) normaliseRecipe(fields map[string]string) {
 	if rr.Patience == nil {
 		v := defaultPatience
 		rr.Patience = &v
+	}
+	if rr.Refit == nil {
+		v := defaultRefit
+		rr.Refit = &v
 	}
 	switch {
 	case *rr.Freeze < 0 || *rr.Freeze > 16:
@@ -87,7 +95,7 @@ func (r jobRequest) trainingRecipe() training.Recipe {
 	rr := r.Recipe
 	return training.Recipe{
 		Augment: aug, FreezeLayers: *rr.Freeze, Mixup: *rr.Mixup, AverageEpochs: *rr.AverageEpochs,
-		FlipTTA: *rr.FlipTTA, Patience: *rr.Patience,
+		FlipTTA: *rr.FlipTTA, Patience: *rr.Patience, Refit: *rr.Refit,
 	}
 }
 
@@ -110,12 +118,15 @@ func (r jobRequest) recipeArgs() []string {
 	if t.Patience > 0 {
 		args = append(args, "--patience", strconv.Itoa(t.Patience))
 	}
+	if t.Refit {
+		args = append(args, "--refit")
+	}
 	return args
 }
 
 // recipeLine describes the recipe for the model card.
 func (r jobRequest) recipeLine() string {
 	t := r.trainingRecipe()
-	return fmt.Sprintf("augmentation %s, frozen conv layers %d, mixup %g, weight average over %g epochs, flip TTA %t, patience %d epochs",
-		r.Augmentation, t.FreezeLayers, t.Mixup, t.AverageEpochs, t.FlipTTA, t.Patience)
+	return fmt.Sprintf("augmentation %s, frozen conv layers %d, mixup %g, weight average over %g epochs, flip TTA %t, patience %d epochs, refit on every photo %t",
+		r.Augmentation, t.FreezeLayers, t.Mixup, t.AverageEpochs, t.FlipTTA, t.Patience, t.Refit)
 }

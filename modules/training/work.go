@@ -165,7 +165,7 @@ func (m *Module) run(ctx context.Context, j jobRow, token string, req jobRequest
 			history[i] = epochOf(s)
 		}
 		done := e.Epoch - startEpoch
-		eta := time.Since(started).Seconds() / float64(done) * float64(o.Epochs-e.Epoch)
+		eta := time.Since(started).Seconds() / float64(done) * epochsLeft(o, h)
 		hj, _ := json.Marshal(history)
 		// Recorded even when the job is being stopped: the checkpoint
 		// already holds this epoch.
@@ -292,4 +292,21 @@ func (m *Module) cleanup(id string) {
 	if err := os.RemoveAll(m.jobDir(id)); err != nil {
 		m.log.Warn("removing a training job's folder", "job", id, "error", err)
 	}
+}
+
+// epochsLeft is the run's remaining work in held-out epochs: those not
+// run yet and, with Refit, the refit of the best epoch so far on the
+// validation photos too.
+func epochsLeft(o training.Options, h []training.EpochStats) float64 {
+	left := float64(o.Epochs - h[len(h)-1].Epoch)
+	if o.Refit {
+		best := h[0]
+		for _, s := range h {
+			if s.ValMacroF1 > best.ValMacroF1 {
+				best = s
+			}
+		}
+		left += float64(best.Epoch) / (1 - o.ValFraction)
+	}
+	return left
 }
