@@ -81,6 +81,11 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	"refit":          func(o *training.Options, _ *modelfile.Model) { o.Refit = true },
 	"smallcnn-refit": func(o *training.Options, _ *modelfile.Model) { o.Arch, o.Refit = "smallcnn", true },
 	"finetune-refit": func(o *training.Options, b *modelfile.Model) { o.Base, o.Arch, o.Refit = b, "", true },
+	// What a training job with a base runs unless asked otherwise.
+	"job-defaults": func(o *training.Options, b *modelfile.Model) {
+		o.Base, o.Arch = b, ""
+		o.Recipe = training.Recipe{FlipTTA: true, Patience: 8, Refit: true}
+	},
 	"combined": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
 		o.Recipe = training.Recipe{Augment: training.AugmentStrong, FreezeLayers: 2, Mixup: 0.4, AverageEpochs: 3, FlipTTA: true, Patience: 8}
@@ -162,7 +167,7 @@ func (p Protocol) one(ctx context.Context, name string, seed int64, draw, scored
 	o := p.Template
 	o.TrainDir, o.GroupRegex, o.Seed = draw, p.GroupRegex, seed
 	Recipes[name](&o, p.Base)
-	if o.Base == nil && strings.HasPrefix(name, "finetune") || name == "combined" && o.Base == nil {
+	if o.Base == nil && (strings.HasPrefix(name, "finetune") || name == "combined" || name == "job-defaults") {
 		return Run{}, fmt.Errorf("the recipe needs a base model")
 	}
 	start := time.Now()
