@@ -11,15 +11,17 @@ import (
 // won the small-data protocol (BENCHMARKS.md, "Small-data recipe"). There,
 // fine-tuning from a base (the request's base) was the one large gain;
 // freezing, mixup, weight averaging and strong augmentation did not beat
-// the plain run on average over seeds, so they stay off; flip TTA added a
-// little to runs from scratch; early stopping only saves time. Refitting
-// on every photo once the held-out fifth has chosen the epoch added 2-5
-// points of accuracy and macro-F1 on 20 photos a species ("Refit").
+// the plain run on average over seeds, so they stay off; early stopping
+// only saves time. Refitting on every photo once the held-out fifth has
+// chosen the epoch added 2-7 points of accuracy and macro-F1 on 20 photos
+// a species; flip TTA, which doubles the network's work per photo when
+// served, cost FishNet about a point over ten draws, so it is off
+// ("Refit and longer runs").
 const (
 	defaultFreeze        = 0
 	defaultMixup         = 0.0
 	defaultAverageEpochs = 0.0
-	defaultFlipTTA       = true
+	defaultFlipTTA       = false
 	defaultPatience      = 8
 	defaultRefit         = true
 )

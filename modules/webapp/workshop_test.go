@@ -72,14 +72,14 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 		chromedp.SetValue(chromedp.CSS("#t-input"), "16x16"), chromedp.SetValue(chromedp.CSS("#t-epochs"), "2"),
 		chromedp.SetValue(chromedp.CSS("#t-fraction"), "0.3"), chromedp.SetValue(chromedp.CSS("#t-augmentation"), "strong"),
 		chromedp.SetValue(chromedp.CSS("#t-mixup"), "0.2"), chromedp.SetValue(chromedp.CSS("#t-average"), "1"),
-		chromedp.Click(chromedp.CSS("#t-flip")), chromedp.Click(chromedp.CSS("#train-submit")),
+		chromedp.Click(chromedp.CSS("#t-refit")), chromedp.Click(chromedp.CSS("#train-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#job-detail")))
 	loc, _ = chromedp.Run(tb.ctx, chromedp.Location())
 	jobID = loc[strings.LastIndex(loc, "/")+1:]
-	if req := jobRequestOf(t, ta, s, jobID); req.Augmentation != "strong" || req.Recipe.Mixup != 0.2 || req.Recipe.AverageEpochs != 1 || req.Recipe.FlipTTA {
-		t.Errorf("the job was stored with %+v, want strong augmentation, mixup 0.2, weight averaging over 1 epoch, no flip TTA", req)
+	if req := jobRequestOf(t, ta, s, jobID); req.Augmentation != "strong" || req.Recipe.Mixup != 0.2 || req.Recipe.AverageEpochs != 1 || req.Recipe.FlipTTA || req.Recipe.Refit {
+		t.Errorf("the job was stored with %+v, want strong augmentation, mixup 0.2, weight averaging over 1 epoch, no flip TTA, no refit", req)
 	}
-	if got := recipeShown(tb); got["augmentation"] != "strong" || got["mixup"] != "0.2" || got["flip_tta"] != "off" {
+	if got := recipeShown(tb); got["augmentation"] != "strong" || got["mixup"] != "0.2" || got["flip_tta"] != "off" || got["refit"] != "off" {
 		t.Errorf("the job page shows the recipe %v", got)
 	}
 	tb.waitFor("the job to end", `document.getElementById('job-detail').getAttribute('aria-busy') === 'false'`)
@@ -102,7 +102,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 		t.Errorf("a 3-label confusion matrix with %d cells", n)
 	}
 	if card := tb.text("#model-card"); !strings.Contains(card, "amphiprion_clarkii") ||
-		!strings.Contains(card, "augmentation strong, frozen conv layers 0, mixup 0.2, weight average over 1 epochs, flip TTA false") {
+		!strings.Contains(card, "augmentation strong, frozen conv layers 0, mixup 0.2, weight average over 1 epochs, flip TTA false, patience 8 epochs, refit on every photo false") {
 		t.Errorf("the model card does not name the labels or the recipe chosen:\n%s", card)
 	}
 	if got := tb.text("#model-state"); !strings.HasSuffix(got, "stored, not served.") {

@@ -105,7 +105,7 @@
     set(job.validation, "fraction", f.fraction.value, true);
     set(job, "augmentation", f.augmentation.value);
     // Blank freeze leaves the API to pick it: its default depends on the base.
-    job.recipe = { flip_tta: f.flip_tta.checked };
+    job.recipe = { flip_tta: f.flip_tta.checked, refit: f.refit.checked };
     set(job.recipe, "freeze", f.freeze.value, true);
     set(job.recipe, "mixup", f.mixup.value, true);
     set(job.recipe, "average_epochs", f.average_epochs.value, true);

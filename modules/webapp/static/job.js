@@ -84,6 +84,7 @@
       ["average_epochs", "Weight averaging", off(r.average_epochs, (n) => `over about ${n} epochs`)],
       ["flip_tta", "Flip TTA", r.flip_tta ? "on" : "off"],
       ["patience", "Patience", off(r.patience, (n) => `stops after ${n} epochs without a better macro F1`)],
+      ["refit", "Refit on every photo", r.refit ? "on" : "off"],
     ];
     document.getElementById("job-recipe").replaceChildren(...items.flatMap(([key, name, value]) =>
       [el("dt", { text: name }), el("dd", { "data-key": key, text: value == null ? "" : String(value) })]));
