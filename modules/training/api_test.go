@@ -109,7 +109,7 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
 	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision",
-		"Recipe: augmentation standard", "flip TTA false", "--patience 8", "refit on every photo true", "--refit"} {
+		"Recipe: augmentation standard", "flip TTA false", "patience 0 epochs", "refit on every photo true", "--refit"} {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}
@@ -211,7 +211,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 	}
 	ta.Do("POST", ta.API("/training-jobs"), `{"dataset_version": "v-ok"}`, admin.Auth()).Want(202).JSON(&j)
 	r := j.Request
-	if r.Base != "scratch" || r.Architecture != "fishnet" || r.Input != "64x64" || r.Epochs != 20 || r.Seed != 1 ||
+	if r.Base != "scratch" || r.Architecture != "fishnet" || r.Input != "64x64" || r.Epochs != 30 || r.Seed != 1 ||
 		r.Augmentation != "standard" || r.Validation.Fraction != 0.2 {
 		t.Errorf("defaults %+v", r)
 	}

@@ -23,7 +23,7 @@ const (
 	defaultBase         = "scratch"
 	defaultArch         = "fishnet"
 	defaultInput        = "64x64"
-	defaultEpochs       = 20
+	defaultEpochs       = 30
 	defaultSeed         = 1
 	defaultAugmentation = "standard"
 	defaultFraction     = 0.2

@@ -72,11 +72,11 @@ func TestTrainingFormSendsTheRecipe(t *testing.T) {
 	id := startFromForm(tb, "start a job with the defaults", chromedp.SetValue(chromedp.CSS("#t-input"), "16x16"))
 	req := jobRequestOf(t, ta, nemo, id)
 	if req.Augmentation != "standard" || req.Recipe.Freeze != 0 || req.Recipe.Mixup != 0 || req.Recipe.AverageEpochs != 0 ||
-		req.Recipe.FlipTTA || req.Recipe.Patience != 8 || !req.Recipe.Refit {
+		req.Recipe.FlipTTA || req.Recipe.Patience != 0 || !req.Recipe.Refit || req.Epochs != 30 {
 		t.Errorf("an untouched form stored %+v, want the defaults", req)
 	}
 	if got := recipeShown(tb); got["augmentation"] != "standard" || got["flip_tta"] != "off" || got["refit"] != "on" || got["mixup"] != "off" ||
-		!strings.Contains(got["patience"], "after 8 epochs") {
+		got["patience"] != "off" {
 		t.Errorf("the default recipe on the job page: %v", got)
 	}
 
@@ -107,15 +107,15 @@ func TestTrainingFormSendsTheRecipe(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#t-base"), base), chromedp.SetValue(chromedp.CSS("#t-epochs"), "3"),
 		chromedp.SetValue(chromedp.CSS("#t-augmentation"), "strong"), chromedp.SetValue(chromedp.CSS("#t-freeze"), "2"),
 		chromedp.SetValue(chromedp.CSS("#t-mixup"), "0.4"), chromedp.SetValue(chromedp.CSS("#t-average"), "1.5"),
-		chromedp.Click(chromedp.CSS("#t-flip")), chromedp.Click(chromedp.CSS("#t-refit")), chromedp.SetValue(chromedp.CSS("#t-patience"), "0"))
+		chromedp.Click(chromedp.CSS("#t-flip")), chromedp.Click(chromedp.CSS("#t-refit")), chromedp.SetValue(chromedp.CSS("#t-patience"), "5"))
 	req = jobRequestOf(t, ta, nemo, id)
 	r := req.Recipe
 	if req.Base != base || req.Epochs != 3 || req.Augmentation != "strong" || r.Freeze != 2 || r.Mixup != 0.4 ||
-		r.AverageEpochs != 1.5 || !r.FlipTTA || r.Patience != 0 || r.Refit {
+		r.AverageEpochs != 1.5 || !r.FlipTTA || r.Patience != 5 || r.Refit {
 		t.Errorf("the chosen recipe was stored as %+v", req)
 	}
 	want := map[string]string{"augmentation": "strong", "freeze": "the base's first 2", "mixup": "0.4",
-		"average_epochs": "over about 1.5 epochs", "flip_tta": "on", "patience": "off", "refit": "off"}
+		"average_epochs": "over about 1.5 epochs", "flip_tta": "on", "patience": "stops after 5 epochs without a better macro F1", "refit": "off"}
 	got := recipeShown(tb)
 	for k, v := range want {
 		if got[k] != v {

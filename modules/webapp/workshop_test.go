@@ -102,7 +102,7 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 		t.Errorf("a 3-label confusion matrix with %d cells", n)
 	}
 	if card := tb.text("#model-card"); !strings.Contains(card, "amphiprion_clarkii") ||
-		!strings.Contains(card, "augmentation strong, frozen conv layers 0, mixup 0.2, weight average over 1 epochs, flip TTA false, patience 8 epochs, refit on every photo false") {
+		!strings.Contains(card, "augmentation strong, frozen conv layers 0, mixup 0.2, weight average over 1 epochs, flip TTA false, patience 0 epochs, refit on every photo false") {
 		t.Errorf("the model card does not name the labels or the recipe chosen:\n%s", card)
 	}
 	if got := tb.text("#model-state"); !strings.HasSuffix(got, "stored, not served.") {

@@ -84,7 +84,7 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	// What a training job with a base runs unless asked otherwise.
 	"job-defaults": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
-		o.Recipe = training.Recipe{FlipTTA: true, Patience: 8, Refit: true}
+		o.Recipe = training.Recipe{Refit: true}
 	},
 	"combined": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
