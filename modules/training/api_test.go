@@ -109,7 +109,7 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
 	for _, want := range []string{"v-fish-1", "Seed: 3", "Species bream", "bream", "carp", "trout", "aquaml train", `"seed":3`, "Precision",
-		"Recipe: augmentation standard", "flip TTA false", "patience 0 epochs", "refit on every photo true", "--refit"} {
+		"Recipe: augmentation standard", "flip TTA false", "patience 0 epochs", "refit on every photo true", "--refit", "These are the held-out run's scores"} {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}

@@ -66,6 +66,9 @@ func modelCard(j jobRow, req jobRequest, res *training.Result) string {
 	v := res.Validation
 	p("## Validation scores (epoch %d)\n\n", res.BestEpoch)
 	p("Accuracy %.4f, macro-F1 %.4f on %d photos; unknown threshold %.3f.\n\n", v.Accuracy, v.MacroF1, v.Total, res.Threshold)
+	if res.Refitted {
+		p("These are the held-out run's scores. The registered weights were then trained again from the same start on every photo, these %d included, for %d epochs (`refit`): no photo is left to score them on.\n\n", v.Total, res.BestEpoch)
+	}
 	p("| Label | Precision | Recall | F1 | Support |\n|---|---:|---:|---:|---:|\n")
 	for _, c := range v.PerClass {
 		p("| %s | %.3f | %.3f | %.3f | %d |\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)

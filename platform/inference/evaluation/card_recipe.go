@@ -17,6 +17,8 @@ func writeRecipe(p printer, hyperparameters json.RawMessage) {
 		AverageEpochs float64 `json:"average_epochs"`
 		FlipTTA       bool    `json:"flip_tta"`
 		Patience      int     `json:"patience"`
+		Refit         bool    `json:"refit"`
+		BestEpoch     int     `json:"best_epoch"`
 	}
 	if json.Unmarshal(hyperparameters, &hp) != nil {
 		return
@@ -40,11 +42,17 @@ func writeRecipe(p printer, hyperparameters json.RawMessage) {
 	if hp.FlipTTA {
 		parts = append(parts, "flip test-time augmentation")
 	}
+	if hp.Refit {
+		parts = append(parts, fmt.Sprintf("refit on every photo for the %d chosen epochs", hp.BestEpoch))
+	}
 	if len(parts) == 0 {
 		return
 	}
 	p("- Recipe: %s\n", strings.Join(parts, ", "))
 	if hp.FlipTTA {
 		p("- Scores are of each photo averaged with its mirror image, and the server answers the same way (two network passes per photo)\n")
+	}
+	if hp.Refit {
+		p("- The weights were trained again on the validation photos too once they had chosen the epoch: validation scores are the held-out run's, measured before that refit\n")
 	}
 }

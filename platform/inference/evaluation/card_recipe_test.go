@@ -17,16 +17,17 @@ func TestModelCardStatesTheRecipe(t *testing.T) {
 		}
 		return b.String()
 	}
-	got := card(`{"augmentation":"strong","freeze_layers":2,"mixup":0.4,"average_epochs":3,"flip_tta":true,"patience":8}`)
+	got := card(`{"augmentation":"strong","freeze_layers":2,"mixup":0.4,"average_epochs":3,"flip_tta":true,"patience":8,"refit":true,"best_epoch":11}`)
 	for _, want := range []string{
-		"- Recipe: strong augmentation, first 2 conv layers of the base frozen, mixup alpha 0.4, moving average of the weights over 3 epochs, early stopping after 8 epochs without progress, flip test-time augmentation",
+		"- Recipe: strong augmentation, first 2 conv layers of the base frozen, mixup alpha 0.4, moving average of the weights over 3 epochs, early stopping after 8 epochs without progress, flip test-time augmentation, refit on every photo for the 11 chosen epochs",
+		"validation scores are the held-out run's, measured before that refit",
 		"the server answers the same way",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("card lacks %q:\n%s", want, got)
 		}
 	}
-	if got := card(`{"arch":"fishnet"}`); strings.Contains(got, "Recipe:") || strings.Contains(got, "mirror") {
+	if got := card(`{"arch":"fishnet"}`); strings.Contains(got, "Recipe:") || strings.Contains(got, "mirror") || strings.Contains(got, "refit") {
 		t.Errorf("a run without the recipe's ingredients has a recipe line:\n%s", got)
 	}
 }
