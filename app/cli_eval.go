@@ -67,7 +67,7 @@ command fails.`,
 	f.StringVar(&dir, "data", "", "ImageFolder to score (required)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.StringVar(&confusion, "confusion", "", "write the confusion matrix as a PNG here")
-	f.IntVar(&workers, "workers", 0, fmt.Sprintf("images in flight at once (default %d, enough to fill batches of 32)", evaluation.DefaultFolderWorkers))
+	f.IntVar(&workers, "workers", 0, fmt.Sprintf("images in flight at once (default %d: two batches of 32 running while as many decode)", evaluation.DefaultFolderWorkers))
 	cmd.MarkFlagRequired("data")
 	return cmd
 }
