@@ -105,6 +105,9 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 	}
 	ta.Do("GET", ta.API("/training-jobs/"+job.ID+"/report"), nil, admin.Auth()).Want(http.StatusOK).JSON(&rep)
 	r := rep.Report
+	if p := end.Progress; p.RefitEpochs != r.BestEpoch || p.RefitEpoch != r.BestEpoch {
+		t.Errorf("the stream's end says refit epoch %d of %d; the job refits for its best epoch, %d, and had ended", p.RefitEpoch, p.RefitEpochs, r.BestEpoch)
+	}
 	if rep.ModelID != j.ModelID || len(r.Labels) != 3 || len(r.Confusion) != 3 || len(r.PerClass) != 3 || len(r.History) != 2 || r.BestEpoch < 1 {
 		t.Errorf("report %+v: want the model, 3 labels, a 3x3 confusion matrix, per-class scores and 2 epochs of curves", rep.Report)
 	}
@@ -113,6 +116,22 @@ func TestJobTrainsARegisteredModel(t *testing.T) {
 		if !strings.Contains(rep.Card, want) {
 			t.Errorf("model card lacks %q:\n%s", want, rep.Card)
 		}
+	}
+}
+
+// TestJobWithoutRefitReportsNoRefitPass: with refit off the held-out
+// run's model is the model, and the progress says no refit ran.
+func TestJobWithoutRefitReportsNoRefitPass(t *testing.T) {
+	ds := newDatasets()
+	ta := start(t, ds, true, nil)
+	admin := ta.Admin()
+	ds.add(t, "v-fish-1", admin.UserID, 3, 12)
+	body := quickJob("v-fish-1", 2)
+	body["recipe"] = map[string]any{"refit": false}
+	job := submit(t, ta, admin, body)
+	j := waitStatus(t, ta, admin, job.ID, 2*time.Minute, "completed", "failed")
+	if j.Status != "completed" || j.Progress.RefitEpoch != 0 || j.Progress.RefitEpochs != 0 {
+		t.Errorf("job without refit ended %s with refit epoch %d of %d; want completed, 0 of 0", j.Status, j.Progress.RefitEpoch, j.Progress.RefitEpochs)
 	}
 }
 

@@ -136,6 +136,8 @@ type jobView struct {
 		ValMacroF1   float64 `json:"val_macro_f1"`
 		ImagesPerSec float64 `json:"images_per_sec"`
 		ETASeconds   float64 `json:"eta_seconds"`
+		RefitEpoch   int     `json:"refit_epoch"`
+		RefitEpochs  int     `json:"refit_epochs"`
 	} `json:"progress"`
 	Attempts   int        `json:"attempts"`
 	StartedAt  *time.Time `json:"started_at"`

@@ -78,6 +78,14 @@ func (s *store) progress(ctx context.Context, id, token string, p jobRow) error 
 		p.Epoch, p.Loss, p.ValAccuracy, p.ValMacroF1, p.ImagesPerSec, p.EtaSeconds, p.History, id, token).Error
 }
 
+// refitProgress records a finished epoch of the refit pass. The held-out
+// run's figures stay: they are the model's scores.
+func (s *store) refitProgress(ctx context.Context, id, token string, epoch, epochs int, imagesPerSec, eta float64) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE training_jobs SET refit_epoch = ?, refit_epochs = ?, images_per_sec = ?, eta_seconds = ?
+		WHERE id = ? AND claim = ? AND status = 'running'`,
+		epoch, epochs, imagesPerSec, eta, id, token).Error
+}
+
 // complete ends the job with its model.
 func (s *store) complete(ctx context.Context, id, token, modelID, report, card string, now time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Exec(`UPDATE training_jobs SET status = 'completed', model_id = ?, report = ?, card = ?,

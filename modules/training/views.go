@@ -35,6 +35,10 @@ type progressView struct {
 	ValMacroF1   float64 `json:"val_macro_f1"`
 	ImagesPerSec float64 `json:"images_per_sec"`
 	ETASeconds   float64 `json:"eta_seconds"`
+	// The refit pass, once the held-out epochs are done: RefitEpochs is
+	// its length (the chosen epoch), 0 until it starts or without refit.
+	RefitEpoch  int `json:"refit_epoch"`
+	RefitEpochs int `json:"refit_epochs"`
 }
 
 // jobView is a job as the API answers it.
@@ -72,7 +76,7 @@ func (m *Module) view(j jobRow, detail bool) jobView {
 		ID: j.ID, Status: j.Status, DatasetVersion: j.DatasetVersion, Owner: j.UserID,
 		Progress: progressView{
 			Epoch: j.Epoch, Epochs: j.Epochs, Loss: j.Loss, ValAccuracy: j.ValAccuracy, ValMacroF1: j.ValMacroF1,
-			ImagesPerSec: j.ImagesPerSec, ETASeconds: j.EtaSeconds,
+			ImagesPerSec: j.ImagesPerSec, ETASeconds: j.EtaSeconds, RefitEpoch: j.RefitEpoch, RefitEpochs: j.RefitEpochs,
 		},
 		Attempts: j.Attempts, ModelID: j.ModelID, ErrorCode: j.ErrorCode, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,

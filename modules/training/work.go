@@ -179,6 +179,21 @@ func (m *Module) run(ctx context.Context, j jobRow, token string, req jobRequest
 			m.log.Warn("recording training progress", "job", j.ID, "error", err)
 		}
 	}
+	refitFrom := 0
+	o.OnRefitEpoch = func(epoch, epochs int, e training.EpochStats) {
+		if refitFrom == 0 {
+			refitFrom = epoch
+			if epoch > 1 {
+				m.log.Info("training job resumed its refit from the checkpoint", "job", j.ID, "after_refit_epoch", epoch-1, "attempt", j.Attempts)
+			}
+		}
+		eta := e.Seconds * float64(epochs-epoch)
+		wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer stop()
+		if err := m.store.refitProgress(wctx, j.ID, token, epoch, epochs, e.ImagesPerSec, eta); err != nil {
+			m.log.Warn("recording refit progress", "job", j.ID, "error", err)
+		}
+	}
 	return training.Run(ctx, o)
 }
 

@@ -89,6 +89,9 @@ func workshop(t *testing.T, tb *tab, ta *apptest.TestApp, s apptest.Session, axe
 	if !tb.requested("/training-jobs/" + jobID + "/events") {
 		t.Log("the job finished before the page subscribed to its events")
 	}
+	if s := tb.text("#job-summary"); !strings.HasPrefix(s, "epoch 2 of 2") || strings.Contains(s, "refit") {
+		t.Errorf("the summary of a 2-epoch job without refit: %q", s)
+	}
 	if n := eval[int](tb, `document.querySelectorAll('#epoch-table tbody tr').length`); n != 2 {
 		t.Errorf("%d epochs in the table of a 2-epoch job", n)
 	}

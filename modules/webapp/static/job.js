@@ -61,6 +61,7 @@
     const p = j.progress;
     let summary = `epoch ${p.epoch} of ${p.epochs}`;
     if (p.epoch) summary += `, loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.val_accuracy)}`;
+    if (p.refit_epochs) summary += `; refit on every photo: epoch ${p.refit_epoch} of ${p.refit_epochs}`;
     if (!finished(j.status) && p.eta_seconds) summary += `, about ${Math.ceil(p.eta_seconds)} s left`;
     document.getElementById("job-summary").textContent = summary;
     const bar = document.getElementById("job-progress");

@@ -94,6 +94,11 @@ type Options struct {
 	// resumed run's included); the last entry is the epoch just finished.
 	// A job reports its progress from it.
 	OnEpoch func(history []EpochStats)
+	// OnRefitEpoch, when set, is called after every epoch of the refit
+	// pass (Recipe.Refit), once its checkpoint is written: epoch of epochs
+	// (the held-out run's chosen epoch). Its stats have no validation
+	// scores: the validation photos are training photos then.
+	OnRefitEpoch func(epoch, epochs int, stats EpochStats)
 
 	// Checkpoint is a file written atomically after every epoch: weights,
 	// optimiser and dropout state, the epoch and the best epoch so far.

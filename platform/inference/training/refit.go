@@ -48,6 +48,9 @@ func (r *run) refit(ctx context.Context, epochs int) ([]modelfile.Tensor, error)
 		}
 		again.progress.line(fmt.Sprintf("refit on all %d photos: epoch %d/%d loss %.4f (%.0f img/s)",
 			len(all), epoch, epochs, stats.TrainLoss, stats.ImagesPerSec))
+		if r.o.OnRefitEpoch != nil {
+			r.o.OnRefitEpoch(epoch, epochs, stats)
+		}
 	}
 	return again.kept(), nil
 }

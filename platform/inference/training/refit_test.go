@@ -76,6 +76,13 @@ func TestRefitLearnsTheValidationPhotos(t *testing.T) {
 	r.Refit = true
 	var log bytes.Buffer
 	r.Progress = &log
+	var told []int
+	r.OnRefitEpoch = func(epoch, epochs int, stats EpochStats) {
+		if epochs != held.BestEpoch || stats.TrainLoss <= 0 {
+			t.Errorf("refit epoch %d told as of %d with loss %v; want of %d and a loss", epoch, epochs, stats.TrainLoss, held.BestEpoch)
+		}
+		told = append(told, epoch)
+	}
 	refitted, err := Run(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +110,9 @@ func TestRefitLearnsTheValidationPhotos(t *testing.T) {
 	want := fmt.Sprintf("refit on all %d photos: epoch %d/%d", 2*6*4+2*3*4, held.BestEpoch, held.BestEpoch)
 	if !strings.Contains(log.String(), want) || strings.Contains(log.String(), fmt.Sprintf("epoch %d/%d", held.BestEpoch+1, held.BestEpoch)) {
 		t.Errorf("progress does not end the refit with %q:\n%s", want, log.String())
+	}
+	if len(told) != held.BestEpoch || told[0] != 1 || told[len(told)-1] != held.BestEpoch {
+		t.Errorf("OnRefitEpoch told epochs %v; want 1 to %d", told, held.BestEpoch)
 	}
 	var hp hyperparameters
 	if err := json.Unmarshal(refitted.Model.Meta.Training.Hyperparameters, &hp); err != nil {
@@ -172,6 +182,12 @@ func TestRefitStoppedResumesFromItsCheckpoint(t *testing.T) {
 	again.Checkpoint = ck
 	validated := 0
 	again.OnEpoch = func([]EpochStats) { validated++ }
+	var refitFrom int
+	again.OnRefitEpoch = func(epoch, _ int, _ EpochStats) {
+		if refitFrom == 0 {
+			refitFrom = epoch
+		}
+	}
 	var log bytes.Buffer
 	again.Progress = &log
 	resumed, err := Run(context.Background(), again)
@@ -180,6 +196,9 @@ func TestRefitStoppedResumesFromItsCheckpoint(t *testing.T) {
 	}
 	if validated != 0 || strings.Contains(log.String(), "photos: epoch 1/") {
 		t.Errorf("the resumed run trained %d held-out epochs and logged:\n%s", validated, log.String())
+	}
+	if refitFrom != 2 {
+		t.Errorf("the resumed refit first told epoch %d; it stopped after epoch 1, so want 2", refitFrom)
 	}
 	if !resumed.Refitted || !sameWeights(resumed.Model.Tensors, straight.Model.Tensors) {
 		t.Error("the resumed refit's model differs from the uninterrupted one's")
