@@ -19,7 +19,7 @@ func recipeFlags(f *pflag.FlagSet, r *training.Recipe, base *string) {
 	f.Float64Var(&r.AverageEpochs, "average-epochs", 0, "validate and keep a moving average of the weights over about this many epochs (0: off)")
 	f.BoolVar(&r.FlipTTA, "flip-tta", false, "score each photo with its mirror image (validation, and serving when the model says so)")
 	f.IntVar(&r.Patience, "patience", 0, "stop after this many epochs without a better validation macro-F1 (0: never)")
-	f.BoolVar(&r.Refit, "refit", false, "once validation has chosen the epoch, train again on every photo for that many epochs and keep those weights")
+	f.BoolVar(&r.Refit, "refit", false, "once the held-out run has ended, train it again on every photo, validation photos included, and keep the last weights")
 }
 
 // readBase reads the --base model; none given means training from scratch.

@@ -40,8 +40,8 @@ type jobRow struct {
 	ValMacroF1     float64 `gorm:"column:val_macro_f1"`
 	ImagesPerSec   float64
 	EtaSeconds     float64
-	RefitEpoch     int // epochs of the refit pass done
-	RefitEpochs    int // the refit pass's length once it started, else 0
+	RefitEpoch     int    // epochs of the refit pass done
+	RefitEpochs    int    // the refit pass's length once it started, else 0
 	History        string // []epochView, JSON
 	Report         string // reportView, JSON, once completed
 	Card           string // model card, markdown, once completed

@@ -35,7 +35,7 @@ type recipeRequest struct {
 	AverageEpochs *float64 `json:"average_epochs"` // weight moving average horizon, 0: off
 	FlipTTA       *bool    `json:"flip_tta"`       // score and serve photos with their mirror image
 	Patience      *int     `json:"patience"`       // early stopping, 0: off
-	Refit         *bool    `json:"refit"`          // train again on every photo for the chosen epochs
+	Refit         *bool    `json:"refit"`          // train the whole run again on every photo
 }
 
 // normaliseRecipe fills in the recipe's defaults and records its problems

@@ -36,7 +36,8 @@ type progressView struct {
 	ImagesPerSec float64 `json:"images_per_sec"`
 	ETASeconds   float64 `json:"eta_seconds"`
 	// The refit pass, once the held-out epochs are done: RefitEpochs is
-	// its length (the chosen epoch), 0 until it starts or without refit.
+	// its length (the epochs the held-out run ran), 0 until it starts or
+	// without refit.
 	RefitEpoch  int `json:"refit_epoch"`
 	RefitEpochs int `json:"refit_epochs"`
 }

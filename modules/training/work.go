@@ -310,18 +310,12 @@ func (m *Module) cleanup(id string) {
 }
 
 // epochsLeft is the run's remaining work in held-out epochs: those not
-// run yet and, with Refit, the refit of the best epoch so far on the
-// validation photos too.
+// run yet and, with Refit, the whole run again on the validation photos
+// too (fewer if patience stops the run early, which cannot be foreseen).
 func epochsLeft(o training.Options, h []training.EpochStats) float64 {
 	left := float64(o.Epochs - h[len(h)-1].Epoch)
 	if o.Refit {
-		best := h[0]
-		for _, s := range h {
-			if s.ValMacroF1 > best.ValMacroF1 {
-				best = s
-			}
-		}
-		left += float64(best.Epoch) / (1 - o.ValFraction)
+		left += float64(o.Epochs) / (1 - o.ValFraction)
 	}
 	return left
 }

@@ -43,7 +43,7 @@ func writeRecipe(p printer, hyperparameters json.RawMessage) {
 		parts = append(parts, "flip test-time augmentation")
 	}
 	if hp.Refit {
-		parts = append(parts, fmt.Sprintf("refit on every photo for the %d chosen epochs", hp.BestEpoch))
+		parts = append(parts, fmt.Sprintf("refit on every photo for the run's %d epochs", hp.BestEpoch))
 	}
 	if len(parts) == 0 {
 		return
@@ -53,6 +53,6 @@ func writeRecipe(p printer, hyperparameters json.RawMessage) {
 		p("- Scores are of each photo averaged with its mirror image, and the server answers the same way (two network passes per photo)\n")
 	}
 	if hp.Refit {
-		p("- The weights were trained again on the validation photos too once they had chosen the epoch: validation scores are the held-out run's, measured before that refit\n")
+		p("- The weights were trained again, for the whole run, on the validation photos too once they had scored it: validation scores are the held-out run's last epoch's, measured before that refit\n")
 	}
 }

@@ -19,8 +19,8 @@ func TestModelCardStatesTheRecipe(t *testing.T) {
 	}
 	got := card(`{"augmentation":"strong","freeze_layers":2,"mixup":0.4,"average_epochs":3,"flip_tta":true,"patience":8,"refit":true,"best_epoch":11}`)
 	for _, want := range []string{
-		"- Recipe: strong augmentation, first 2 conv layers of the base frozen, mixup alpha 0.4, moving average of the weights over 3 epochs, early stopping after 8 epochs without progress, flip test-time augmentation, refit on every photo for the 11 chosen epochs",
-		"validation scores are the held-out run's, measured before that refit",
+		"- Recipe: strong augmentation, first 2 conv layers of the base frozen, mixup alpha 0.4, moving average of the weights over 3 epochs, early stopping after 8 epochs without progress, flip test-time augmentation, refit on every photo for the run's 11 epochs",
+		"validation scores are the held-out run's last epoch's, measured before that refit",
 		"the server answers the same way",
 	} {
 		if !strings.Contains(got, want) {

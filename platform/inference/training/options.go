@@ -96,7 +96,7 @@ type Options struct {
 	OnEpoch func(history []EpochStats)
 	// OnRefitEpoch, when set, is called after every epoch of the refit
 	// pass (Recipe.Refit), once its checkpoint is written: epoch of epochs
-	// (the held-out run's chosen epoch). Its stats have no validation
+	// (as many as the held-out run ran). Its stats have no validation
 	// scores: the validation photos are training photos then.
 	OnRefitEpoch func(epoch, epochs int, stats EpochStats)
 

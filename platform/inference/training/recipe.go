@@ -40,9 +40,11 @@ type Recipe struct {
 	// better validation macro-F1 (0: run every epoch). The best epoch is
 	// kept either way.
 	Patience int
-	// Refit, once the held-out split has chosen the epoch, trains again
-	// on every photo for that many epochs and keeps those weights; the
-	// reported scores and the threshold stay the held-out run's.
+	// Refit, once the held-out run has ended, trains again on every photo
+	// for as many epochs (the whole run, or up to where Patience stopped
+	// it) and keeps the last weights. The reported scores and threshold
+	// are the held-out run's last epoch's, its counterpart, and BestEpoch
+	// is that epoch.
 	Refit bool
 }
 

@@ -10,11 +10,11 @@ import (
 
 // refit trains again, from the same start and on the same schedule, on
 // the training and validation photos together, and returns the weights
-// after epochs epochs: the epoch the held-out run chose. On a few hundred
-// photos the fifth held out for choosing is data the model misses; once
-// the choice is made it can learn from it too. Nothing is validated (the
-// validation photos are training photos now), so the held-out run's
-// scores and threshold stand for the model.
+// after epochs epochs: as many as the held-out run ran. On a few hundred
+// photos the fifth held out to score the run is data the model misses;
+// once it has been scored the model can learn from it too. Nothing is
+// validated (the validation photos are training photos now), so the
+// held-out run's last epoch's scores and threshold stand for the model.
 func (r *run) refit(ctx context.Context, epochs int) ([]modelfile.Tensor, error) {
 	o := r.o
 	o.OnEpoch = nil // a job's progress is the held-out run's

@@ -27,6 +27,28 @@ func TestPatienceStopsARunThatNoLongerImproves(t *testing.T) {
 	}
 }
 
+// TestPatienceWithRefitRefitsTheEpochsRun: patience still watches the best
+// validation epoch when Refit keeps the last, and the refit repeats the
+// epochs the stopped run ran, not the whole planned run.
+func TestPatienceWithRefitRefitsTheEpochsRun(t *testing.T) {
+	o := quick(writeSynthetic(t, 3, 6, 3, 20))
+	o.Epochs, o.LearningRate, o.Schedule, o.WarmupEpochs, o.Patience = 8, 1e-9, ScheduleConstant, -1, 2
+	o.Refit = true
+	var refit []int
+	o.OnRefitEpoch = func(epoch, epochs int, _ EpochStats) { refit = append(refit, epochs) }
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.StoppedEarly || len(res.History) != 3 || res.BestEpoch != 3 || !res.Refitted {
+		t.Errorf("stopped early %v after %d epochs, kept epoch %d, refitted %v; want a stop after 3, the third kept and refitted",
+			res.StoppedEarly, len(res.History), res.BestEpoch, res.Refitted)
+	}
+	if len(refit) != 3 || refit[0] != 3 {
+		t.Errorf("the refit ran %d epochs told as of %v; want 3 of 3", len(refit), refit)
+	}
+}
+
 // TestFreezeKeepsTheBaseLayers fine-tunes a model on other labels with its
 // first two convs frozen: the new model carries them unchanged and the
 // later layers moved.
