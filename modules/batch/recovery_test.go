@@ -167,13 +167,16 @@ func TestRedisLosesEverythingMidBatch(t *testing.T) {
 func TestWorkerKilledMidBatch(t *testing.T) {
 	redisURL, _ := sharedRedis(t)
 	ta := apptest.New(t, func(c *config.Config) {
-		c.Redis.URL, c.HTTP.BodyLimit, c.Batch.ChunkSize = redisURL, 64<<20, 8
+		c.Redis.URL, c.HTTP.BodyLimit, c.Batch.ChunkSize = redisURL, 96<<20, 8
 	})
 	alice := ta.NewUser("alice")
-	defaults := map[string]string{"WORKER_CONCURRENCY": "2", "BATCH_LEASE": "", "BATCH_RECONCILE_INTERVAL": ""}
+	// One core per worker and 480 photos: in CI, beside other test
+	// packages, two workers on every core finished 240 photos in 0.7 s,
+	// before this test's polling caught the first one holding any.
+	defaults := map[string]string{"WORKER_CONCURRENCY": "2", "BATCH_LEASE": "", "BATCH_RECONCILE_INTERVAL": "", "GOMAXPROCS": "1"}
 	first := startWorker(t, ta.Config(), defaults)
 	second := startWorker(t, ta.Config(), defaults)
-	files := heavyPhotos(t, 240)
+	files := heavyPhotos(t, 480)
 	b := submitPhotos(t, ta, alice, files, nil)
 
 	heldBy := func(states map[int]itemState, p *process) []int {
