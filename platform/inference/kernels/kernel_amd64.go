@@ -66,14 +66,24 @@ func cpuModel() cpuInfo {
 		v[i], v[4+i], v[8+i] = byte(b>>(8*i)), byte(d>>(8*i)), byte(c>>(8*i))
 	}
 	a, _, _, _ := cpuid(1, 0)
-	family, model := int(a>>8&0xF), int(a>>4&0xF)
-	if family == 0xF {
-		family += int(a >> 20 & 0xFF)
-	}
-	if family == 0xF || family == 6 {
-		model += int(a>>16&0xF) << 4
-	}
+	family, model := displayModel(a)
 	return cpuInfo{vendor: string(v[:]), family: family, model: model}
+}
+
+// displayModel decodes CPUID leaf 1's EAX as lscpu does: the extended
+// model counts when the base family is 6 or 15, which every AMD family
+// from 17h on is before its extended family is added. Testing the sum
+// instead named a Zen 4 (model 17) model 1, as a Zen 3.
+func displayModel(eax uint32) (family, model int) {
+	base := int(eax >> 8 & 0xF)
+	family, model = base, int(eax>>4&0xF)
+	if base == 0xF {
+		family += int(eax >> 20 & 0xFF)
+	}
+	if base == 0xF || base == 6 {
+		model += int(eax>>16&0xF) << 4
+	}
+	return family, model
 }
 
 // order sorts vector kernels by preference on this CPU, for ties in the

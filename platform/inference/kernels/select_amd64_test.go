@@ -19,3 +19,22 @@ func TestOrderOnAMD(t *testing.T) {
 		t.Errorf("Intel order %v, want %v", got, want)
 	}
 }
+
+// TestDisplayModel decodes the CPUID signatures of the machines in
+// BENCHMARKS.md as lscpu names them.
+func TestDisplayModel(t *testing.T) {
+	for _, c := range []struct {
+		eax           uint32
+		family, model int
+	}{
+		{0x00800F12, 23, 1},  // AMD EPYC Zen (Naples)
+		{0x00A00F11, 25, 1},  // AMD EPYC Zen 3 (Milan)
+		{0x00A10F11, 25, 17}, // AMD EPYC Zen 4 (Genoa)
+		{0x000C06F2, 6, 207}, // Intel Xeon (family 6 model 207)
+		{0x000806F8, 6, 143}, // Intel Xeon Sapphire Rapids
+	} {
+		if f, m := displayModel(c.eax); f != c.family || m != c.model {
+			t.Errorf("signature %#08x: family %d model %d, want %d %d", c.eax, f, m, c.family, c.model)
+		}
+	}
+}
