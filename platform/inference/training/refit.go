@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aquaml/aquaml/platform/inference/dataset"
 	"github.com/aquaml/aquaml/platform/inference/modelfile"
@@ -42,6 +43,7 @@ func (r *run) refit(ctx context.Context, epochs int) ([]modelfile.Tensor, error)
 		if err != nil {
 			return nil, err
 		}
+		stats.Seconds = time.Since(again.progress.epochStart).Seconds()
 		res.History = append(res.History, stats)
 		if err := again.checkpoint(epoch, res, nil, nil); err != nil {
 			return nil, err

@@ -78,8 +78,9 @@ func TestRefitLearnsTheValidationPhotos(t *testing.T) {
 	r.Progress = &log
 	var told []int
 	r.OnRefitEpoch = func(epoch, epochs int, stats EpochStats) {
-		if epochs != o.Epochs || stats.TrainLoss <= 0 {
-			t.Errorf("refit epoch %d told as of %d with loss %v; want of %d and a loss", epoch, epochs, stats.TrainLoss, o.Epochs)
+		if epochs != o.Epochs || stats.TrainLoss <= 0 || stats.Seconds <= 0 {
+			t.Errorf("refit epoch %d told as of %d with loss %v in %vs; want of %d, a loss and a duration (the job's ETA)",
+				epoch, epochs, stats.TrainLoss, stats.Seconds, o.Epochs)
 		}
 		told = append(told, epoch)
 	}
