@@ -167,34 +167,38 @@ func (m *Module) run(ctx context.Context, j jobRow, token string, req jobRequest
 		done := e.Epoch - startEpoch
 		eta := time.Since(started).Seconds() / float64(done) * epochsLeft(o, h)
 		hj, _ := json.Marshal(history)
-		// Recorded even when the job is being stopped: the checkpoint
-		// already holds this epoch.
-		wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer stop()
-		err := m.store.progress(wctx, j.ID, token, jobRow{
-			Epoch: e.Epoch, Loss: e.TrainLoss, ValAccuracy: e.ValAccuracy, ValMacroF1: e.ValMacroF1,
-			ImagesPerSec: e.ImagesPerSec, EtaSeconds: eta, History: string(hj),
+		m.recordProgress(ctx, j.ID, "training", func(ctx context.Context) error {
+			return m.store.progress(ctx, j.ID, token, jobRow{
+				Epoch: e.Epoch, Loss: e.TrainLoss, ValAccuracy: e.ValAccuracy, ValMacroF1: e.ValMacroF1,
+				ImagesPerSec: e.ImagesPerSec, EtaSeconds: eta, History: string(hj),
+			})
 		})
-		if err != nil {
-			m.log.Warn("recording training progress", "job", j.ID, "error", err)
-		}
 	}
-	refitFrom := 0
+	refitTold := false
 	o.OnRefitEpoch = func(epoch, epochs int, e training.EpochStats) {
-		if refitFrom == 0 {
-			refitFrom = epoch
+		if !refitTold {
+			refitTold = true
 			if epoch > 1 {
 				m.log.Info("training job resumed its refit from the checkpoint", "job", j.ID, "after_refit_epoch", epoch-1, "attempt", j.Attempts)
 			}
 		}
 		eta := e.Seconds * float64(epochs-epoch)
-		wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer stop()
-		if err := m.store.refitProgress(wctx, j.ID, token, epoch, epochs, e.ImagesPerSec, eta); err != nil {
-			m.log.Warn("recording refit progress", "job", j.ID, "error", err)
-		}
+		m.recordProgress(ctx, j.ID, "refit", func(ctx context.Context) error {
+			return m.store.refitProgress(ctx, j.ID, token, epoch, epochs, e.ImagesPerSec, eta)
+		})
 	}
 	return training.Run(ctx, o)
+}
+
+// recordProgress writes an epoch's progress even when the job is being
+// stopped (the checkpoint already holds the epoch), within a bound of its
+// own; a failed write is logged, never fatal to the run.
+func (m *Module) recordProgress(ctx context.Context, id, what string, write func(context.Context) error) {
+	wctx, stop := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer stop()
+	if err := write(wctx); err != nil {
+		m.log.Warn("recording "+what+" progress", "job", id, "error", err)
+	}
 }
 
 // options turns a job into the trainer's options.
