@@ -83,6 +83,14 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // CHW planes with dst[c] = v*mul[c] + add[c], v being the 0-255 channel value.
 // crop must be non-empty and inside img.Bounds().
 func resample(img image.Image, crop image.Rectangle, outW, outH int, flip bool, mul, add [3]float32, dst []float32) {
+	if m, ok := img.(*image.YCbCr); ok && resampleYCbCr(m, crop, outW, outH, flip, mul, add, dst) {
+		return
+	}
+	resampleByRows(img, crop, outW, outH, flip, mul, add, dst)
+}
+
+// resampleByRows is resample through packed RGB rows, for any image.
+func resampleByRows(img image.Image, crop image.Rectangle, outW, outH int, flip bool, mul, add [3]float32, dst []float32) {
 	rows := rowPool.Get().(*rowReader)
 	rows.reset(img)
 	defer func() {
