@@ -66,7 +66,10 @@ const jpegMargin = 2
 // decodeScaledJPEG decodes at reduced scale; files it does not support
 // (not corrupt ones) report ok false and take the standard decoder.
 func decodeScaledJPEG(data []byte, size int) (img image.Image, ok bool, err error) {
-	img, _, err = jpegscale.DecodeScaled(bytes.NewReader(data), jpegMargin*size, jpegMargin*size)
+	// The resize shrinks the output again, so chroma need only cover the
+	// input itself.
+	img, _, err = jpegscale.DecodeScaledWith(bytes.NewReader(data), jpegMargin*size, jpegMargin*size,
+		jpegscale.Options{ChromaW: size, ChromaH: size})
 	switch {
 	case err == nil:
 		return img, true, nil

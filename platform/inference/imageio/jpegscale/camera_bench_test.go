@@ -14,17 +14,28 @@ func BenchmarkDecodeScaledCamera(b *testing.B) {
 	for _, size := range [][2]int{{1920, 1080}, {4000, 3000}} {
 		data := imagetest.CameraFrame(b, size[0], size[1])
 		for _, s := range []int{8, 4, 2} {
-			b.Run(fmt.Sprintf("%dx%d/1_%d", size[0], size[1], s), func(b *testing.B) {
-				b.SetBytes(int64(len(data)))
-				b.ReportAllocs()
-				start := cpuTime()
-				for b.Loop() {
-					if _, _, err := DecodeScaled(bytes.NewReader(data), size[0]/s, size[1]/s); err != nil {
-						b.Fatal(err)
-					}
+			// chroma=dc is what aquaml asks for at 1/8: chroma that covers
+			// half the output, so each chroma block keeps only its DC.
+			for _, chroma := range []string{"full", "dc"} {
+				if chroma == "dc" && s != 8 {
+					continue
 				}
-				reportCPU(b, start)
-			})
+				opt := Options{}
+				if chroma == "dc" {
+					opt = Options{ChromaW: size[0] / s / 2, ChromaH: size[1] / s / 2}
+				}
+				b.Run(fmt.Sprintf("%dx%d/1_%d/chroma=%s", size[0], size[1], s, chroma), func(b *testing.B) {
+					b.SetBytes(int64(len(data)))
+					b.ReportAllocs()
+					start := cpuTime()
+					for b.Loop() {
+						if _, _, err := DecodeScaledWith(bytes.NewReader(data), size[0]/s, size[1]/s, opt); err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportCPU(b, start)
+				})
+			}
 		}
 	}
 }

@@ -33,9 +33,29 @@ func ChooseScale(width, height, minW, minH int) int {
 // with scale the largest of 8, 4, 2, 1 for which the output still covers
 // minW x minH (ceil(width/scale) >= minW and likewise for height). The result
 // is an *image.YCbCr or *image.Gray of ceil(width/scale) x ceil(height/scale)
-// pixels; EXIF orientation is not applied.
+// pixels; EXIF orientation is not applied. Subsampled chroma comes out at
+// the output's resolution (see Options).
 func DecodeScaled(r io.Reader, minW, minH int) (image.Image, int, error) {
-	d := &decoder{src: source{r: r}}
+	return DecodeScaledWith(r, minW, minH, Options{})
+}
+
+// Options are DecodeScaledWith's settings beyond the size to cover.
+type Options struct {
+	// ChromaW x ChromaH is the size subsampled chroma must still cover. At
+	// 1/8, where the file's own chroma resolution covers it, an
+	// *image.YCbCr keeps the file's subsampling and each chroma block only
+	// its DC, as luma does (the rest of the block is skipped, not
+	// transformed); otherwise, and at the other scales, chroma gets the
+	// transform that brings it to the output's resolution. Zero asks for
+	// the output's resolution always. A caller that shrinks the output by
+	// half or more saves the chroma transforms: a sixth of a 1080p frame's
+	// decode.
+	ChromaW, ChromaH int
+}
+
+// DecodeScaledWith is DecodeScaled with Options.
+func DecodeScaledWith(r io.Reader, minW, minH int, opt Options) (image.Image, int, error) {
+	d := &decoder{src: source{r: r}, opt: opt}
 	if err := d.readSOI(); err != nil {
 		return nil, 0, err
 	}
@@ -121,18 +141,14 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 		return nil, unsupported("sampling factors Y %dx%d Cb %dx%d Cr %dx%d", y.h, y.v, cb.h, cb.v, cr.h, cr.v)
 	}
 	fx, fy := d.hmax/cb.h, d.vmax/cb.v
-	nx, ny := min(8, n*fx), min(8, n*fy)
-	ratios := map[[2]int]image.YCbCrSubsampleRatio{
-		{1, 1}: image.YCbCrSubsampleRatio444,
-		{2, 1}: image.YCbCrSubsampleRatio422,
-		{2, 2}: image.YCbCrSubsampleRatio420,
-		{1, 2}: image.YCbCrSubsampleRatio440,
-		{4, 1}: image.YCbCrSubsampleRatio411,
-		{4, 2}: image.YCbCrSubsampleRatio410,
-	}
-	ratio, ok := ratios[[2]int{n * fx / nx, n * fy / ny}]
+	nx, ny := chromaSize(n, fx, r.Dx(), d.opt.ChromaW), chromaSize(n, fy, r.Dy(), d.opt.ChromaH)
+	ratio, ok := subsampleRatios[[2]int{n * fx / nx, n * fy / ny}]
 	if !ok {
-		return nil, unsupported("chroma subsampling %dx%d", fx, fy)
+		// A reduced layout image.YCbCr cannot hold: chroma at full resolution.
+		nx, ny = min(8, n*fx), min(8, n*fy)
+		if ratio, ok = subsampleRatios[[2]int{n * fx / nx, n * fy / ny}]; !ok {
+			return nil, unsupported("chroma subsampling %dx%d", fx, fy)
+		}
 	}
 	d.comps[0].setSize(n, n)
 	for i := 1; i < 3; i++ {
@@ -147,6 +163,29 @@ func (d *decoder) setupOutput(scale int) (image.Image, error) {
 		{img.Cr, img.CStride, cw, ch},
 	}
 	return img, nil
+}
+
+var subsampleRatios = map[[2]int]image.YCbCrSubsampleRatio{
+	{1, 1}: image.YCbCrSubsampleRatio444,
+	{2, 1}: image.YCbCrSubsampleRatio422,
+	{2, 2}: image.YCbCrSubsampleRatio420,
+	{1, 2}: image.YCbCrSubsampleRatio440,
+	{4, 1}: image.YCbCrSubsampleRatio411,
+	{4, 2}: image.YCbCrSubsampleRatio410,
+}
+
+// chromaSize is the inverse DCT size along one axis of a chroma component
+// subsampled f times, when luma's is n and the output has out samples: 1
+// (the block's DC) at 1/8 when that many chroma samples still cover want,
+// otherwise the size that brings chroma to the output's resolution. Only
+// the DC is an exact block mean; a reduced 2x2 or 4x4 transform of a chroma
+// block, then averaged, was measured up to three times further from a full
+// decode than the larger transform on hard colour edges.
+func chromaSize(n, f, out, want int) int {
+	if want > 0 && n == 1 && (out+f-1)/f >= want {
+		return 1
+	}
+	return min(8, n*f)
 }
 
 // emit dequantises a block of stored values and writes its scaled inverse

@@ -9,7 +9,8 @@
 // or 4x4 inverse DCT runs on the block's top-left coefficients (the
 // approach of libjpeg's reduced IDCTs). Subsampled chroma gets a transform
 // twice or four times larger when the scale leaves room, so a scaled 4:2:0
-// image comes out with chroma at the output's own resolution.
+// image comes out with chroma at the output's own resolution, unless the
+// caller asks for less (Options).
 //
 // Covered: baseline and extended sequential Huffman (SOF0, SOF1) and
 // progressive Huffman (SOF2, spectral selection and successive
@@ -60,6 +61,19 @@
 // come from hard chroma edges: the reduced transform drops high frequencies
 // that a box average keeps. The tests bound full scale at 1.0 and the
 // reduced scales at 5.0.
+//
+// A caller that shrinks the output again can say so (DecodeScaledWith,
+// Options.ChromaW/H): at 1/8 a 4:2:0, 4:2:2 or 4:4:0 file then keeps its
+// own subsampling and each chroma block only its DC, its exact mean, and
+// the chroma transforms are skipped. Halved afterwards, the output is as
+// close to a full decode as with full chroma (MAD within 0.2 of it on the
+// test files, TestReducedChromaMatchesStdAtHalfTheOutput), and the decode
+// of a camera frame at 1/8 costs a fifth less (Intel Xeon family 6 model
+// 207: 1920x1080 2.3-2.7 ms -> 1.9-2.2 ms, 4000x3000 9.7-10.2 -> 7.3-8.5
+// ms, go test -bench DecodeScaledCamera, three runs each). Reduced 2x2 and
+// 4x4 chroma transforms at 1/4 and 1/2 were measured up to three times
+// further from a full decode than the larger ones, so those scales always
+// bring chroma to the output's resolution.
 //
 // # Speed
 //

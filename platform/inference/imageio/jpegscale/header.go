@@ -52,6 +52,7 @@ type component struct {
 // decoder keeps the state shared by the marker parser and the scans.
 type decoder struct {
 	src         source
+	opt         Options
 	width       int
 	height      int
 	progressive bool
