@@ -19,6 +19,10 @@ func FuzzDecode(f *testing.F) {
 		cfg, cfgErr := DecodeConfig(bytes.NewReader(data))
 		for _, min := range []int{1, 1 << 16} {
 			img, scale, err := DecodeScaled(bytes.NewReader(data), min, min)
+			// The chroma option takes the 1/8 path's DC-only chroma.
+			if _, _, err := DecodeScaledWith(bytes.NewReader(data), min, min, Options{ChromaW: 1, ChromaH: 1}); (err == nil) != (scale > 0) {
+				t.Fatalf("with chroma options: %v; without: scale %d", err, scale)
+			}
 			if err != nil {
 				continue
 			}
