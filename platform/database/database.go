@@ -15,7 +15,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // Dialect names the database in use.
@@ -119,12 +118,3 @@ func (d *DB) Ping(ctx context.Context) (time.Duration, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error { return d.SQL.Close() }
-
-func newLogger(log *slog.Logger) logger.Interface {
-	return logger.NewSlogLogger(log, logger.Config{
-		SlowThreshold:             500 * time.Millisecond,
-		LogLevel:                  logger.Warn,
-		IgnoreRecordNotFoundError: true,
-		ParameterizedQueries:      true,
-	})
-}
