@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"math"
 	"log/slog"
+	"math"
 	"strconv"
 	"time"
 
