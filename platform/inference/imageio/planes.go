@@ -99,19 +99,8 @@ func (s *planeScratch) resamplePlane(pix []uint8, stride int, tx, ty *taps, outW
 			mid[o] = acc
 		}
 	}
-	ny := ty.n
-	for o, st := range ty.start {
-		acc := out[o*outW : (o+1)*outW]
-		clear(acc)
-		for k, w := range ty.w[o*ny : (o+1)*ny] {
-			if w == 0 {
-				continue
-			}
-			src := s.mid[(st-first+k)*outW:][:outW]
-			for i, v := range src {
-				acc[i] += w * v
-			}
-		}
+	for o := range ty.start {
+		ty.sumRows(o, s.mid, first, out[o*outW:(o+1)*outW])
 	}
 }
 

@@ -58,6 +58,23 @@ func (t *taps) build(from, length, out int, flip bool) {
 	}
 }
 
+// sumRows writes output o of a vertical axis into acc: the weighted sum of
+// source rows start[o] .. start[o]+n-1, read from mid, which holds rows of
+// len(acc) values from source row origin on.
+func (t *taps) sumRows(o int, mid []float32, origin int, acc []float32) {
+	clear(acc)
+	width, first := len(acc), t.start[o]-origin
+	for k, wk := range t.w[o*t.n : (o+1)*t.n] {
+		if wk == 0 {
+			continue
+		}
+		src := mid[(first+k)*width:][:width]
+		for i, v := range src {
+			acc[i] += wk * v
+		}
+	}
+}
+
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
@@ -144,22 +161,9 @@ func resampleRows(crop image.Rectangle, outW, outH int, flip bool, mul, add [3]f
 	}
 
 	plane := outW * outH
-	ny := s.y.n
 	acc := s.acc
 	for o := range outH {
-		clear(acc)
-		wt := s.y.w[o*ny : (o+1)*ny]
-		first := s.y.start[o] - crop.Min.Y
-		for k, wk := range wt {
-			if wk == 0 {
-				continue
-			}
-			src := s.mid[(first+k)*3*outW : (first+k+1)*3*outW]
-			src = src[:len(acc)]
-			for i, v := range src {
-				acc[i] += wk * v
-			}
-		}
+		s.y.sumRows(o, s.mid, crop.Min.Y, acc)
 		row := o * outW
 		r, g, b := dst[row:row+outW], dst[plane+row:plane+row+outW], dst[2*plane+row:2*plane+row+outW]
 		for x := range outW {
