@@ -3,7 +3,6 @@ package jpegscale
 import (
 	"bytes"
 	"image"
-	"image/jpeg"
 	"testing"
 )
 
@@ -98,13 +97,4 @@ func TestReducedChromaMatchesStdAtHalfTheOutput(t *testing.T) {
 			}
 		})
 	}
-}
-
-func stdDecode(t *testing.T, data []byte) image.Image {
-	t.Helper()
-	img, err := jpeg.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("image/jpeg: %v", err)
-	}
-	return img
 }

@@ -2,7 +2,6 @@ package jpegscale
 
 import (
 	"bytes"
-	"image/jpeg"
 	"os"
 	"testing"
 )
@@ -23,10 +22,7 @@ func checkAgainstStd(t *testing.T, data []byte) {
 // full decode of refData, which holds the same image.
 func checkAgainst(t *testing.T, data, refData []byte) {
 	t.Helper()
-	ref, err := jpeg.Decode(bytes.NewReader(refData))
-	if err != nil {
-		t.Fatalf("image/jpeg: %v", err)
-	}
+	ref := stdDecode(t, refData)
 	size := ref.Bounds().Size()
 	for _, s := range []int{1, 2, 4, 8} {
 		minW, minH := (size.X+s-1)/s, (size.Y+s-1)/s

@@ -92,3 +92,13 @@ func meanAbsDiff(t testing.TB, a, b image.Image) [3]float64 {
 	n := float64(ab.Dx() * ab.Dy())
 	return [3]float64{sum[0] / n, sum[1] / n, sum[2] / n}
 }
+
+// stdDecode is image/jpeg's full decode of data, the reference.
+func stdDecode(t testing.TB, data []byte) image.Image {
+	t.Helper()
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("image/jpeg: %v", err)
+	}
+	return img
+}
