@@ -155,14 +155,11 @@ func BenchmarkFixedCostPerRequest(b *testing.B) {
 			return nil
 		}
 		b.Run(c.name, func(b *testing.B) {
-			cpu0, ok := processCPU()
+			defer reportCPUPerOp(b)()
 			for b.Loop() {
 				if err := serve(); err != nil {
 					b.Fatal(err)
 				}
-			}
-			if cpu1, ok1 := processCPU(); ok && ok1 {
-				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
 			}
 		})
 		// One request at a time, every wait for Redis or the database
@@ -171,7 +168,7 @@ func BenchmarkFixedCostPerRequest(b *testing.B) {
 		// once is what a loaded server pays.
 		b.Run(c.name+"/c=8", func(b *testing.B) {
 			b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
-			cpu0, ok := processCPU()
+			defer reportCPUPerOp(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if err := serve(); err != nil {
@@ -180,9 +177,17 @@ func BenchmarkFixedCostPerRequest(b *testing.B) {
 					}
 				}
 			})
-			if cpu1, ok1 := processCPU(); ok && ok1 {
-				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
-			}
 		})
+	}
+}
+
+// reportCPUPerOp starts counting the process's CPU; the function it returns
+// reports it per operation as cpu-us/op.
+func reportCPUPerOp(b *testing.B) func() {
+	cpu0, ok := processCPU()
+	return func() {
+		if cpu1, ok1 := processCPU(); ok && ok1 {
+			b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-us/op")
+		}
 	}
 }
