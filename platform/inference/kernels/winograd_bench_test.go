@@ -24,22 +24,18 @@ func BenchmarkWinograd(b *testing.B) {
 			var dc WeightCache
 			var wc winoCache
 			name := fmt.Sprintf("fish%d/batch%d", i+1, batch)
-			b.Run(name+"/direct", func(b *testing.B) {
-				Par(0).convForwardDirect(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &dc)
-				cpuStart()
-				for b.Loop() {
-					Par(0).convForwardDirect(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &dc)
-				}
-				reportGFLOPS(b, convFlops(c, batch))
-			})
-			b.Run(name+"/winograd", func(b *testing.B) {
-				Par(0).winoForward(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &wc)
-				cpuStart()
-				for b.Loop() {
-					Par(0).winoForward(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &wc)
-				}
-				reportGFLOPS(b, convFlops(c, batch))
-			})
+			timed := func(path string, conv func()) {
+				b.Run(name+"/"+path, func(b *testing.B) {
+					conv() // packs the weights outside the timing
+					cpuStart()
+					for b.Loop() {
+						conv()
+					}
+					reportGFLOPS(b, convFlops(c, batch))
+				})
+			}
+			timed("direct", func() { Par(0).convForwardDirect(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &dc) })
+			timed("winograd", func() { Par(0).winoForward(kernel(), c, batch, x, w, bias, ActReLU, y, ws, &wc) })
 		}
 	}
 }
