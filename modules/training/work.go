@@ -27,7 +27,6 @@ const (
 	learningRate   = 2e-3
 	weightDecay    = 1e-4
 	labelSmoothing = 0.05
-	maxBatch       = 32
 	cacheBytes     = 256 << 20
 )
 
@@ -214,9 +213,7 @@ func (m *Module) options(ctx context.Context, j jobRow, req jobRequest, labels [
 		}
 		return nil
 	})
-	// Small data sets get smaller batches, so that every epoch still
-	// makes several updates.
-	batch := min(maxBatch, max(2, int(float64(count)*(1-req.Validation.Fraction))/4))
+	batch := training.BatchFor(int(float64(count) * (1 - req.Validation.Fraction)))
 	o := training.Options{
 		TrainDir: data, ValFraction: req.Validation.Fraction, GroupRegex: groupRegex(req),
 		Arch: req.Architecture, Size: size.width, Height: size.height, Epochs: req.Epochs, BatchSize: batch,

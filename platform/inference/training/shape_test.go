@@ -61,3 +61,20 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchForKeepsEightUpdatesAnEpoch: a few hundred photos train in
+// batches small enough for eight updates an epoch; large sets keep 32;
+// no set gets a batch of one.
+func TestBatchForKeepsEightUpdatesAnEpoch(t *testing.T) {
+	for _, c := range []struct{ photos, want int }{
+		{0, 2}, {9, 2}, {24, 3}, {120, 15}, {150, 18}, {255, 31}, {256, 32}, {17_700, 32},
+	} {
+		got := BatchFor(c.photos)
+		if got != c.want {
+			t.Errorf("BatchFor(%d) = %d, want %d", c.photos, got, c.want)
+		}
+		if c.photos >= 16 && c.photos/got < 8 {
+			t.Errorf("BatchFor(%d) = %d gives %d updates an epoch, want at least 8", c.photos, got, c.photos/got)
+		}
+	}
+}
