@@ -49,7 +49,8 @@ func modelCard(j jobRow, req jobRequest, res *training.Result) string {
 		base = "model `" + req.Base + "`"
 	}
 	p("- Base: %s\n", base)
-	p("- Architecture: %s, input %s, %d epochs (best: %d), augmentation %s\n", archName(res), req.Input, len(res.History), res.BestEpoch, req.Augmentation)
+	arch, batch := hyperparameters(res)
+	p("- Architecture: %s, input %s, %d epochs (best: %d), batches of %d, augmentation %s\n", arch, req.Input, len(res.History), res.BestEpoch, batch, req.Augmentation)
 	p("- Recipe: %s\n", req.recipeLine())
 	p("- Seed: %d\n\n", *req.Seed)
 	if meta.Training != nil {
@@ -89,13 +90,15 @@ func parenthesised(s string) string {
 	return "(" + s + ")"
 }
 
-func archName(res *training.Result) string {
+// hyperparameters reads back the network and batch size the run recorded.
+func hyperparameters(res *training.Result) (arch string, batch int) {
 	if res.Model.Meta.Training == nil {
-		return "?"
+		return "?", 0
 	}
 	var hp struct {
-		Arch string `json:"arch"`
+		Arch      string `json:"arch"`
+		BatchSize int    `json:"batch_size"`
 	}
 	_ = json.Unmarshal(res.Model.Meta.Training.Hyperparameters, &hp)
-	return hp.Arch
+	return hp.Arch, hp.BatchSize
 }
