@@ -63,8 +63,13 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 				o.WarmupEpochs = -1 // the flag's 0 means none; the option's 0 means default
 			}
 			o.Command = "aquaml " + shellJoin(c.args)
-			if err := c.printDataSummary(o); err != nil {
+			photos, err := c.printDataSummary(o)
+			if err != nil {
 				return err
+			}
+			if o.BatchSize == 0 {
+				o.BatchSize = training.BatchFor(photos)
+				fmt.Fprintf(c.stdout, "batches of %d (--batch: 32, or fewer so that an epoch makes eight updates)\n", o.BatchSize)
 			}
 			o.Progress = c.stderr
 			if !isTerminal(c.stderr) {
@@ -100,7 +105,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	o.Size = 64
 	f.Var(sizeFlag{&o}, "size", "input WIDTHxHEIGHT in pixels (e.g. 128x64 for crops twice as wide as tall), or the side of a square")
 	f.IntVar(&o.Epochs, "epochs", 30, "epochs")
-	f.IntVar(&o.BatchSize, "batch", 32, "batch size")
+	f.IntVar(&o.BatchSize, "batch", 0, "batch size (0: 32, or fewer so that an epoch makes at least eight updates, as training jobs choose)")
 	f.Float64Var(&o.LearningRate, "lr", 2e-3, "peak learning rate (Adam)")
 	f.StringVar(&o.Schedule, "schedule", training.ScheduleCosine, "learning-rate schedule: cosine, step or constant")
 	f.Float64Var(&warmup, "warmup", 1, "warm-up epochs")

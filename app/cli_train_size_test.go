@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,5 +43,37 @@ func TestTrainTakesAWidthAndAHeight(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.aqm")); err == nil {
 		t.Error("a refused size still wrote a model")
+	}
+}
+
+// Without --batch a small folder trains in batches small enough for eight
+// updates an epoch, says so, and the model records the batch it used.
+func TestTrainChoosesASmallBatchForFewPhotos(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	tinyFolder(t, data, 24)
+	out := filepath.Join(dir, "small.aqm")
+	code, stdout, stderr := runCLI(t, context.Background(), "train", "--data", data, "--val-split", "0.25",
+		"--group-by", `^fish_(\d+)_`, "--arch", "smallcnn-shallow", "--size", "16", "--epochs", "1", "--out", out)
+	if code != 0 {
+		t.Fatalf("train exited %d: %s\n%s", code, stdout, stderr)
+	}
+	var photos, batch int
+	for _, line := range strings.Split(stdout, "\n") {
+		fmt.Sscanf(line, "data: 2 classes, %d photos for training", &photos)
+		fmt.Sscanf(line, "batches of %d", &batch)
+	}
+	if photos < 16 || batch < 2 || batch > 32 || photos/batch < 8 {
+		t.Fatalf("%d training photos in batches of %d: want at least eight updates an epoch\n%s", photos, batch, stdout)
+	}
+	m, err := modelfile.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hp struct {
+		BatchSize int `json:"batch_size"`
+	}
+	if err := json.Unmarshal(m.Meta.Training.Hyperparameters, &hp); err != nil || hp.BatchSize != batch {
+		t.Errorf("the model records batch %d (%v), the command said %d", hp.BatchSize, err, batch)
 	}
 }

@@ -12,17 +12,18 @@ import (
 
 // printDataSummary reads the data as training will (same scan, same
 // split, same seed) and prints it before the first epoch, so a wrong
-// folder or a lopsided split shows at once rather than after an hour.
-func (c *cli) printDataSummary(o training.Options) error {
+// folder or a lopsided split shows at once rather than after an hour. It
+// returns how many photos train.
+func (c *cli) printDataSummary(o training.Options) (trainPhotos int, err error) {
 	all, err := dataset.Scan(o.TrainDir)
 	if err != nil {
-		return explainLayout("--data", o.TrainDir, err)
+		return 0, explainLayout("--data", o.TrainDir, err)
 	}
 	var train, val *dataset.Folder
 	how := ""
 	if o.ValDir != "" {
 		if val, err = dataset.Scan(o.ValDir); err != nil {
-			return explainLayout("--val", o.ValDir, err)
+			return 0, explainLayout("--val", o.ValDir, err)
 		}
 		train, how = all, "validation from --val "+o.ValDir
 	} else {
@@ -31,7 +32,7 @@ func (c *cli) printDataSummary(o training.Options) error {
 			frac = 0.15 // training's default for an unset fraction
 		}
 		if train, val, err = dataset.Split(all, frac, o.GroupRegex, o.Seed); err != nil {
-			return err
+			return 0, err
 		}
 		how = fmt.Sprintf("--val-split %g of %s held out", frac, o.TrainDir)
 		if o.GroupRegex != "" {
@@ -53,7 +54,7 @@ func (c *cli) printDataSummary(o training.Options) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t\n", class, tc[i], v)
 	}
-	return tw.Flush()
+	return len(train.Samples), tw.Flush()
 }
 
 // isTerminal reports whether w is a terminal, where a redrawn progress
