@@ -69,7 +69,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 			}
 			if o.BatchSize == 0 {
 				o.BatchSize = training.BatchFor(photos)
-				fmt.Fprintf(c.stdout, "batches of %d (--batch: 32, or fewer so that an epoch makes eight updates)\n", o.BatchSize)
+				fmt.Fprintf(c.stdout, "batches of %d (without --batch: 16 below 1,024 training photos, fewer below 128, else 32)\n", o.BatchSize)
 			}
 			o.Progress = c.stderr
 			if !isTerminal(c.stderr) {
@@ -105,7 +105,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	o.Size = 64
 	f.Var(sizeFlag{&o}, "size", "input WIDTHxHEIGHT in pixels (e.g. 128x64 for crops twice as wide as tall), or the side of a square")
 	f.IntVar(&o.Epochs, "epochs", 30, "epochs")
-	f.IntVar(&o.BatchSize, "batch", 0, "batch size (0: 32, or fewer so that an epoch makes at least eight updates, as training jobs choose)")
+	f.IntVar(&o.BatchSize, "batch", 0, "batch size (0: 16 below 1,024 training photos, fewer below 128 for eight updates an epoch, else 32, as training jobs choose)")
 	f.Float64Var(&o.LearningRate, "lr", 2e-3, "peak learning rate (Adam)")
 	f.StringVar(&o.Schedule, "schedule", training.ScheduleCosine, "learning-rate schedule: cosine, step or constant")
 	f.Float64Var(&warmup, "warmup", 1, "warm-up epochs")

@@ -62,12 +62,12 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-// TestBatchForKeepsEightUpdatesAnEpoch: a few hundred photos train in
-// batches small enough for eight updates an epoch; large sets keep 32;
-// no set gets a batch of one.
+// TestBatchForKeepsEightUpdatesAnEpoch: small sets train in batches of
+// 16, or small enough for eight updates an epoch; large sets keep 32; no
+// set gets a batch of one.
 func TestBatchForKeepsEightUpdatesAnEpoch(t *testing.T) {
 	for _, c := range []struct{ photos, want int }{
-		{0, 2}, {9, 2}, {24, 3}, {120, 15}, {150, 18}, {255, 31}, {256, 32}, {17_700, 32},
+		{0, 2}, {9, 2}, {24, 3}, {120, 15}, {150, 16}, {580, 16}, {1023, 16}, {1024, 32}, {17_700, 32},
 	} {
 		got := BatchFor(c.photos)
 		if got != c.want {
