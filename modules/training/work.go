@@ -206,14 +206,7 @@ func (m *Module) options(ctx context.Context, j jobRow, req jobRequest, labels [
 	if len(fields) > 0 {
 		return training.Options{}, fmt.Errorf("%w: %v", errBadDataset, fields)
 	}
-	count := 0
-	_ = filepath.WalkDir(data, func(_ string, d os.DirEntry, _ error) error {
-		if d != nil && !d.IsDir() {
-			count++
-		}
-		return nil
-	})
-	batch := training.BatchFor(int(float64(count) * (1 - req.Validation.Fraction)))
+	batch := training.BatchForFolder(data, req.Validation.Fraction)
 	o := training.Options{
 		TrainDir: data, ValFraction: req.Validation.Fraction, GroupRegex: groupRegex(req),
 		Arch: req.Architecture, Size: size.width, Height: size.height, Epochs: req.Epochs, BatchSize: batch,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,5 +79,23 @@ func TestBatchForKeepsEightUpdatesAnEpoch(t *testing.T) {
 		if c.photos >= 16 && c.photos/got < 8 {
 			t.Errorf("BatchFor(%d) = %d gives %d updates an epoch, want at least 8", c.photos, got, c.photos/got)
 		}
+	}
+}
+
+// BatchForFolder counts every photo below the folder and leaves out the
+// validation fraction, as a training job sees its dataset version.
+func TestBatchForFolderCountsThePhotosThatTrain(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 150 {
+		label := filepath.Join(dir, fmt.Sprintf("label%d", i%3))
+		if err := os.MkdirAll(label, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(label, fmt.Sprintf("%d.jpg", i)), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := BatchForFolder(dir, 0.2); got != 15 {
+		t.Errorf("150 photos, a fifth held out: batches of %d, want 15 (120 photos, eight updates an epoch)", got)
 	}
 }

@@ -2,6 +2,8 @@ package training
 
 import (
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -36,4 +38,18 @@ func BatchFor(n int) int {
 		return 32
 	}
 	return min(16, max(2, n/8))
+}
+
+// BatchForFolder is BatchFor of the photos a run on dir trains on when
+// valFraction of them is held out: every file below dir counts, as a
+// training job lays out its dataset version.
+func BatchForFolder(dir string, valFraction float64) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return BatchFor(int(float64(n) * (1 - valFraction)))
 }

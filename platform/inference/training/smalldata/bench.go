@@ -137,19 +137,8 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	},
 }
 
-// jobBatch sets the batch size a training job would choose for the draw
-// (a job counts every photo of its dataset version and leaves out the
-// validation fraction).
-func jobBatch(o *training.Options) {
-	n := 0
-	_ = filepath.WalkDir(o.TrainDir, func(_ string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	o.BatchSize = training.BatchFor(int(float64(n) * (1 - o.ValFraction)))
-}
+// jobBatch sets the batch size a training job would choose for the draw.
+func jobBatch(o *training.Options) { o.BatchSize = training.BatchForFolder(o.TrainDir, o.ValFraction) }
 
 // Bench runs every named recipe on every seed and appends each outcome,
 // as a JSON line, to Work/results.jsonl, also returning them.
