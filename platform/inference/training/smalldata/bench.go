@@ -86,40 +86,22 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	// 64; 16 won on every group, for FishNet too), mixup, label smoothing,
 	// weight averaging, the reference's step size, weight decay, strong
 	// augmentation.
-	"smallcnn-refit-b64": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.BatchSize = "smallcnn", true, 64
-	},
-	"smallcnn-refit-b16": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.BatchSize = "smallcnn", true, 16
-	},
-	"refit-b16": func(o *training.Options, _ *modelfile.Model) { o.Refit, o.BatchSize = true, 16 },
-	"smallcnn-refit-b8": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.BatchSize = "smallcnn", true, 8
-	},
-	"smallcnn-refit-mixup": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.Mixup = "smallcnn", true, 0.4
-	},
-	"smallcnn-refit-smooth": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.LabelSmoothing = "smallcnn", true, 0.1
-	},
-	"smallcnn-refit-average": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.AverageEpochs = "smallcnn", true, 3
-	},
+	"smallcnn-refit-b64":     smallCNNRefit(func(o *training.Options) { o.BatchSize = 64 }),
+	"smallcnn-refit-b16":     smallCNNRefit(func(o *training.Options) { o.BatchSize = 16 }),
+	"smallcnn-refit-b8":      smallCNNRefit(func(o *training.Options) { o.BatchSize = 8 }),
+	"smallcnn-refit-mixup":   smallCNNRefit(func(o *training.Options) { o.Mixup = 0.4 }),
+	"smallcnn-refit-smooth":  smallCNNRefit(func(o *training.Options) { o.LabelSmoothing = 0.1 }),
+	"smallcnn-refit-average": smallCNNRefit(func(o *training.Options) { o.AverageEpochs = 3 }),
 	// Adam at 1e-3 throughout with no warm-up, as the reference script,
 	// against the template's cosine from 2e-3.
-	"smallcnn-refit-constant": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit = "smallcnn", true
+	"smallcnn-refit-constant": smallCNNRefit(func(o *training.Options) {
 		o.LearningRate, o.Schedule, o.WarmupEpochs = 1e-3, training.ScheduleConstant, -1
-	},
-	"smallcnn-refit-lr1e3": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.LearningRate = "smallcnn", true, 1e-3
-	},
-	"smallcnn-refit-strong": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.Augment = "smallcnn", true, training.AugmentStrong
-	},
-	"smallcnn-refit-wd": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Refit, o.WeightDecay = "smallcnn", true, 1e-3
-	},
+	}),
+	"smallcnn-refit-lr1e3":  smallCNNRefit(func(o *training.Options) { o.LearningRate = 1e-3 }),
+	"smallcnn-refit-strong": smallCNNRefit(func(o *training.Options) { o.Augment = training.AugmentStrong }),
+	"smallcnn-refit-wd":     smallCNNRefit(func(o *training.Options) { o.WeightDecay = 1e-3 }),
+	// FishNet, the job default, at batch 16.
+	"refit-b16": func(o *training.Options, _ *modelfile.Model) { o.Refit, o.BatchSize = true, 16 },
 	// What a training job with a base runs unless asked otherwise.
 	"job-defaults": func(o *training.Options, b *modelfile.Model) {
 		o.Base, o.Arch = b, ""
@@ -135,6 +117,14 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 		o.Base, o.Arch = b, ""
 		o.Recipe = training.Recipe{Augment: training.AugmentStrong, FreezeLayers: 2, Mixup: 0.4, AverageEpochs: 3, FlipTTA: true, Patience: 8}
 	},
+}
+
+// smallCNNRefit is the smallcnn-refit recipe with one more ingredient.
+func smallCNNRefit(ingredient func(o *training.Options)) func(*training.Options, *modelfile.Model) {
+	return func(o *training.Options, _ *modelfile.Model) {
+		o.Arch, o.Refit = "smallcnn", true
+		ingredient(o)
+	}
 }
 
 // jobBatch sets the batch size a training job would choose for the draw.
