@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,6 +112,12 @@ func (p *process) kill() {
 	p.cmd.Process.Kill()
 	<-p.done
 }
+
+// freeze sends SIGSTOP: the process keeps its connections and claims but
+// runs no further until thawed or killed.
+func (p *process) freeze() { p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+func (p *process) thaw() { p.cmd.Process.Signal(syscall.SIGCONT) }
 
 // id is the marker of this process in the items' worker column.
 func (p *process) id() string { return fmt.Sprintf("-%d-", p.cmd.Process.Pid) }
