@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+
+	"github.com/aquaml/aquaml/platform/queue"
 )
 
 // orphanAge is how old a photo folder with no batch row must be before
@@ -96,7 +98,7 @@ func (m *Module) requeueLost(ctx context.Context, now time.Time, inspect bool) (
 	requeued := 0
 	for _, c := range chunks {
 		if c.TaskID != "" {
-			alive, err := m.taskWillRun(ChunkQueue, c.TaskID, time.UnixMilli(c.EnqueuedAt), now)
+			alive, err := queue.TaskWillRun(m.deps.Inspector, ChunkQueue, c.TaskID, time.UnixMilli(c.EnqueuedAt), now, m.cfg.Lease)
 			if err != nil {
 				return requeued, err
 			}
@@ -118,25 +120,6 @@ func (m *Module) requeueLost(ctx context.Context, now time.Time, inspect bool) (
 		requeued++
 	}
 	return requeued, nil
-}
-
-// taskWillRun asks Redis whether the task is waiting to run or being run
-// by a live worker.
-func (m *Module) taskWillRun(queue, id string, enqueued, now time.Time) (bool, error) {
-	info, err := m.deps.Inspector.GetTaskInfo(queue, id)
-	switch {
-	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("inspect task %s: %w", id, err)
-	}
-	switch info.State {
-	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry, asynq.TaskStateAggregating:
-		return true, nil
-	case asynq.TaskStateActive:
-		return enqueued.After(now.Add(-m.cfg.Lease)), nil
-	}
-	return false, nil
 }
 
 // resendWebhooks enqueues overdue webhook attempts again. An attempt's

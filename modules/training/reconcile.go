@@ -2,11 +2,10 @@ package training
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/hibiken/asynq"
+	"github.com/aquaml/aquaml/platform/queue"
 )
 
 func (m *Module) reconcileLoop(ctx context.Context, done chan<- struct{}) {
@@ -43,7 +42,7 @@ func (m *Module) reconcile(ctx context.Context) error {
 	requeued := 0
 	for _, j := range stale {
 		if j.TaskID != "" {
-			alive, err := m.taskWillRun(j.TaskID, time.UnixMilli(j.EnqueuedAt), now)
+			alive, err := queue.TaskWillRun(m.deps.Inspector, Queue, j.TaskID, time.UnixMilli(j.EnqueuedAt), now, m.cfg.Lease)
 			if err != nil {
 				return err
 			}
@@ -68,23 +67,4 @@ func (m *Module) reconcile(ctx context.Context) error {
 		m.log.Info("reconciled training jobs", "leases_expired", expired, "tasks_requeued", requeued)
 	}
 	return nil
-}
-
-// taskWillRun asks Redis whether the task is waiting to run, or being run
-// by a worker that took it less than a lease ago.
-func (m *Module) taskWillRun(id string, enqueued, now time.Time) (bool, error) {
-	info, err := m.deps.Inspector.GetTaskInfo(Queue, id)
-	switch {
-	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("inspect task %s: %w", id, err)
-	}
-	switch info.State {
-	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateRetry, asynq.TaskStateAggregating:
-		return true, nil
-	case asynq.TaskStateActive:
-		return enqueued.After(now.Add(-m.cfg.Lease)), nil
-	}
-	return false, nil
 }
