@@ -100,6 +100,9 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	"smallcnn-refit-lr1e3":  smallCNNRefit(func(o *training.Options) { o.LearningRate = 1e-3 }),
 	"smallcnn-refit-strong": smallCNNRefit(func(o *training.Options) { o.Augment = training.AugmentStrong }),
 	"smallcnn-refit-wd":     smallCNNRefit(func(o *training.Options) { o.WeightDecay = 1e-3 }),
+	// Batch 16 at other input sizes: neither moved C's macro-F1.
+	"smallcnn-refit-b16-s96": smallCNNRefit(func(o *training.Options) { o.BatchSize, o.Size = 16, 96 }),
+	"smallcnn-refit-b16-s48": smallCNNRefit(func(o *training.Options) { o.BatchSize, o.Size = 16, 48 }),
 	// FishNet, the job default, at batch 16.
 	"refit-b16": func(o *training.Options, _ *modelfile.Model) { o.Refit, o.BatchSize = true, 16 },
 	// What a training job with a base runs unless asked otherwise.
