@@ -97,9 +97,10 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	"smallcnn-refit-constant": smallCNNRefit(func(o *training.Options) {
 		o.LearningRate, o.Schedule, o.WarmupEpochs = 1e-3, training.ScheduleConstant, -1
 	}),
-	"smallcnn-refit-lr1e3":  smallCNNRefit(func(o *training.Options) { o.LearningRate = 1e-3 }),
-	"smallcnn-refit-strong": smallCNNRefit(func(o *training.Options) { o.Augment = training.AugmentStrong }),
-	"smallcnn-refit-wd":     smallCNNRefit(func(o *training.Options) { o.WeightDecay = 1e-3 }),
+	"smallcnn-refit-lr1e3":      smallCNNRefit(func(o *training.Options) { o.LearningRate = 1e-3 }),
+	"smallcnn-refit-strong":     smallCNNRefit(func(o *training.Options) { o.Augment = training.AugmentStrong }),
+	"smallcnn-refit-wd":         smallCNNRefit(func(o *training.Options) { o.WeightDecay = 1e-3 }),
+	"smallcnn-refit-b16-smooth": smallCNNRefit(func(o *training.Options) { o.BatchSize, o.LabelSmoothing = 16, 0.1 }),
 	// Batch 16 at other input sizes: neither moved C's macro-F1.
 	"smallcnn-refit-b16-s96": smallCNNRefit(func(o *training.Options) { o.BatchSize, o.Size = 16, 96 }),
 	"smallcnn-refit-b16-s48": smallCNNRefit(func(o *training.Options) { o.BatchSize, o.Size = 16, 48 }),
