@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,14 +20,22 @@ import (
 // TestZipTrainsIntoAServedModel is the farm's whole path: a zip of
 // labelled folders becomes a dataset, a frozen version, a training job
 // and a registered model, which an admin loads and a camera then asks for
-// by id.
+// by id. The job names no architecture, so it trains the default from
+// scratch, SmallCNN, which its model card says.
 func TestZipTrainsIntoAServedModel(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
-	id := trainThroughTheAPI(t, ta, "16x16", 24, 24)
+	id, job := trainThroughTheAPI(t, ta, "", "16x16", 24, 24)
 	var m struct{ Input string }
 	ta.Do("GET", ta.API("/models/"+id), nil, ta.Admin().Auth()).Want(200).JSON(&m)
 	if m.Input != "16x16" {
 		t.Errorf("the model's input reads %q, want 16x16", m.Input)
+	}
+	var report struct {
+		Card string `json:"model_card"`
+	}
+	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
+	if !strings.Contains(report.Card, "- Architecture: smallcnn, ") {
+		t.Errorf("a job with no architecture named trained another network than smallcnn; its card:\n%s", report.Card)
 	}
 }
 
@@ -36,7 +45,7 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 func TestWideInputTrainsIntoAServedModel(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
 	admin := ta.Admin()
-	id := trainThroughTheAPI(t, ta, "128x64", 48, 24)
+	id, _ := trainThroughTheAPI(t, ta, "smallcnn-shallow", "128x64", 48, 24)
 	var m struct {
 		Name, Input string
 		InputSize   int `json:"input_size"`
@@ -71,9 +80,10 @@ func TestWideInputTrainsIntoAServedModel(t *testing.T) {
 }
 
 // trainThroughTheAPI uploads a zip of three species' w x h photos, trains
-// a job at input and loads the model, which must then classify a photo as
-// one of them. It returns the model's id.
-func trainThroughTheAPI(t *testing.T, ta *apptest.TestApp, input string, w, h int) string {
+// a job of arch ("" names none) at input and loads the model, which must
+// then classify a photo as one of them. It returns the model's and the
+// job's ids.
+func trainThroughTheAPI(t *testing.T, ta *apptest.TestApp, arch, input string, w, h int) (string, string) {
 	t.Helper()
 	admin := ta.Admin()
 	var ds struct{ ID string }
@@ -106,7 +116,11 @@ func trainThroughTheAPI(t *testing.T, ta *apptest.TestApp, input string, w, h in
 		ModelID   string `json:"model_id"`
 		LastError string `json:"last_error"`
 	}
-	ta.Do("POST", ta.API("/training-jobs"), map[string]any{"dataset_version": v.ID, "architecture": "smallcnn-shallow", "input": input, "epochs": 2}, admin.Auth()).Want(202).JSON(&job)
+	req := map[string]any{"dataset_version": v.ID, "input": input, "epochs": 2}
+	if arch != "" {
+		req["architecture"] = arch
+	}
+	ta.Do("POST", ta.API("/training-jobs"), req, admin.Auth()).Want(202).JSON(&job)
 	deadline := time.Now().Add(time.Minute)
 	for job.Status != "completed" && job.Status != "failed" && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
@@ -132,5 +146,5 @@ func trainThroughTheAPI(t *testing.T, ta *apptest.TestApp, input string, w, h in
 	default:
 		t.Errorf("the trained model answered %q, not one of the farm's species", got.Predictions[0].Label)
 	}
-	return job.ModelID
+	return job.ModelID, job.ID
 }

@@ -232,7 +232,7 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 	}
 	ta.Do("POST", ta.API("/training-jobs"), `{"dataset_version": "v-ok"}`, admin.Auth()).Want(202).JSON(&j)
 	r := j.Request
-	if r.Base != "scratch" || r.Architecture != "fishnet" || r.Input != "64x64" || r.Epochs != 30 || r.Seed != 1 ||
+	if r.Base != "scratch" || r.Architecture != "smallcnn" || r.Input != "64x64" || r.Epochs != 30 || r.Seed != 1 ||
 		r.Augmentation != "standard" || r.Validation.Fraction != 0.2 {
 		t.Errorf("defaults %+v", r)
 	}

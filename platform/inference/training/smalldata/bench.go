@@ -112,8 +112,14 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 		o.Recipe = training.Recipe{Refit: true}
 		jobBatch(o)
 	},
-	// What a training job without a base runs: FishNet from scratch.
+	// What a training job without a base runs: SmallCNN from scratch, the
+	// job default since it led FishNet (below) on every group.
 	"job-scratch": func(o *training.Options, _ *modelfile.Model) {
+		o.Arch, o.Recipe = "smallcnn", training.Recipe{Refit: true}
+		jobBatch(o)
+	},
+	// What a job without a base ran until then: FishNet from scratch.
+	"job-scratch-fishnet": func(o *training.Options, _ *modelfile.Model) {
 		o.Recipe = training.Recipe{Refit: true}
 		jobBatch(o)
 	},
