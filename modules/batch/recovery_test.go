@@ -159,23 +159,22 @@ func TestRedisLosesEverythingMidBatch(t *testing.T) {
 }
 
 // TestWorkerKilledMidBatch kills a real `aquaml worker` process with
-// SIGKILL while it holds photos, beside a second worker running with the
-// default BATCH_LEASE and BATCH_RECONCILE_INTERVAL: the second takes over
-// the photos the dead worker held once their lease runs out, the ones it
-// finished stay as it wrote them, and every photo is classified exactly
-// once. The time to the first takeover is logged, not asserted.
+// SIGKILL while it holds photos; a second worker, started then with the
+// default BATCH_LEASE and BATCH_RECONCILE_INTERVAL, takes over the photos
+// the dead worker held once their lease runs out, the ones it finished
+// stay as it wrote them, and every photo is classified exactly once. The
+// time to the first takeover is logged, not asserted.
 func TestWorkerKilledMidBatch(t *testing.T) {
 	redisURL, _ := sharedRedis(t)
 	ta := apptest.New(t, func(c *config.Config) {
 		c.Redis.URL, c.HTTP.BodyLimit, c.Batch.ChunkSize = redisURL, 96<<20, 8
 	})
 	alice := ta.NewUser("alice")
-	// One core per worker and 480 photos: in CI, beside other test
-	// packages, two workers on every core finished 240 photos in 0.7 s,
-	// before this test's polling caught the first one holding any.
+	// The first worker runs alone until it is caught holding photos: with
+	// photos decoded at 1/8 scale, two workers finished all 480 in under a
+	// second, before the catch below could settle.
 	defaults := map[string]string{"WORKER_CONCURRENCY": "2", "BATCH_LEASE": "", "BATCH_RECONCILE_INTERVAL": "", "GOMAXPROCS": "1"}
 	first := startWorker(t, ta.Config(), defaults)
-	second := startWorker(t, ta.Config(), defaults)
 	files := heavyPhotos(t, 480)
 	b := submitPhotos(t, ta, alice, files, nil)
 
@@ -191,12 +190,17 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 	// A worker can finish the photos it was seen holding before a kill
 	// lands, and on a fast CPU it nearly always did. SIGSTOP freezes it
 	// first, so what it holds is read while it cannot move; one frozen
-	// between two chunks is let go and caught again.
+	// between two chunks is let go and caught again. A COMMIT it sent
+	// just before freezing may still be running in the database, so what
+	// it holds is read once that has had time to land: otherwise the
+	// photos read as held may end done by the dead worker and leave
+	// nothing to take over.
 	var (
 		killedAt time.Time
 		atKill   map[int]itemState
 		held     []int
 	)
+	const settle = 300 * time.Millisecond
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		c := itemCounts(t, ta, b.ID)
@@ -208,6 +212,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 			continue
 		}
 		first.freeze()
+		time.Sleep(settle)
 		atKill = itemStates(t, ta, b.ID)
 		if held = heldBy(atKill, first); len(held) > 0 {
 			first.kill()
@@ -217,6 +222,7 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 		first.thaw()
 	}
 	t.Logf("killed worker %s holding %d photos, %d done", first.id(), len(held), byWorker(atKill, first))
+	second := startWorker(t, ta.Config(), defaults)
 
 	// The first photo of the dead worker that the live one claims marks
 	// the takeover.
