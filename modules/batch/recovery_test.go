@@ -1,8 +1,12 @@
 package batch_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"strings"
 	"testing"
@@ -46,23 +50,38 @@ func sharedRedis(t *testing.T) (string, func()) {
 	return "redis://" + mr.Addr() + "/0", mr.FlushAll
 }
 
-// heavyPhotos are n photos large enough that a batch of them takes a
-// while (a worker can be caught in the middle), made from 16 distinct
-// pictures. Under the race detector everything is several times slower,
-// so smaller photos take as long.
+// heavyPhotos are n photos that take a while to classify (a worker can
+// be caught in the middle, and two workers both get some) while uploading
+// fast, made from 16 distinct pictures: smooth 2-megapixel PNGs, about 26
+// KB each, which cost 14 ms to decode on one Zen 5 core. JPEGs decode at
+// 1/8 scale, so their cost no longer grows with their size: with 512x512
+// ones one worker finished 240 photos in 0.6 s, while the other still
+// slept between its polls of an empty queue (asynq waits 0.5-1.5 s).
+// Under the race detector everything is several times slower, so smaller
+// photos take as long.
 func heavyPhotos(t *testing.T, n int) []file {
 	t.Helper()
-	size := 512
+	size := 1448
 	if raceEnabled {
-		size = 96
+		size = 512
 	}
 	distinct := make([][]byte, 16)
 	for i := range distinct {
-		distinct[i] = apptest.Photo(t, i+3, size, size, "jpeg")
+		img := image.NewNRGBA(image.Rect(0, 0, size, size))
+		for y := range size {
+			for x := range size {
+				img.SetNRGBA(x, y, color.NRGBA{uint8(x/8 + 20*i), uint8(y / 8), uint8((x + y) / 16 * (i + 3)), 255})
+			}
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		distinct[i] = buf.Bytes()
 	}
 	out := make([]file, n)
 	for i := range out {
-		out[i] = file{name: fmt.Sprintf("frame-%04d.jpg", i), data: distinct[i%len(distinct)]}
+		out[i] = file{name: fmt.Sprintf("frame-%04d.png", i), data: distinct[i%len(distinct)]}
 	}
 	return out
 }
@@ -292,7 +311,7 @@ func TestTwoWorkersShareABatch(t *testing.T) {
 		n, err := ta.Queue.WorkersSeen(context.Background())
 		return err == nil && n == 2
 	})
-	files := heavyPhotos(t, 240)
+	files := heavyPhotos(t, 480) // one worker alone would need 6 s here
 	b := submitPhotos(t, ta, alice, files, nil)
 	if end := waitEnded(t, ta, alice, b.ID, 60*time.Second); end.Status != "completed" || end.Done != len(files) {
 		t.Fatalf("ended %+v", end)
