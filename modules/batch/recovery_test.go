@@ -189,9 +189,10 @@ func TestWorkerKilledMidBatch(t *testing.T) {
 		c.Redis.URL, c.HTTP.BodyLimit, c.Batch.ChunkSize = redisURL, 96<<20, 8
 	})
 	alice := ta.NewUser("alice")
-	// The first worker runs alone until it is caught holding photos: with
-	// photos decoded at 1/8 scale, two workers finished all 480 in under a
-	// second, before the catch below could settle.
+	// The first worker runs alone until it is caught holding photos: a
+	// second one beside it could finish the batch while the catch below
+	// settles (with the JPEGs these tests once sent, two workers finished
+	// all 480 in under a second).
 	defaults := map[string]string{"WORKER_CONCURRENCY": "2", "BATCH_LEASE": "", "BATCH_RECONCILE_INTERVAL": "", "GOMAXPROCS": "1"}
 	first := startWorker(t, ta.Config(), defaults)
 	files := heavyPhotos(t, 480)
