@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aquaml/aquaml/app/apptest"
@@ -85,6 +86,12 @@ func trainDir() string {
 // labelled is a small labelled set: perLabel photos of each of labels,
 // from the shared training split, or generated photos (one colour per
 // label) without it.
+// generated numbers the photos labelled makes, so that two calls in one
+// test (a zip of folders, then loose photos) never make the same photo:
+// the dataset would take it as a duplicate, or under two labels refuse it.
+// Photo's pattern repeats every 256 seeds; no test makes that many.
+var generated atomic.Int32
+
 func labelled(t *testing.T, labels []string, perLabel int) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -96,7 +103,7 @@ func labelled(t *testing.T, labels []string, perLabel int) map[string][]string {
 		t.Log("no shared Fish4Knowledge training split: the dataset is made of generated photos")
 	}
 	tmp := t.TempDir()
-	for i, l := range labels {
+	for _, l := range labels {
 		if dir != "" {
 			files, _ := filepath.Glob(filepath.Join(dir, l, "*.jpg"))
 			sort.Strings(files)
@@ -108,7 +115,7 @@ func labelled(t *testing.T, labels []string, perLabel int) map[string][]string {
 		}
 		for n := range perLabel {
 			f := filepath.Join(tmp, fmt.Sprintf("%s-%d.png", l, n))
-			if err := os.WriteFile(f, apptest.Photo(t, 300+10*i+n, 48, 40, "png"), 0o644); err != nil {
+			if err := os.WriteFile(f, apptest.Photo(t, int(generated.Add(1)), 48, 40, "png"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			out[l] = append(out[l], f)
