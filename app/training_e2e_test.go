@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -21,7 +22,8 @@ import (
 // labelled folders becomes a dataset, a frozen version, a training job
 // and a registered model, which an admin loads and a camera then asks for
 // by id. The job names no architecture, so it trains the default from
-// scratch, SmallCNN, which its model card says.
+// scratch, SmallCNN, served flipped by default: its model card says both,
+// and a photo and its mirror image get the same answer.
 func TestZipTrainsIntoAServedModel(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
 	id, job := trainThroughTheAPI(t, ta, "", "16x16", 24, 24)
@@ -34,9 +36,62 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 		Card string `json:"model_card"`
 	}
 	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
-	if !strings.Contains(report.Card, "- Architecture: smallcnn, ") {
-		t.Errorf("a job with no architecture named trained another network than smallcnn; its card:\n%s", report.Card)
+	if !strings.Contains(report.Card, "- Architecture: smallcnn, ") || !strings.Contains(report.Card, "flip TTA true") {
+		t.Errorf("a job with no architecture named did not train smallcnn served flipped; its card:\n%s", report.Card)
 	}
+	// The two passes of a photo may share a batch or not, so the sums agree
+	// to rounding, not to the bit.
+	photo, mirror := mirrorPair(t, 24, 24)
+	a, b := classifyWith(t, ta, id, photo), classifyWith(t, ta, id, mirror)
+	for l, p := range a {
+		if q, ok := b[l]; !ok || math.Abs(p-q) > 1e-5 {
+			t.Errorf("a photo was answered %v, its mirror image %v: the model is not served flipped", a, b)
+			break
+		}
+	}
+}
+
+// mirrorPair encodes a photo that differs left to right, and its mirror.
+func mirrorPair(t *testing.T, w, h int) ([]byte, []byte) {
+	t.Helper()
+	photo, mirror := image.NewNRGBA(image.Rect(0, 0, w, h)), image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := color.NRGBA{uint8(x * 255 / (w - 1)), 40, uint8(255 - y*255/(h-1)), 255}
+			photo.Set(x, y, c)
+			mirror.Set(w-1-x, y, c)
+		}
+	}
+	var out [2][]byte
+	for i, img := range []image.Image{photo, mirror} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = buf.Bytes()
+	}
+	return out[0], out[1]
+}
+
+// classifyWith returns the model's confidence in each of its three labels
+// for a PNG photo.
+func classifyWith(t *testing.T, ta *apptest.TestApp, model string, photo []byte) map[string]float64 {
+	t.Helper()
+	var got struct {
+		Predictions []struct {
+			Label      string
+			Confidence float64
+		}
+	}
+	ta.Do("POST", ta.API("/classify?model="+model+"&top_k=3"), photo, apptest.With(ta.Admin().Auth(), "Content-Type", "image/png")).Want(200).JSON(&got)
+	out := map[string]float64{}
+	for _, p := range got.Predictions {
+		out[p.Label] = p.Confidence
+	}
+	if len(out) != 3 {
+		t.Fatalf("asked for three labels, got %+v", got.Predictions)
+	}
+	return out
 }
 
 // TestWideInputTrainsIntoAServedModel trains on crops twice as wide as

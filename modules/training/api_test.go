@@ -236,9 +236,10 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 		r.Augmentation != "standard" || r.Validation.Fraction != 0.2 {
 		t.Errorf("defaults %+v", r)
 	}
-	// The small-data recipe is filled in; freezing is for fine-tuning only.
+	// The small-data recipe is filled in; freezing is for fine-tuning only,
+	// and SmallCNN, the network from scratch, is served flipped.
 	if rr := r.Recipe; rr.Freeze == nil || *rr.Freeze != 0 || rr.Mixup == nil || *rr.Mixup != training.DefaultMixup ||
-		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || *rr.FlipTTA != training.DefaultFlipTTA ||
+		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || !*rr.FlipTTA ||
 		rr.Patience == nil || *rr.Patience != training.DefaultPatience || rr.Refit == nil || *rr.Refit != training.DefaultRefit {
 		t.Errorf("recipe defaults %+v", rr)
 	}

@@ -16,7 +16,6 @@ func Materialise(ctx context.Context, ds Datasets, jobDir, versionID string) (st
 const (
 	DefaultMixup         = defaultMixup
 	DefaultAverageEpochs = defaultAverageEpochs
-	DefaultFlipTTA       = defaultFlipTTA
 	DefaultPatience      = defaultPatience
 	DefaultRefit         = defaultRefit
 )

@@ -72,10 +72,10 @@ func TestTrainingFormSendsTheRecipe(t *testing.T) {
 	id := startFromForm(tb, "start a job with the defaults", chromedp.SetValue(chromedp.CSS("#t-input"), "16x16"))
 	req := jobRequestOf(t, ta, nemo, id)
 	if req.Augmentation != "standard" || req.Recipe.Freeze != 0 || req.Recipe.Mixup != 0 || req.Recipe.AverageEpochs != 0 ||
-		req.Recipe.FlipTTA || req.Recipe.Patience != 0 || !req.Recipe.Refit || req.Epochs != 30 {
-		t.Errorf("an untouched form stored %+v, want the defaults", req)
+		!req.Recipe.FlipTTA || req.Recipe.Patience != 0 || !req.Recipe.Refit || req.Epochs != 30 {
+		t.Errorf("an untouched form stored %+v, want the defaults (flip TTA on: SmallCNN from scratch)", req)
 	}
-	if got := recipeShown(tb); got["augmentation"] != "standard" || got["flip_tta"] != "off" || got["refit"] != "on" || got["mixup"] != "off" ||
+	if got := recipeShown(tb); got["augmentation"] != "standard" || got["flip_tta"] != "on" || got["refit"] != "on" || got["mixup"] != "off" ||
 		got["patience"] != "off" {
 		t.Errorf("the default recipe on the job page: %v", got)
 	}
@@ -107,7 +107,7 @@ func TestTrainingFormSendsTheRecipe(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#t-base"), base), chromedp.SetValue(chromedp.CSS("#t-epochs"), "3"),
 		chromedp.SetValue(chromedp.CSS("#t-augmentation"), "strong"), chromedp.SetValue(chromedp.CSS("#t-freeze"), "2"),
 		chromedp.SetValue(chromedp.CSS("#t-mixup"), "0.4"), chromedp.SetValue(chromedp.CSS("#t-average"), "1.5"),
-		chromedp.Click(chromedp.CSS("#t-flip")), chromedp.Click(chromedp.CSS("#t-refit")), chromedp.SetValue(chromedp.CSS("#t-patience"), "5"))
+		chromedp.SetValue(chromedp.CSS("#t-flip"), "on"), chromedp.Click(chromedp.CSS("#t-refit")), chromedp.SetValue(chromedp.CSS("#t-patience"), "5"))
 	req = jobRequestOf(t, ta, nemo, id)
 	r := req.Recipe
 	if req.Base != base || req.Epochs != 3 || req.Augmentation != "strong" || r.Freeze != 2 || r.Mixup != 0.4 ||

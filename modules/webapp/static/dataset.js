@@ -104,8 +104,10 @@
     set(job.validation, "group_by", f.group_by.value);
     set(job.validation, "fraction", f.fraction.value, true);
     set(job, "augmentation", f.augmentation.value);
-    // Blank freeze leaves the API to pick it: its default depends on the base.
-    job.recipe = { flip_tta: f.flip_tta.checked, refit: f.refit.checked };
+    // Blank freeze and flip TTA leave the API to pick them: their defaults
+    // depend on the base and the network.
+    job.recipe = { refit: f.refit.checked };
+    if (f.flip_tta.value) job.recipe.flip_tta = f.flip_tta.value === "on";
     set(job.recipe, "freeze", f.freeze.value, true);
     set(job.recipe, "mixup", f.mixup.value, true);
     set(job.recipe, "average_epochs", f.average_epochs.value, true);

@@ -115,9 +115,9 @@ var Recipes = map[string]func(o *training.Options, base *modelfile.Model){
 	},
 	// What a training job without a base runs: SmallCNN from scratch, the
 	// job default since it tied FishNet (below) on one group and led it on
-	// two.
+	// two, served flipped (its flip-TTA columns are the job's scores).
 	"job-scratch": func(o *training.Options, _ *modelfile.Model) {
-		o.Arch, o.Recipe = "smallcnn", training.Recipe{Refit: true}
+		o.Arch, o.Recipe = "smallcnn", training.Recipe{Refit: true, FlipTTA: true}
 		jobBatch(o)
 	},
 	// What a job without a base ran until then: FishNet from scratch.
