@@ -34,6 +34,22 @@ func TestSmallCNNMatchesPyTorchShapes(t *testing.T) {
 	}
 }
 
+// The wide SmallCNN is SmallCNN with every conv's channels doubled.
+func TestWideSmallCNNDoublesTheChannels(t *testing.T) {
+	a, err := Named("smallcnn-wide", 64, 64, 23)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]int
+	for _, p := range a.Params() {
+		got = append(got, p.Shape)
+	}
+	want := [][]int{{32, 3, 3, 3}, {32}, {64, 32, 3, 3}, {64}, {128, 64, 3, 3}, {128}, {23, 8192}, {23}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("parameter shapes %v, want %v", got, want)
+	}
+}
+
 // A 128x64 input (width x height) pools to a 16x8 map of 64 channels, so
 // the classifier reads 8192 values; FishNet's global pooling keeps its
 // weights those of the square network.

@@ -10,7 +10,7 @@ import (
 // images/s, training at about 330 images/s.
 
 func BenchmarkPredictor(b *testing.B) {
-	for _, name := range []string{"smallcnn", "fishnet"} {
+	for _, name := range []string{"smallcnn", "smallcnn-wide", "fishnet"} {
 		a, err := Named(name, 64, 64, 23)
 		if err != nil {
 			b.Fatal(err)
@@ -47,7 +47,7 @@ func BenchmarkPredictor(b *testing.B) {
 }
 
 func BenchmarkTrainerStep(b *testing.B) {
-	for _, name := range []string{"smallcnn", "fishnet"} {
+	for _, name := range []string{"smallcnn", "smallcnn-wide", "fishnet"} {
 		a, err := Named(name, 64, 64, 23)
 		if err != nil {
 			b.Fatal(err)

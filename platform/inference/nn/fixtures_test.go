@@ -19,7 +19,7 @@ func testArchs(t *testing.T) map[string]*Arch {
 		"smallcnn-shallow": must(SmallCNN(8, 8, 3, false)),
 		// Twice as wide as tall, as camera crops of a swimming fish: the
 		// dense layer reads a 2:1 pooled map.
-		"smallcnn-wide": must(SmallCNN(16, 8, 3, true)),
+		"smallcnn-2to1": must(SmallCNN(16, 8, 3, true)),
 		"all-layers": must(New(Shape{3, 13, 11}, []LayerSpec{
 			{Type: Conv, Out: 6, Kernel: 3, Stride: 2, Pad: 1, Bias: true},
 			{Type: BatchNorm},

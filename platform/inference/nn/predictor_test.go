@@ -21,8 +21,8 @@ func TestPredictorMatchesReference(t *testing.T) {
 	archs := testArchs(t)
 	archs["dropout"] = dropoutArch(t)
 	// The real models, beside the small fixtures: SmallCNN at the served
-	// size, FishNet (four times the work) at half of it.
-	for name, size := range map[string]int{"smallcnn": 64, "fishnet": 32} {
+	// size, its wide version and FishNet (four times the work) at half of it.
+	for name, size := range map[string]int{"smallcnn": 64, "smallcnn-wide": 32, "fishnet": 32} {
 		a, err := Named(name, size, size, 23)
 		if err != nil {
 			t.Fatal(err)
