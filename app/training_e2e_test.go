@@ -22,8 +22,7 @@ import (
 // labelled folders becomes a dataset, a frozen version, a training job
 // and a registered model, which an admin loads and a camera then asks for
 // by id. The job names no architecture, so it trains the default from
-// scratch, SmallCNN, served flipped by default: its model card says both,
-// and a photo and its mirror image get the same answer.
+// scratch, the wide SmallCNN, which its model card says.
 func TestZipTrainsIntoAServedModel(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
 	id, job := trainThroughTheAPI(t, ta, "", "16x16", 24, 24)
@@ -36,8 +35,22 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 		Card string `json:"model_card"`
 	}
 	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
-	if !strings.Contains(report.Card, "- Architecture: smallcnn, ") || !strings.Contains(report.Card, "flip TTA true") {
-		t.Errorf("a job with no architecture named did not train smallcnn served flipped; its card:\n%s", report.Card)
+	if !strings.Contains(report.Card, "- Architecture: smallcnn-wide, ") || !strings.Contains(report.Card, "flip TTA false") {
+		t.Errorf("a job with no architecture named did not train smallcnn-wide served once a photo; its card:\n%s", report.Card)
+	}
+}
+
+// TestSmallCNNJobIsServedFlipped: a job naming smallcnn gets flip TTA by
+// default, so its model answers a photo and its mirror image alike.
+func TestSmallCNNJobIsServedFlipped(t *testing.T) {
+	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
+	id, job := trainThroughTheAPI(t, ta, "smallcnn", "16x16", 24, 24)
+	var report struct {
+		Card string `json:"model_card"`
+	}
+	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
+	if !strings.Contains(report.Card, "flip TTA true") {
+		t.Errorf("a smallcnn job's card does not say flip TTA:\n%s", report.Card)
 	}
 	// The two passes of a photo may share a batch or not, so the sums agree
 	// to rounding, not to the bit.

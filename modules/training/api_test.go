@@ -232,14 +232,14 @@ func TestDefaultsAreFilledIn(t *testing.T) {
 	}
 	ta.Do("POST", ta.API("/training-jobs"), `{"dataset_version": "v-ok"}`, admin.Auth()).Want(202).JSON(&j)
 	r := j.Request
-	if r.Base != "scratch" || r.Architecture != "smallcnn" || r.Input != "64x64" || r.Epochs != 30 || r.Seed != 1 ||
+	if r.Base != "scratch" || r.Architecture != "smallcnn-wide" || r.Input != "64x64" || r.Epochs != 30 || r.Seed != 1 ||
 		r.Augmentation != "standard" || r.Validation.Fraction != 0.2 {
 		t.Errorf("defaults %+v", r)
 	}
 	// The small-data recipe is filled in; freezing is for fine-tuning only,
-	// and SmallCNN, the network from scratch, is served flipped.
+	// and flip TTA for SmallCNN, not its wide version.
 	if rr := r.Recipe; rr.Freeze == nil || *rr.Freeze != 0 || rr.Mixup == nil || *rr.Mixup != training.DefaultMixup ||
-		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || !*rr.FlipTTA ||
+		rr.AverageEpochs == nil || *rr.AverageEpochs != training.DefaultAverageEpochs || rr.FlipTTA == nil || *rr.FlipTTA ||
 		rr.Patience == nil || *rr.Patience != training.DefaultPatience || rr.Refit == nil || *rr.Refit != training.DefaultRefit {
 		t.Errorf("recipe defaults %+v", rr)
 	}

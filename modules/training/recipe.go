@@ -29,9 +29,10 @@ const (
 // defaultFlipTTA is flip TTA's default for a job training arch (empty: the
 // base's network): on for SmallCNN, off for the others. On the small-data
 // protocol's three groups it added 0.004 to 0.006 macro-F1 to the job
-// recipe's SmallCNN (BENCHMARKS.md, "Flip TTA for SmallCNN jobs"), and
+// recipe's SmallCNN (BENCHMARKS.md, "A wider SmallCNN, and flip TTA"), and
 // SmallCNN served flipped still costs less per photo than FishNet served
-// once; FishNet flipped would cost twice the bundled model.
+// once; FishNet and the wide SmallCNN flipped would cost twice the bundled
+// model.
 func defaultFlipTTA(arch string) bool { return arch == "smallcnn" }
 
 // recipeRequest holds the small-data ingredients of a job; a field left

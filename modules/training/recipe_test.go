@@ -2,19 +2,21 @@ package training
 
 import "testing"
 
-// Flip TTA is on by default only where the job trains SmallCNN: a job
-// from scratch that names no network, or names SmallCNN. A request that
-// says flip_tta keeps what it says.
+// Flip TTA is on by default only where the job names SmallCNN, whose two
+// passes cost less than one of the others; a request that says flip_tta
+// keeps what it says.
 func TestFlipTTADefaultFollowsTheNetwork(t *testing.T) {
-	off := false
+	off, on := false, true
 	for _, c := range []struct {
 		name string
 		req  jobRequest
 		want bool
 	}{
-		{"from scratch, no network named", jobRequest{}, true},
+		{"from scratch, no network named (smallcnn-wide)", jobRequest{}, false},
+		{"smallcnn-wide", jobRequest{Architecture: "smallcnn-wide"}, false},
 		{"smallcnn named", jobRequest{Architecture: "smallcnn"}, true},
 		{"smallcnn with flip_tta false", jobRequest{Architecture: "smallcnn", Recipe: recipeRequest{FlipTTA: &off}}, false},
+		{"smallcnn-wide with flip_tta true", jobRequest{Recipe: recipeRequest{FlipTTA: &on}}, true},
 		{"fishnet from scratch", jobRequest{Architecture: "fishnet"}, false},
 		{"smallcnn-shallow", jobRequest{Architecture: "smallcnn-shallow"}, false},
 		{"fine-tuning a base in its own network", jobRequest{Base: "reef-fish"}, false},

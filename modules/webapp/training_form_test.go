@@ -14,6 +14,7 @@ import (
 // storedRequest is a job's request as the API stored it.
 type storedRequest struct {
 	Base         string
+	Architecture string
 	Epochs       int
 	Augmentation string
 	Recipe       struct {
@@ -72,10 +73,10 @@ func TestTrainingFormSendsTheRecipe(t *testing.T) {
 	id := startFromForm(tb, "start a job with the defaults", chromedp.SetValue(chromedp.CSS("#t-input"), "16x16"))
 	req := jobRequestOf(t, ta, nemo, id)
 	if req.Augmentation != "standard" || req.Recipe.Freeze != 0 || req.Recipe.Mixup != 0 || req.Recipe.AverageEpochs != 0 ||
-		!req.Recipe.FlipTTA || req.Recipe.Patience != 0 || !req.Recipe.Refit || req.Epochs != 30 {
-		t.Errorf("an untouched form stored %+v, want the defaults (flip TTA on: SmallCNN from scratch)", req)
+		req.Recipe.FlipTTA || req.Recipe.Patience != 0 || !req.Recipe.Refit || req.Epochs != 30 || req.Architecture != "smallcnn-wide" {
+		t.Errorf("an untouched form stored %+v, want the defaults", req)
 	}
-	if got := recipeShown(tb); got["augmentation"] != "standard" || got["flip_tta"] != "on" || got["refit"] != "on" || got["mixup"] != "off" ||
+	if got := recipeShown(tb); got["augmentation"] != "standard" || got["flip_tta"] != "off" || got["refit"] != "on" || got["mixup"] != "off" ||
 		got["patience"] != "off" {
 		t.Errorf("the default recipe on the job page: %v", got)
 	}
