@@ -3,7 +3,6 @@ package batch
 import (
 	"net/http"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/aquaml/aquaml/platform/apperr"
@@ -41,10 +40,7 @@ func (m *Module) list(c echo.Context) error {
 	caller, _ := principal.From(ctx)
 	fields := map[string]string{}
 	pg := paging.Parse(c.QueryParams(), batchPaging, fields)
-	status := c.QueryParam("status")
-	if status != "" && !slices.Contains(batchStatuses, status) {
-		fields["status"] = "must be one of queued, running, completed, completed_with_errors, failed, cancelled"
-	}
+	status := paging.OneOf(c.QueryParams(), "status", batchStatuses, fields)
 	// all=true lists every user's batches, for admins only.
 	owner, err := principal.ListOwner(caller, c.QueryParam("all"), "batches", fields)
 	if err != nil {

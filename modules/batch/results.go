@@ -2,7 +2,6 @@ package batch
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/aquaml/aquaml/platform/apperr"
 	"github.com/aquaml/aquaml/platform/paging"
@@ -28,10 +27,7 @@ func (m *Module) results(c echo.Context) error {
 	ctx := c.Request().Context()
 	fields := map[string]string{}
 	pg := paging.Parse(c.QueryParams(), resultPaging, fields)
-	status := c.QueryParam("status")
-	if status != "" && !slices.Contains(itemStatuses, status) {
-		fields["status"] = "must be one of queued, running, done, failed, skipped"
-	}
+	status := paging.OneOf(c.QueryParams(), "status", itemStatuses, fields)
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
 	}

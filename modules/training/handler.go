@@ -3,7 +3,6 @@ package training
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -94,10 +93,7 @@ func (m *Module) list(c echo.Context) error {
 	caller, _ := principal.From(ctx)
 	fields := map[string]string{}
 	pg := paging.Parse(c.QueryParams(), jobPaging, fields)
-	status := c.QueryParam("status")
-	if status != "" && !slices.Contains(statuses, status) {
-		fields["status"] = "must be one of queued, running, completed, failed, cancelled"
-	}
+	status := paging.OneOf(c.QueryParams(), "status", statuses, fields)
 	// all=true lists every user's training jobs, for admins only.
 	owner, err := principal.ListOwner(caller, c.QueryParam("all"), "training jobs", fields)
 	if err != nil {

@@ -181,3 +181,14 @@ func Keyset[T any](r Request, items []T, total *int64, last func(T) Position) Pa
 	}
 	return p
 }
+
+// OneOf reads the filter name from q: absent or empty it is "" (no
+// filter); otherwise it must be one of allowed, or a message naming them,
+// in their order, is added to fields under name.
+func OneOf(q url.Values, name string, allowed []string, fields map[string]string) string {
+	v := q.Get(name)
+	if v != "" && !slices.Contains(allowed, v) {
+		fields[name] = "must be one of " + strings.Join(allowed, ", ")
+	}
+	return v
+}

@@ -101,3 +101,22 @@ func TestKeysetPage(t *testing.T) {
 		t.Errorf("the last page has a next cursor: %+v", last)
 	}
 }
+
+func TestOneOf(t *testing.T) {
+	allowed := []string{"queued", "done"}
+	for _, c := range []struct {
+		query, want, message string
+	}{
+		{"", "", ""},
+		{"status=", "", ""},
+		{"status=done", "done", ""},
+		{"status=Done", "Done", "must be one of queued, done"},
+		{"status=%27%3B--", "';--", "must be one of queued, done"},
+	} {
+		q, _ := url.ParseQuery(c.query)
+		fields := map[string]string{}
+		if got := OneOf(q, "status", allowed, fields); got != c.want || fields["status"] != c.message || len(fields) > 1 {
+			t.Errorf("%q: got %q, fields %v; want %q and message %q", c.query, got, fields, c.want, c.message)
+		}
+	}
+}
