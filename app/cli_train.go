@@ -102,7 +102,7 @@ Ctrl-C stops after the current batch and keeps the best epoch so far.`,
 	f.StringVar(&o.ValDir, "val", "", "validation ImageFolder with the same labels")
 	f.Float64Var(&o.ValFraction, "val-split", 0.15, "fraction of --data held out when --val is not given")
 	f.StringVar(&o.GroupRegex, "group-by", "", "regex whose first group names a file's group; groups never straddle train and validation")
-	f.StringVar(&o.Arch, "arch", "fishnet", "architecture: "+nn.ArchNames)
+	f.StringVar(&o.Arch, "arch", "fishnet", "architecture: "+nn.ArchNames())
 	o.Size = 64
 	f.Var(sizeFlag{&o}, "size", "input WIDTHxHEIGHT in pixels (e.g. 128x64 for crops twice as wide as tall), or the side of a square")
 	f.IntVar(&o.Epochs, "epochs", 30, "epochs")

@@ -31,12 +31,8 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 	if m.Input != "16x16" {
 		t.Errorf("the model's input reads %q, want 16x16", m.Input)
 	}
-	var report struct {
-		Card string `json:"model_card"`
-	}
-	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
-	if !strings.Contains(report.Card, "- Architecture: smallcnn-wide, ") || !strings.Contains(report.Card, "flip TTA false") {
-		t.Errorf("a job with no architecture named did not train smallcnn-wide served once a photo; its card:\n%s", report.Card)
+	if card := modelCard(t, ta, job); !strings.Contains(card, "- Architecture: smallcnn-wide, ") || !strings.Contains(card, "flip TTA false") {
+		t.Errorf("a job with no architecture named did not train smallcnn-wide served once a photo; its card:\n%s", card)
 	}
 }
 
@@ -45,12 +41,8 @@ func TestZipTrainsIntoAServedModel(t *testing.T) {
 func TestSmallCNNJobIsServedFlipped(t *testing.T) {
 	ta := apptest.New(t, func(c *config.Config) { c.Worker.Enabled = true; c.Training.Threads = 1 })
 	id, job := trainThroughTheAPI(t, ta, "smallcnn", "16x16", 24, 24)
-	var report struct {
-		Card string `json:"model_card"`
-	}
-	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
-	if !strings.Contains(report.Card, "flip TTA true") {
-		t.Errorf("a smallcnn job's card does not say flip TTA:\n%s", report.Card)
+	if card := modelCard(t, ta, job); !strings.Contains(card, "flip TTA true") {
+		t.Errorf("a smallcnn job's card does not say flip TTA:\n%s", card)
 	}
 	// The two passes of a photo may share a batch or not, so the sums agree
 	// to rounding, not to the bit.
@@ -62,6 +54,16 @@ func TestSmallCNNJobIsServedFlipped(t *testing.T) {
 			break
 		}
 	}
+}
+
+// modelCard is the model card of a completed training job's report.
+func modelCard(t *testing.T, ta *apptest.TestApp, job string) string {
+	t.Helper()
+	var report struct {
+		Card string `json:"model_card"`
+	}
+	ta.Do("GET", ta.API("/training-jobs/"+job+"/report"), nil, ta.Admin().Auth()).Want(200).JSON(&report)
+	return report.Card
 }
 
 // mirrorPair encodes a photo that differs left to right, and its mirror.

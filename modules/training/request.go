@@ -115,7 +115,7 @@ func (r *jobRequest) normalise(maxEpochs int) (inputSize, map[string]string) {
 	}
 	if r.Architecture != "" {
 		if _, err := nn.Named(r.Architecture, 64, 64, 2); err != nil {
-			fields["architecture"] = "is not a known architecture (" + nn.ArchNames + ")"
+			fields["architecture"] = "is not a known architecture (" + nn.ArchNames() + ")"
 		}
 	}
 	if r.Input == "" {

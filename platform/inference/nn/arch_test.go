@@ -34,6 +34,23 @@ func TestSmallCNNMatchesPyTorchShapes(t *testing.T) {
 	}
 }
 
+// Every architecture the messages list is one Named builds, and a name it
+// does not know is refused with the list.
+func TestNamedKnowsTheListedArchitectures(t *testing.T) {
+	if got := ArchNames(); got != "fishnet, smallcnn, smallcnn-wide or smallcnn-shallow" {
+		t.Errorf("ArchNames() = %q", got)
+	}
+	for _, name := range []string{"fishnet", "smallcnn", "smallcnn-wide", "smallcnn-shallow"} {
+		if _, err := Named(name, 32, 32, 3); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	_, err := Named("resnet", 32, 32, 3)
+	if !errors.Is(err, ErrArch) || !strings.Contains(err.Error(), ArchNames()) {
+		t.Errorf("an unknown name: %v, want ErrArch naming %s", err, ArchNames())
+	}
+}
+
 // The wide SmallCNN is SmallCNN with every conv's channels doubled.
 func TestWideSmallCNNDoublesTheChannels(t *testing.T) {
 	a, err := Named("smallcnn-wide", 64, 64, 23)

@@ -1,9 +1,9 @@
 package nn
 
-import "fmt"
-
-// ArchNames lists the built-in architectures Named knows, for messages.
-const ArchNames = "fishnet, smallcnn, smallcnn-wide or smallcnn-shallow"
+import (
+	"fmt"
+	"strings"
+)
 
 // SmallCNN is the reference network of the team's PyTorch benchmark
 // (bench/model.py): three 3x3 conv (16, 32, 64 channels, padding 1, bias) +
@@ -72,19 +72,36 @@ func FishNet(width, height, classes int) (*Arch, error) {
 	return New(Shape{Channels: 3, Height: height, Width: width}, layers)
 }
 
-// Named returns a built-in architecture by name for width x height RGB
-// input: "fishnet", "smallcnn" (three stages), "smallcnn-wide" (three, twice
-// the channels) or "smallcnn-shallow" (two).
-func Named(name string, width, height, classes int) (*Arch, error) {
-	switch name {
-	case "fishnet":
-		return FishNet(width, height, classes)
-	case "smallcnn":
-		return SmallCNN(width, height, classes, true)
-	case "smallcnn-wide":
-		return WideSmallCNN(width, height, classes)
-	case "smallcnn-shallow":
-		return SmallCNN(width, height, classes, false)
+// builtins are the architectures Named knows, in the order messages list
+// them: "fishnet", "smallcnn" (three stages), "smallcnn-wide" (three, twice
+// the channels) and "smallcnn-shallow" (two).
+var builtins = []struct {
+	name  string
+	build func(width, height, classes int) (*Arch, error)
+}{
+	{"fishnet", FishNet},
+	{"smallcnn", func(w, h, c int) (*Arch, error) { return SmallCNN(w, h, c, true) }},
+	{"smallcnn-wide", WideSmallCNN},
+	{"smallcnn-shallow", func(w, h, c int) (*Arch, error) { return SmallCNN(w, h, c, false) }},
+}
+
+// ArchNames lists the built-in architectures, for messages and help:
+// "fishnet, smallcnn, smallcnn-wide or smallcnn-shallow".
+func ArchNames() string {
+	names := make([]string, len(builtins))
+	for i, b := range builtins {
+		names[i] = b.name
 	}
-	return nil, fmt.Errorf("%w: unknown architecture %q (want %s)", ErrArch, name, ArchNames)
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// Named returns a built-in architecture by name for width x height RGB
+// input.
+func Named(name string, width, height, classes int) (*Arch, error) {
+	for _, b := range builtins {
+		if b.name == name {
+			return b.build(width, height, classes)
+		}
+	}
+	return nil, fmt.Errorf("%w: unknown architecture %q (want %s)", ErrArch, name, ArchNames())
 }
