@@ -232,6 +232,11 @@ func TestListAndResultPages(t *testing.T) {
 		t.Errorf("failed only: %+v", page)
 	}
 	ta.Do("GET", ta.API("/batches/"+done.ID+"/results?format=xml"), nil, alice.Auth()).Want(http.StatusUnprocessableEntity)
+	// A batch's status is not an item's: the message lists the items' own.
+	res := ta.Do("GET", ta.API("/batches/"+done.ID+"/results?status=completed"), nil, alice.Auth()).Want(http.StatusUnprocessableEntity)
+	if got := res.Error().Fields["status"]; got != "must be one of queued, running, done, failed, skipped" {
+		t.Errorf("results?status=completed: the status message reads %q", got)
+	}
 }
 
 func TestResultsCSV(t *testing.T) {
